@@ -1,0 +1,29 @@
+// Errors found while loading a configuration, each naming file and line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smmuman/core/deployment.hpp"
+
+namespace smmuman::config {
+
+struct Diagnostic {
+  core::Origin origin;
+  std::string message;
+};
+// "file:line: message", the form compilers use, so editors can jump to it.
+std::string to_string(const Diagnostic& d);
+
+struct LoadResult {
+  std::optional<core::Deployment> deployment;  // set only when there are no errors
+  std::vector<Diagnostic> errors;
+  int debug_level = 0;                          // QNX `debug N`; 0 when absent
+};
+
+// Runs the core's static validation and turns its findings into diagnostics;
+// the deployment is kept only when nothing was found.
+void validate_into(LoadResult& result, core::Deployment deployment);
+
+}  // namespace smmuman::config

@@ -1,0 +1,154 @@
+// The static model of one deployment: platform memory, SMMU units, devices,
+// VMs and startup mappings. Loaded from configuration, validated once, then
+// read-only for the life of the manager.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "smmuman/core/perms.hpp"
+#include "smmuman/core/range.hpp"
+#include "smmuman/core/range_set.hpp"
+#include "smmuman/core/translation_map.hpp"
+
+namespace smmuman::core {
+
+// Where an item was declared, so every error can name file and line.
+struct Origin {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+};
+std::string to_string(const Origin& origin);
+
+// Which kind of smmuman this deployment configures. A host programs the SMMUs
+// for itself and for its VMs; a guest sees only its own guest-physical memory
+// and forwards requests to the host through vdev-smmu.
+enum class Role { host, guest };
+const char* to_string(Role role);
+
+// The SMMU architectures smmuman knows by name. Core code never branches on
+// this: it is carried for the backends and the summary.
+enum class UnitType {
+  arm_smmu_v3,
+  arm_smmu_v2,
+  intel_vtd,
+  amd_vi,
+  riscv_iommu,
+  renesas_ipmmu,
+  vdev_smmu,  // the paravirtual unit a guest's smmuman drives (QNX vdev-smmu)
+};
+const char* to_string(UnitType type);
+std::optional<UnitType> unit_type_from_string(const std::string& name);
+
+struct ReservedRegion {
+  std::string name;
+  HpaRange range;
+  Origin origin;
+};
+
+struct Platform {
+  RangeSet<HpaSpace> memory;             // memory that may be granted to devices at all
+  std::vector<ReservedRegion> reserved;  // never mapped, whatever else is said
+  Origin origin;
+};
+
+using UnitIndex = uint32_t;
+using DeviceIndex = uint32_t;
+using VmIndex = uint32_t;
+
+struct Unit {
+  std::string name;
+  UnitType type = UnitType::arm_smmu_v3;
+  std::optional<HpaRange> registers;  // the unit's own MMIO frame: implicitly reserved
+  unsigned stream_id_bits = 16;
+  // Streams of this unit with no translation set up pass through untranslated.
+  // Never the default; rejected on a host for a unit with pass-through devices.
+  bool bypass_unconfigured = false;
+  Origin origin;
+};
+
+struct PciAddress {
+  uint32_t bus = 0;   // 0..255
+  uint32_t dev = 0;   // 0..31
+  uint32_t func = 0;  // 0..7
+  bool operator==(const PciAddress&) const = default;
+};
+// PCI requester ID (bus[15:8] dev[7:3] func[2:0]), the stream ID a PCI
+// function presents on VT-d, AMD-Vi and Arm SMMUs with an identity RID map.
+constexpr uint32_t pci_requester_id(const PciAddress& a) { return (a.bus << 8) | (a.dev << 3) | a.func; }
+
+struct MmioId {
+  HpaRange registers;
+  bool operator==(const MmioId&) const = default;
+};
+using DeviceIdent = std::variant<PciAddress, MmioId>;
+std::string to_string(const DeviceIdent& ident);
+
+struct Device {
+  std::string name;
+  DeviceIdent ident;
+  UnitIndex unit = 0;
+  std::vector<uint32_t> stream_ids;
+  Origin origin;
+};
+
+struct VmMemoryRegion {
+  GpaRange guest;
+  uint64_t host_first = 0;
+  Perms perms = Perms::rwx();
+  Origin origin;
+  HpaRange host() const { return HpaRange::from_first_last(host_first, host_first + (guest.last() - guest.first())); }
+};
+
+struct Vm {
+  std::string name;
+  std::vector<VmMemoryRegion> memory;
+  std::vector<DeviceIndex> passthrough;
+  Origin origin;
+};
+
+// A mapping granted by configuration rather than by a client (QNX `allow`).
+struct StartupMapping {
+  DeviceIndex device = 0;
+  IovaRange iova;
+  uint64_t hpa_first = 0;
+  Perms perms;
+  Origin origin;
+  HpaRange hpa() const { return HpaRange::from_first_last(hpa_first, hpa_first + (iova.last() - iova.first())); }
+};
+
+struct Deployment {
+  std::string name;
+  Role role = Role::host;
+  Platform platform;
+  std::vector<Unit> units;
+  std::vector<Device> devices;
+  std::vector<Vm> vms;
+  std::vector<StartupMapping> startup_mappings;
+
+  // Derived by finalize(): lookups the manager needs on every request.
+  RangeSet<HpaSpace> reserved_set;                 // reserved regions and unit register frames
+  std::vector<TranslationMap<GpaSpace, HpaSpace>> vm_memory;  // per VM
+  RangeSet<HpaSpace> vm_host_memory;               // union of every VM's host ranges
+  std::vector<std::optional<VmIndex>> device_vm;   // pass-through owner per device
+  std::vector<std::vector<size_t>> device_startup; // startup mapping indexes per device
+
+  // Recomputes the derived lookups from the declared items.
+  void finalize();
+};
+
+struct DeploymentError {
+  Origin origin;
+  std::string message;
+};
+
+// Every rule a deployment must satisfy on its own, before any client arrives:
+// VM ranges inside permitted memory and disjoint, nothing reserved granted,
+// stream IDs unique and within their unit's width, startup mappings only where
+// the role allows them. Empty when the deployment is sound.
+std::vector<DeploymentError> validate_deployment(const Deployment& d);
+
+}  // namespace smmuman::core

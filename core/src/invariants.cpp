@@ -1,0 +1,127 @@
+// The core invariant, recomputed from scratch over deployment and state.
+// It shares no admission code with the manager, so a bug in one is caught by
+// the other.
+#include <fmt/format.h>
+
+#include "smmuman/core/manager.hpp"
+
+namespace smmuman::core {
+
+namespace {
+
+class InvariantChecker {
+ public:
+  InvariantChecker(const Deployment& d, const State& s) : d_(d), s_(s) {}
+
+  std::vector<std::string> run() {
+    for (const auto& e : validate_deployment(d_)) violations_.push_back(to_string(e.origin) + ": " + e.message);
+    if (s_.device_object.size() != d_.devices.size()) {
+      violations_.push_back("device table has the wrong size");
+      return std::move(violations_);
+    }
+    check_ownership();
+    for (const auto& [id, object] : s_.objects) check_mappings(id, object);
+    return std::move(violations_);
+  }
+
+ private:
+  template <class... Args>
+  void fail(fmt::format_string<Args...> format, Args&&... args) {
+    violations_.push_back(fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  void check_ownership() {
+    for (const auto& [cid, client] : s_.clients) {
+      for (ObjectId oid : client.objects) {
+        auto it = s_.objects.find(oid);
+        if (it == s_.objects.end() || it->second.owner != cid) fail("client {} lists object {} it does not own", cid, oid);
+      }
+    }
+    for (const auto& [oid, object] : s_.objects) {
+      auto owner = s_.clients.find(object.owner);
+      if (owner == s_.clients.end()) {
+        fail("object {} is owned by client {}, which is gone", oid, object.owner);
+        continue;
+      }
+      if (!owner->second.objects.contains(oid)) fail("object {} is missing from its owner's list", oid);
+      for (DeviceIndex dev : object.devices) {
+        if (dev >= d_.devices.size()) {
+          fail("object {} holds unknown device {}", oid, dev);
+          continue;
+        }
+        const std::string& name = d_.devices[dev].name;
+        if (s_.device_object[dev] != oid) fail("device '{}' is in object {} but recorded elsewhere", name, oid);
+        if (!d_.device_startup[dev].empty()) fail("device '{}' has startup mappings yet is attached", name);
+        if (d_.device_vm[dev] != owner->second.spec.vm) {
+          fail("device '{}' is attached by client '{}', which is not its VM's client", name, owner->second.spec.name);
+        }
+      }
+    }
+    for (DeviceIndex dev = 0; dev < d_.devices.size(); ++dev) {
+      const auto oid = s_.device_object[dev];
+      if (!oid) continue;
+      auto it = s_.objects.find(*oid);
+      if (it == s_.objects.end() || !it->second.devices.contains(dev)) {
+        fail("device '{}' records object {}, which does not hold it", d_.devices[dev].name, *oid);
+      }
+    }
+  }
+
+  void check_mappings(ObjectId oid, const Object& object) {
+    auto owner = s_.clients.find(object.owner);
+    if (owner == s_.clients.end()) return;
+    const auto& vm = owner->second.spec.vm;
+    for (const auto& e : object.mappings.entries()) {
+      const HpaRange hpa = e.out();
+      if (!is_granule_aligned(e.in) || (e.out_first & kGranuleMask) != 0) {
+        fail("object {}: mapping {} is not granule-aligned", oid, to_string(e.in));
+      }
+      if (e.attr.perms.none()) fail("object {}: mapping {} has no permissions", oid, to_string(e.in));
+      if (!d_.platform.memory.contains(hpa)) fail("object {}: {} is outside permitted memory", oid, to_string(hpa));
+      if (d_.reserved_set.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
+      if (!vm) {
+        if (d_.vm_host_memory.overlaps(hpa)) fail("object {}: host mapping {} reaches VM memory", oid, to_string(hpa));
+        continue;
+      }
+      // Guest mapping: the GPA it was made for lies in the VM and translates to exactly this HPA.
+      if (!e.attr.source_first) {
+        fail("object {}: guest mapping {} has no guest-physical source", oid, to_string(e.in));
+        continue;
+      }
+      const uint64_t span = e.in.last() - e.in.first();
+      if (*e.attr.source_first > kU64Max - span) {
+        fail("object {}: guest source wraps", oid);
+        continue;
+      }
+      const GpaRange gpa = GpaRange::from_first_last(*e.attr.source_first, *e.attr.source_first + span);
+      const auto& memory = d_.vm_memory[*vm];
+      if (!memory.covers(gpa)) {
+        fail("object {}: guest mapping {} lies outside VM '{}'", oid, to_string(gpa), d_.vms[*vm].name);
+        continue;
+      }
+      for (const auto& region : memory.overlap_with(gpa)) {
+        const uint64_t expected = region.out_first;  // region is clipped to gpa
+        const uint64_t actual = e.out_first + (region.in.first() - gpa.first());
+        if (expected != actual) {
+          fail("object {}: guest mapping {} translates to {} instead of {}", oid, to_string(region.in),
+               format_hex(actual), format_hex(expected));
+        }
+        if (!region.attr.perms.covers(e.attr.perms)) {
+          fail("object {}: guest mapping {} exceeds the VM's permissions", oid, to_string(region.in));
+        }
+      }
+    }
+  }
+
+  const Deployment& d_;
+  const State& s_;
+  std::vector<std::string> violations_;
+};
+
+}  // namespace
+
+std::vector<std::string> check_invariants(const Deployment& d, const State& s) {
+  return InvariantChecker(d, s).run();
+}
+
+}  // namespace smmuman::core

@@ -1,0 +1,253 @@
+// Every client operation: its success path, each of its error paths, and that
+// a failed operation leaves the whole state exactly as it was.
+#include <gtest/gtest.h>
+
+#include "fixtures.hpp"
+#include "smmuman/core/manager.hpp"
+
+namespace smmuman::core {
+namespace {
+
+using namespace test;
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  Manager m{make_deployment(), /*check_invariants=*/true};
+
+  ClientId connect_host(bool may_target = false) { return m.connect({"host", std::nullopt, may_target}).value(); }
+  ClientId connect_vm(VmIndex vm) { return m.connect({vm == 0 ? "vm-a" : "vm-b", vm, true}).value(); }
+
+  // Runs op, expects it to fail with `code`, and checks the state did not move.
+  template <class Op>
+  void expect_rejected(Errc code, Op op) {
+    const State before = m.state();
+    auto result = op();
+    ASSERT_FALSE(result.ok()) << "expected " << to_string(code);
+    EXPECT_EQ(result.error().code, code) << result.error().message;
+    EXPECT_FALSE(result.error().message.empty());
+    EXPECT_EQ(m.state(), before) << "a failed operation changed the state";
+  }
+
+  static MapRequest identity(uint64_t addr, uint64_t len, Perms perms) { return MapRequest{perms, std::nullopt, {{addr, len}}}; }
+};
+
+// Connecting a VM client for a VM that does not exist is refused.
+TEST_F(ManagerTest, ConnectRejectsUnknownVm) {
+  expect_rejected(Errc::invalid_argument, [&] { return m.connect({"ghost", 7, false}); });
+}
+
+// Objects belong to a live client; destroying someone else's object is refused.
+TEST_F(ManagerTest, ObjectLifecycleAndOwnership) {
+  expect_rejected(Errc::no_such_object, [&] { return m.create_object(99); });
+  const ClientId c1 = connect_host();
+  const ClientId c2 = connect_host();
+  const ObjectId o = m.create_object(c1).value();
+  expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c2, o); });
+  expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c1, o + 1); });
+  EXPECT_TRUE(m.destroy_object(c1, o).ok());
+  expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c1, o); });
+}
+
+// A device no unit controls cannot be attached or detached (ENOENT).
+TEST_F(ManagerTest, AttachUnknownDeviceIsNotFound) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  expect_rejected(Errc::not_found, [&] { return m.attach(c, o, MmioSelector{0x9990000, 0x1000}); });
+  expect_rejected(Errc::not_found, [&] { return m.attach(c, o, PciSelector{7, 0, 0}); });
+  expect_rejected(Errc::not_found, [&] { return m.detach(c, PciSelector{7, 0, 0}); });
+}
+
+// A device owned by another client is busy; moving between one's own objects is fine.
+TEST_F(ManagerTest, OneOwnerPerDevice) {
+  const ClientId c1 = connect_host();
+  const ClientId c2 = connect_host();
+  const ObjectId o1 = m.create_object(c1).value();
+  const ObjectId o1b = m.create_object(c1).value();
+  const ObjectId o2 = m.create_object(c2).value();
+  ASSERT_TRUE(m.attach(c1, o1, PciSelector{0, 3, 0}).ok());
+  expect_rejected(Errc::busy, [&] { return m.attach(c2, o2, PciSelector{0, 3, 0}); });
+  ASSERT_TRUE(m.attach(c1, o1b, PciSelector{0, 3, 0}).ok());
+  EXPECT_EQ(m.state().device_object[kDevHostPci], o1b);
+  EXPECT_TRUE(m.state().objects.at(o1).devices.empty());
+}
+
+// A wildcard selector attaches every match, or none of them when one is busy.
+TEST_F(ManagerTest, WildcardAttachIsAllOrNothing) {
+  const ClientId c1 = connect_host();
+  const ClientId c2 = connect_host();
+  const ObjectId o1 = m.create_object(c1).value();
+  const ObjectId o2 = m.create_object(c2).value();
+  ASSERT_TRUE(m.attach(c2, o2, PciSelector{0, 3, 1}).ok());
+  expect_rejected(Errc::busy, [&] { return m.attach(c1, o1, PciSelector{0, 3, kAnyPciField}); });
+  ASSERT_TRUE(m.detach(c2, PciSelector{0, 3, 1}).ok());
+  ASSERT_TRUE(m.attach(c1, o1, PciSelector{0, 3, kAnyPciField}).ok());
+  EXPECT_EQ(m.state().objects.at(o1).devices.size(), 2u);
+}
+
+// Configuration-owned devices (with startup mappings) are busy for every client.
+TEST_F(ManagerTest, StartupOwnedDeviceIsBusy) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  expect_rejected(Errc::busy, [&] { return m.attach(c, o, MmioSelector{0x3001000, 0x1000}); });
+}
+
+// A VM's pass-through device is refused to host clients and invisible to other VMs.
+TEST_F(ManagerTest, PassThroughDevicesOnlyForTheirVm) {
+  const ClientId host = connect_host();
+  const ClientId a = connect_vm(0);
+  const ClientId b = connect_vm(1);
+  const ObjectId oh = m.create_object(host).value();
+  const ObjectId oa = m.create_object(a).value();
+  const ObjectId ob = m.create_object(b).value();
+  expect_rejected(Errc::permission_denied, [&] { return m.attach(host, oh, PciSelector{0, 1, 0}); });
+  expect_rejected(Errc::not_found, [&] { return m.attach(b, ob, PciSelector{0, 1, 0}); });
+  expect_rejected(Errc::not_found, [&] { return m.attach(a, oa, PciSelector{0, 3, 0}); });
+  EXPECT_TRUE(m.attach(a, oa, PciSelector{0, 1, 0}).ok());
+}
+
+// Detaching needs the device to sit in one of the caller's objects.
+TEST_F(ManagerTest, DetachRequiresOwnership) {
+  const ClientId c1 = connect_host();
+  const ClientId c2 = connect_host();
+  const ObjectId o1 = m.create_object(c1).value();
+  expect_rejected(Errc::not_found, [&] { return m.detach(c1, PciSelector{0, 3, 0}); });
+  ASSERT_TRUE(m.attach(c1, o1, PciSelector{0, 3, 0}).ok());
+  expect_rejected(Errc::not_found, [&] { return m.detach(c2, PciSelector{0, 3, 0}); });
+  expect_rejected(Errc::no_such_object, [&] { return m.detach(77, PciSelector{0, 3, 0}); });
+  EXPECT_TRUE(m.detach(c1, PciSelector{0, 3, 0}).ok());
+  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+}
+
+// Attaching to an object that already has mappings is reported (QNX returns 1),
+// and the device gets those mappings at once.
+TEST_F(ManagerTest, AttachReportsExistingMappings) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  EXPECT_FALSE(m.attach(c, o, PciSelector{0, 3, 0}).value().reissue_mappings);
+  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  EXPECT_TRUE(m.attach(c, o, PciSelector{0, 3, 1}).value().reissue_mappings);
+  EXPECT_TRUE(m.access(kDevHostPci2, 0x100800, AccessKind::write).allowed);
+}
+
+// An identity mapping is rounded out to 4 KiB and grants exactly its permissions.
+TEST_F(ManagerTest, IdentityMapRoundsToGranule) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x100ffc, 8, Perm::read)).ok());
+  EXPECT_EQ(m.access(kDevHostPci, 0x100000, AccessKind::read), (AccessResult{true, 0x100000}));
+  EXPECT_EQ(m.access(kDevHostPci, 0x101fff, AccessKind::read), (AccessResult{true, 0x101fff}));
+  EXPECT_FALSE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
+}
+
+// Map requests with bad arguments are refused whole.
+TEST_F(ManagerTest, MapRejectsMalformedRequests) {
+  const ClientId c = connect_host();
+  const ClientId t = connect_host(/*may_target=*/true);
+  const ObjectId o = m.create_object(c).value();
+  const ObjectId ot = m.create_object(t).value();
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, MapRequest{Perms::rw(), std::nullopt, {}}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(0x100000, 0, Perms::rw())); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(kU64Max, 2, Perms::rw())); });
+  expect_rejected(Errc::no_such_object, [&] { return m.map(c, ot, identity(0x100000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::permission_denied,
+                  [&] { return m.map(c, o, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}}}); });
+  expect_rejected(Errc::invalid_argument,
+                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}, {0x3000, 0x1000}}}); });
+  expect_rejected(Errc::invalid_argument,
+                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), 0x100010, {{0x1000, 0x1000}}}); });
+  expect_rejected(Errc::invalid_argument,
+                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), kU64Max - 0xfff, {{0x1000, 0x2000}}}); });
+}
+
+// Host mappings stay inside permitted memory, clear of reserved pages and VM memory;
+// one bad entry rejects the whole request.
+TEST_F(ManagerTest, HostMapAdmission) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0xff000, 0x2000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0x1000000, 0x1000, Perms::rw())); });
+  // The reserved region is 256 bytes, but its whole page is refused.
+  expect_rejected(Errc::reserved_region, [&] { return m.map(c, o, identity(0x200f00, 0x10, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0x9ff000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] {
+    return m.map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x100000, 0x1000}, {0x800000, 0x1000}}});
+  });
+  EXPECT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+}
+
+// A guest's mapping is translated through its VM's ranges, even across a host
+// discontinuity, and may not leave the VM or exceed the VM's permissions.
+TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
+  const ClientId a = connect_vm(0);
+  const ObjectId o = m.create_object(a).value();
+  ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
+  ASSERT_TRUE(m.map(a, o, identity(0x5ff000, 0x2000, Perms::rw())).ok());
+  EXPECT_EQ(m.access(kDevVmA, 0x5ff010, AccessKind::read), (AccessResult{true, 0x9ff010}));
+  EXPECT_EQ(m.access(kDevVmA, 0x600010, AccessKind::write), (AccessResult{true, 0xc00010}));
+  expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x6ff000, 0x2000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x100000, 0x1000, Perms::rw())); });
+
+  const ClientId b = connect_vm(1);
+  const ObjectId ob = m.create_object(b).value();
+  expect_rejected(Errc::permission_denied, [&] { return m.map(b, ob, identity(0x500000, 0x1000, Perms::rw())); });
+  EXPECT_TRUE(m.map(b, ob, identity(0x500000, 0x1000, Perm::read)).ok());
+}
+
+// A guest with a target maps its own device address onto guest-physical memory.
+TEST_F(ManagerTest, GuestTargetMapping) {
+  const ClientId a = connect_vm(0);
+  const ObjectId o = m.create_object(a).value();
+  ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
+  ASSERT_TRUE(m.map(a, o, MapRequest{Perm::write, 0x400000, {{0x10000000, 0x1000}}}).ok());
+  EXPECT_EQ(m.access(kDevVmA, 0x10000004, AccessKind::write), (AccessResult{true, 0x800004}));
+  EXPECT_FALSE(m.access(kDevVmA, 0x10000004, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::write).allowed);
+}
+
+// No permissions means remove; removing part of a mapping splits it.
+TEST_F(ManagerTest, UnmapSplitsMappings) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x4000, Perms::rw())).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x101000, 0x1000, Perms())).ok());
+  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
+  EXPECT_EQ(m.state().objects.at(o).mappings.entry_count(), 2u);
+}
+
+// When a client goes, its objects go and its devices fail closed.
+TEST_F(ManagerTest, DisconnectFailsClosed) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  ASSERT_TRUE(m.disconnect(c).ok());
+  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.state().objects.empty());
+  EXPECT_FALSE(m.state().device_object[kDevHostPci].has_value());
+  expect_rejected(Errc::no_such_object, [&] { return m.disconnect(c); });
+  // The device is free for another client now.
+  const ClientId c2 = connect_host();
+  EXPECT_TRUE(m.attach(c2, m.create_object(c2).value(), PciSelector{0, 3, 0}).ok());
+}
+
+// Unattached devices have no access; startup mappings and bypass units are the
+// only exceptions, and a bypass unit lets unknown streams through too.
+TEST_F(ManagerTest, EffectiveAccessWhenUnattached) {
+  EXPECT_FALSE(m.access(kDevHost, 0x100000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::read).allowed);
+  EXPECT_EQ(m.access(kDevStartup, 0x300010, AccessKind::write), (AccessResult{true, 0x300010}));
+  EXPECT_FALSE(m.access(kDevStartup, 0x310000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevStartup, 0x300010, AccessKind::exec).allowed);
+  EXPECT_EQ(m.access(kDevBypass, 0x123, AccessKind::read), (AccessResult{true, 0x123}));
+  EXPECT_FALSE(m.access_stream(0, 0x77, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access_stream(1, 0x77, 0x100000, AccessKind::read).allowed);
+  EXPECT_EQ(m.access_stream(0, 2, 0x300000, AccessKind::read), (AccessResult{true, 0x300000}));
+}
+
+}  // namespace
+}  // namespace smmuman::core

@@ -1,0 +1,482 @@
+// State-machine property: random sequences of valid and invalid operations
+// from several host and VM clients, run against the manager and against a
+// deliberately naive page-granular reference model. After every step:
+//   - the manager's invariant checker finds nothing,
+//   - the manager succeeded exactly when the model says it should,
+//   - a failed operation left the manager's state exactly as it was,
+//   - effective access agrees with the model on every mapped page and on
+//     random probe addresses.
+// The model shares no code with core/: it walks pages one by one.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+#include <rapidcheck/state.h>
+
+#include <map>
+#include <set>
+
+#include "fixtures.hpp"
+#include "smmuman/core/manager.hpp"
+
+namespace smmuman::core {
+namespace {
+
+using namespace test;
+
+constexpr uint64_t kPage = 0x1000;
+
+// Facts about the fixture deployment, restated page by page.
+struct Facts {
+  struct VmPage {
+    uint64_t hpa_page;
+    uint32_t perms;
+  };
+  std::vector<std::map<uint64_t, VmPage>> vm_pages;  // per VM: gpa page -> host page
+  std::set<uint64_t> vm_host_pages;
+  Deployment d = make_deployment();
+
+  Facts() {
+    vm_pages.resize(d.vms.size());
+    for (size_t v = 0; v < d.vms.size(); ++v) {
+      for (const auto& r : d.vms[v].memory) {
+        for (uint64_t g = r.guest.first(); g <= r.guest.last(); g += kPage) {
+          const uint64_t h = r.host_first + (g - r.guest.first());
+          vm_pages[v][g] = VmPage{h, r.perms.bits()};
+          vm_host_pages.insert(h);
+        }
+      }
+    }
+  }
+  static bool memory_page(uint64_t page) { return page >= kMemFirst && page + kPage - 1 <= kMemLast; }
+  static bool reserved_page(uint64_t page) { return page == (kReservedMsi & ~(kPage - 1)); }
+};
+const Facts& facts() {
+  static const Facts f;
+  return f;
+}
+
+struct RefObject {
+  ClientId owner;
+  std::map<uint64_t, std::pair<uint64_t, uint32_t>> pages;  // iova page -> (hpa page, perms)
+  std::set<DeviceIndex> devices;
+};
+struct RefClient {
+  std::optional<VmIndex> vm;
+  bool may_target;
+};
+struct Model {
+  std::map<ClientId, RefClient> clients;
+  std::map<ObjectId, RefObject> objects;
+  std::vector<std::optional<ObjectId>> device_object = std::vector<std::optional<ObjectId>>(kDeviceCount);
+  ClientId next_client = 1;
+  ObjectId next_object = 1;
+
+  bool owns(ClientId c, ObjectId o) const {
+    return clients.contains(c) && objects.contains(o) && objects.at(o).owner == c;
+  }
+
+  // Devices a selector names, as a client sees them.
+  std::vector<DeviceIndex> resolve(const DeviceSelector& sel, std::optional<VmIndex> vm) const {
+    std::vector<DeviceIndex> out;
+    const auto& devices = facts().d.devices;
+    for (DeviceIndex i = 0; i < devices.size(); ++i) {
+      bool match = false;
+      if (const auto* m = std::get_if<MmioSelector>(&sel)) {
+        const auto* id = std::get_if<MmioId>(&devices[i].ident);
+        match = id && id->registers.first() == m->phys;
+      } else {
+        const auto& p = std::get<PciSelector>(sel);
+        const auto* id = std::get_if<PciAddress>(&devices[i].ident);
+        match = id && (p.bus == kAnyPciField || p.bus == id->bus) && (p.dev == kAnyPciField || p.dev == id->dev) &&
+                (p.func == kAnyPciField || p.func == id->func);
+      }
+      const auto dev_vm = i == kDevVmA ? std::optional<VmIndex>(0) : i == kDevVmB ? std::optional<VmIndex>(1) : std::nullopt;
+      if (match && (!vm || dev_vm == vm)) out.push_back(i);
+    }
+    return out;
+  }
+
+  AccessResult access(DeviceIndex dev, uint64_t addr, AccessKind kind) const {
+    const uint32_t want = kind == AccessKind::read ? 1u : kind == AccessKind::write ? 2u : 4u;
+    const uint64_t page = addr & ~(kPage - 1);
+    if (device_object[dev]) {
+      const auto& pages = objects.at(*device_object[dev]).pages;
+      auto it = pages.find(page);
+      if (it == pages.end() || !(it->second.second & want)) return {};
+      return {true, it->second.first + (addr - page)};
+    }
+    if (dev == kDevStartup) {
+      const bool in = addr >= 0x300000 && addr <= 0x30ffff;
+      return in && want != 4u ? AccessResult{true, addr} : AccessResult{};
+    }
+    if (dev == kDevBypass) return {true, addr};
+    return {};
+  }
+};
+
+using Sut = Manager;
+using Cmd = rc::state::Command<Model, Sut>;
+
+// Picks an existing id most of the time, sometimes one that does not exist.
+template <class Map>
+uint32_t pick_id(const Map& map, uint32_t next) {
+  if (map.empty() || *rc::gen::inRange(0, 8) == 0) return *rc::gen::inRange<uint32_t>(0, next + 2);
+  auto it = map.begin();
+  std::advance(it, *rc::gen::inRange<size_t>(0, map.size()));
+  return it->first;
+}
+
+DeviceSelector gen_selector() {
+  switch (*rc::gen::inRange(0, 10)) {
+    case 0: return MmioSelector{0x3000000, 0x1000};
+    case 1: return MmioSelector{0x3001000, 0x1000};
+    case 2: return MmioSelector{0x3002000, 0x1000};
+    case 3: return MmioSelector{0x3003000, 0x1000};  // no such device
+    case 4: return PciSelector{0, 1, 0};
+    case 5: return PciSelector{0, 2, 0};
+    case 6: return PciSelector{0, 3, 0};
+    case 7: return PciSelector{0, 3, 1};
+    case 8: return PciSelector{0, 3, kAnyPciField};
+    default: return PciSelector{kAnyPciField, kAnyPciField, kAnyPciField};
+  }
+}
+
+// Addresses around everything interesting, plus the top of the 64-bit space.
+uint64_t gen_addr() {
+  if (*rc::gen::inRange(0, 16) == 0) return kU64Max - *rc::gen::inRange<uint64_t>(0, 3 * kPage);
+  return *rc::gen::inRange<uint64_t>(0, 0x1100) * kPage + *rc::gen::inRange<uint64_t>(0, kPage);
+}
+
+// Mostly an address the client may well be allowed to map (host memory for a
+// host client, guest memory for a VM's), so that sequences build real state.
+uint64_t gen_addr_for(const Model& m, ClientId client) {
+  if (*rc::gen::inRange(0, 3) == 0) return gen_addr();
+  auto it = m.clients.find(client);
+  const std::optional<VmIndex> vm = it == m.clients.end() ? std::nullopt : it->second.vm;
+  // Small hot windows make requests overlap (splits, replacements); the VM
+  // windows straddle the host discontinuity of VM a and the read-only part of VM b.
+  const bool hot = *rc::gen::inRange(0, 4) != 0;
+  uint64_t first_page = 0x100, page_count = 0x700;  // host memory, reserved page 0x200 inside
+  if (vm && *vm == 0) {
+    first_page = hot ? 0x5f0 : 0x400;
+    page_count = hot ? 0x20 : 0x300;
+  } else if (vm) {
+    first_page = hot ? 0x4f8 : 0x400;
+    page_count = hot ? 0x10 : 0x110;
+  } else if (hot) {
+    first_page = 0x1f0;
+    page_count = 0x20;
+  }
+  return (first_page + *rc::gen::inRange<uint64_t>(0, page_count)) * kPage + *rc::gen::inRange<uint64_t>(0, kPage);
+}
+
+// An object of the given client most of the time.
+ObjectId pick_object(const Model& m, ClientId client) {
+  std::vector<ObjectId> own;
+  for (const auto& [id, o] : m.objects) {
+    if (o.owner == client) own.push_back(id);
+  }
+  if (own.empty() || *rc::gen::inRange(0, 6) == 0) return pick_id(m.objects, m.next_object);
+  return own[*rc::gen::inRange<size_t>(0, own.size())];
+}
+
+void check_after_step(const Model& model, const Sut& sut, const std::vector<std::pair<DeviceIndex, uint64_t>>& probes) {
+  const auto violations = check_invariants(sut.deployment(), sut.state());
+  RC_ASSERT(violations.empty());
+  // Every page the model maps, for every device that sees it, plus the probes.
+  for (DeviceIndex dev = 0; dev < kDeviceCount; ++dev) {
+    if (const auto o = model.device_object[dev]) {
+      for (const auto& [page, target] : model.objects.at(*o).pages) {
+        for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
+          RC_ASSERT(sut.access(dev, page + 0x10, k) == model.access(dev, page + 0x10, k));
+        }
+        (void)target;
+      }
+    }
+  }
+  for (const auto& [dev, addr] : probes) {
+    for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
+      RC_ASSERT(sut.access(dev, addr, k) == model.access(dev, addr, k));
+    }
+  }
+}
+
+std::vector<std::pair<DeviceIndex, uint64_t>> gen_probes() {
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes;
+  for (int i = 0; i < 4; ++i) probes.emplace_back(*rc::gen::inRange<DeviceIndex>(0, kDeviceCount), gen_addr());
+  return probes;
+}
+
+// Runs a manager operation; on failure the state must not have moved.
+template <class F>
+bool run_checked(Sut& sut, F&& op) {
+  const State before = sut.state();
+  const auto result = op();
+  if (!result.ok()) RC_ASSERT(sut.state() == before);
+  return result.ok();
+}
+
+struct Connect : Cmd {
+  std::optional<VmIndex> vm = *rc::gen::element(std::optional<VmIndex>(), std::optional<VmIndex>(0),
+                                                std::optional<VmIndex>(1));
+  bool may_target = *rc::gen::arbitrary<bool>();
+  void apply(Model& m) const override { m.clients[m.next_client++] = RefClient{vm, may_target}; }
+  void run(const Model& m, Sut& sut) const override {
+    const auto id = sut.connect({"c", vm, may_target});
+    RC_ASSERT(id.ok());
+    RC_ASSERT(id.value() == m.next_client);
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, {});
+  }
+  void show(std::ostream& os) const override { os << "connect vm=" << (vm ? int(*vm) : -1) << " target=" << may_target; }
+};
+
+struct Disconnect : Cmd {
+  explicit Disconnect(const Model& m) : client(pick_id(m.clients, m.next_client)) {}
+  ClientId client;
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  void apply(Model& m) const override {
+    if (!m.clients.contains(client)) return;
+    for (auto it = m.objects.begin(); it != m.objects.end();) {
+      if (it->second.owner == client) {
+        for (auto dev : it->second.devices) m.device_object[dev].reset();
+        it = m.objects.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    m.clients.erase(client);
+  }
+  void run(const Model& m, Sut& sut) const override {
+    RC_ASSERT(run_checked(sut, [&] { return sut.disconnect(client); }) == m.clients.contains(client));
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, probes);
+  }
+  void show(std::ostream& os) const override { os << "disconnect " << client; }
+};
+
+struct CreateObject : Cmd {
+  explicit CreateObject(const Model& m) : client(pick_id(m.clients, m.next_client)) {}
+  ClientId client;
+  void apply(Model& m) const override {
+    if (!m.clients.contains(client)) return;
+    m.objects[m.next_object++] = RefObject{client, {}, {}};
+  }
+  void run(const Model& m, Sut& sut) const override {
+    const auto r = sut.create_object(client);
+    RC_ASSERT(r.ok() == m.clients.contains(client));
+    if (r.ok()) RC_ASSERT(r.value() == m.next_object);
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, {});
+  }
+  void show(std::ostream& os) const override { os << "create_object client=" << client; }
+};
+
+struct DestroyObject : Cmd {
+  explicit DestroyObject(const Model& m) : client(pick_id(m.clients, m.next_client)), object(pick_object(m, client)) {}
+  ClientId client;
+  ObjectId object;
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  void apply(Model& m) const override {
+    if (!m.owns(client, object)) return;
+    for (auto dev : m.objects.at(object).devices) m.device_object[dev].reset();
+    m.objects.erase(object);
+  }
+  void run(const Model& m, Sut& sut) const override {
+    RC_ASSERT(run_checked(sut, [&] { return sut.destroy_object(client, object); }) == m.owns(client, object));
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, probes);
+  }
+  void show(std::ostream& os) const override { os << "destroy_object client=" << client << " object=" << object; }
+};
+
+struct Attach : Cmd {
+  explicit Attach(const Model& m) : client(pick_id(m.clients, m.next_client)), object(pick_object(m, client)) {}
+  ClientId client;
+  ObjectId object;
+  DeviceSelector sel = gen_selector();
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+
+  bool allowed(const Model& m) const {
+    if (!m.owns(client, object)) return false;
+    const auto& c = m.clients.at(client);
+    const auto devices = m.resolve(sel, c.vm);
+    if (devices.empty()) return false;
+    for (auto dev : devices) {
+      if (dev == kDevStartup) return false;
+      if ((dev == kDevVmA || dev == kDevVmB) && !c.vm) return false;
+      if (m.device_object[dev] && m.objects.at(*m.device_object[dev]).owner != client) return false;
+    }
+    return true;
+  }
+  void apply(Model& m) const override {
+    if (!allowed(m)) return;
+    for (auto dev : m.resolve(sel, m.clients.at(client).vm)) {
+      if (m.device_object[dev]) m.objects.at(*m.device_object[dev]).devices.erase(dev);
+      m.device_object[dev] = object;
+      m.objects.at(object).devices.insert(dev);
+    }
+  }
+  void run(const Model& m, Sut& sut) const override {
+    const bool ok = run_checked(sut, [&] { return sut.attach(client, object, sel); });
+    RC_ASSERT(ok == allowed(m));
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, probes);
+  }
+  void show(std::ostream& os) const override {
+    os << "attach client=" << client << " object=" << object << " " << to_string(sel);
+  }
+};
+
+struct Detach : Cmd {
+  explicit Detach(const Model& m) : client(pick_id(m.clients, m.next_client)) {}
+  ClientId client;
+  DeviceSelector sel = gen_selector();
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+
+  bool allowed(const Model& m) const {
+    if (!m.clients.contains(client)) return false;
+    const auto devices = m.resolve(sel, m.clients.at(client).vm);
+    if (devices.empty()) return false;
+    for (auto dev : devices) {
+      if (!m.device_object[dev] || m.objects.at(*m.device_object[dev]).owner != client) return false;
+    }
+    return true;
+  }
+  void apply(Model& m) const override {
+    if (!allowed(m)) return;
+    for (auto dev : m.resolve(sel, m.clients.at(client).vm)) {
+      m.objects.at(*m.device_object[dev]).devices.erase(dev);
+      m.device_object[dev].reset();
+    }
+  }
+  void run(const Model& m, Sut& sut) const override {
+    RC_ASSERT(run_checked(sut, [&] { return sut.detach(client, sel); }) == allowed(m));
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, probes);
+  }
+  void show(std::ostream& os) const override { os << "detach client=" << client << " " << to_string(sel); }
+};
+
+struct Map : Cmd {
+  explicit Map(const Model& m) : client(pick_id(m.clients, m.next_client)), object(pick_object(m, client)) {
+    const int count = *rc::gen::weightedElement<int>({{1, 0}, {12, 1}, {4, 2}, {2, 3}});  // zero entries is invalid
+    for (int i = 0; i < count; ++i) {
+      const uint64_t len = *rc::gen::inRange(0, 9) == 0 ? *rc::gen::inRange<uint64_t>(0, 3)
+                                                         : *rc::gen::inRange<uint64_t>(1, 6 * kPage);
+      entries.push_back(MapEntry{gen_addr_for(m, client), len});
+    }
+    if (*rc::gen::inRange(0, 3) == 0) {
+      // Usually page-consistent with the first entry; sometimes not.
+      target = gen_addr_for(m, client);
+      if (!entries.empty() && *rc::gen::inRange(0, 5) != 0) {
+        *target = (*target & ~(kPage - 1)) | (entries[0].addr & (kPage - 1));
+      }
+    }
+    perms = Perms::from_bits(*rc::gen::inRange<uint32_t>(0, 8));
+  }
+  ClientId client;
+  ObjectId object;
+  Perms perms;
+  std::optional<uint64_t> target;
+  std::vector<MapEntry> entries;
+  std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+
+  // The pages this request would write, or nullopt when it must be refused.
+  // Each item: iova page -> (hpa page, perms); perms 0 means remove.
+  std::optional<std::vector<std::pair<uint64_t, std::pair<uint64_t, uint32_t>>>> plan(const Model& m) const {
+    if (!m.owns(client, object) || entries.empty()) return std::nullopt;
+    const RefClient& c = m.clients.at(client);
+    if (target && (!c.may_target || entries.size() != 1)) return std::nullopt;
+    std::vector<std::pair<uint64_t, std::pair<uint64_t, uint32_t>>> writes;
+    for (const auto& e : entries) {
+      if (e.len == 0 || e.len - 1 > kU64Max - e.addr) return std::nullopt;
+      const uint64_t first_page = e.addr & ~(kPage - 1);
+      const uint64_t last_page = (e.addr + (e.len - 1)) & ~(kPage - 1);
+      const uint64_t page_count = (last_page - first_page) / kPage + 1;
+      if (perms.none()) {
+        for (uint64_t i = 0; i < page_count; ++i) writes.push_back({first_page + i * kPage, {0, 0}});
+        continue;
+      }
+      uint64_t out_page = first_page;
+      if (target) {
+        if ((*target & (kPage - 1)) != (e.addr & (kPage - 1))) return std::nullopt;
+        out_page = *target & ~(kPage - 1);
+        if (out_page > kU64Max - (page_count * kPage - 1)) return std::nullopt;
+      }
+      for (uint64_t i = 0; i < page_count; ++i) {
+        const uint64_t out = out_page + i * kPage;
+        uint64_t hpa = out;
+        if (c.vm) {
+          const auto& pages = facts().vm_pages[*c.vm];
+          auto it = pages.find(out);
+          if (it == pages.end() || (perms.bits() & ~it->second.perms) != 0) return std::nullopt;
+          hpa = it->second.hpa_page;
+        } else if (facts().vm_host_pages.contains(hpa)) {
+          return std::nullopt;
+        }
+        if (!Facts::memory_page(hpa) || Facts::reserved_page(hpa)) return std::nullopt;
+        writes.push_back({first_page + i * kPage, {hpa, perms.bits()}});
+      }
+    }
+    return writes;
+  }
+  void apply(Model& m) const override {
+    const auto writes = plan(m);
+    if (!writes) return;
+    auto& pages = m.objects.at(object).pages;
+    // Removals first, then additions, as one request.
+    for (const auto& [iova, target_perms] : *writes) {
+      if (target_perms.second == 0) pages.erase(iova);
+    }
+    for (const auto& [iova, target_perms] : *writes) {
+      if (target_perms.second != 0) pages[iova] = target_perms;
+    }
+  }
+  void run(const Model& m, Sut& sut) const override {
+    const bool ok = run_checked(sut, [&] { return sut.map(client, object, MapRequest{perms, target, entries}); });
+    RC_ASSERT(ok == plan(m).has_value());
+    Model after = m;
+    apply(after);
+    check_after_step(after, sut, probes);
+  }
+  void show(std::ostream& os) const override {
+    os << "map client=" << client << " object=" << object << " perms=" << to_string(perms);
+    if (target) os << " target=" << format_hex(*target);
+    for (const auto& e : entries) os << " [" << format_hex(e.addr) << "+" << e.len << "]";
+  }
+};
+
+// The property the whole core rests on; see the file comment.
+RC_GTEST_PROP(ManagerStateMachine, AgreesWithPageModelAndKeepsInvariants, ()) {
+  // Start from a populated state (two host clients, one client per VM, an
+  // object each) so that short sequences already reach deep states.
+  Model model;
+  Manager sut(make_deployment(), /*check_invariants=*/true);
+  const std::pair<std::optional<VmIndex>, bool> starters[] = {{std::nullopt, true}, {std::nullopt, false}, {0, true}, {1, false}};
+  for (const auto& [vm, may_target] : starters) {
+    const ClientId c = sut.connect({"starter", vm, may_target}).value();
+    model.clients[model.next_client++] = RefClient{vm, may_target};
+    sut.create_object(c).value();
+    model.objects[model.next_object++] = RefObject{c, {}, {}};
+  }
+  const std::tuple<ClientId, DeviceSelector, DeviceIndex> attached[] = {
+      {1, MmioSelector{0x3000000, 0x1000}, kDevHost}, {3, PciSelector{0, 1, 0}, kDevVmA}, {4, PciSelector{0, 2, 0}, kDevVmB}};
+  for (const auto& [client, sel, dev] : attached) {
+    RC_ASSERT(sut.attach(client, client, sel).ok());
+    model.device_object[dev] = client;
+    model.objects.at(client).devices.insert(dev);
+  }
+  rc::state::check(model, sut,
+                   rc::state::gen::execOneOfWithArgs<Connect, Disconnect, CreateObject, DestroyObject, Attach, Detach,
+                                                     Map, Map, Map, Attach>());
+}
+
+}  // namespace
+}  // namespace smmuman::core
