@@ -28,15 +28,13 @@ std::variant<uint64_t, std::string> parse_number(std::string_view text, DefaultB
   if (digits.empty()) return fmt::format("{} is not a number", quoted);
   uint64_t value = 0;
   for (char c : digits) {
-    unsigned digit;
+    unsigned digit = 99;  // not a digit in any base
     if (c >= '0' && c <= '9') {
       digit = static_cast<unsigned>(c - '0');
     } else if (c >= 'a' && c <= 'f') {
       digit = static_cast<unsigned>(c - 'a' + 10);
     } else if (c >= 'A' && c <= 'F') {
       digit = static_cast<unsigned>(c - 'A' + 10);
-    } else {
-      return fmt::format("{} is not a number: unexpected '{}'", quoted, c);
     }
     if (digit >= radix) {
       return fmt::format("{} is not a {} number: unexpected '{}'", quoted, radix == 16 ? "hexadecimal" : "decimal", c);

@@ -152,15 +152,16 @@ uint64_t gen_addr() {
 uint64_t gen_addr_for(const Model& m, ClientId client) {
   if (*rc::gen::inRange(0, 3) == 0) return gen_addr();
   auto it = m.clients.find(client);
-  const std::optional<VmIndex> vm = it == m.clients.end() ? std::nullopt : it->second.vm;
+  // -1 for a host client (a plain int: GCC 12 misreports optionals here at -O2).
+  const int vm = it == m.clients.end() || !it->second.vm ? -1 : static_cast<int>(*it->second.vm);
   // Small hot windows make requests overlap (splits, replacements); the VM
   // windows straddle the host discontinuity of VM a and the read-only part of VM b.
   const bool hot = *rc::gen::inRange(0, 4) != 0;
   uint64_t first_page = 0x100, page_count = 0x700;  // host memory, reserved page 0x200 inside
-  if (vm && *vm == 0) {
+  if (vm == 0) {
     first_page = hot ? 0x5f0 : 0x400;
     page_count = hot ? 0x20 : 0x300;
-  } else if (vm) {
+  } else if (vm == 1) {
     first_page = hot ? 0x4f8 : 0x400;
     page_count = hot ? 0x10 : 0x110;
   } else if (hot) {

@@ -1,0 +1,78 @@
+// `smmuman check` end to end: the shipped examples print a summary and exit 0;
+// broken configurations print file:line errors on stderr and exit 1.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct CheckRun {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+
+CheckRun run_check(const std::string& args) {
+  const std::string command = std::string(SMMUMAN_BINARY) + " check " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  CheckRun r{-1, {}};
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string src(const std::string& path) { return std::string(SMMUMAN_SOURCE_DIR) + "/" + path; }
+
+// The host example passes and its summary names units, devices, VMs and mappings.
+TEST(SmmumanCheck, HostExamplePrintsSummary) {
+  const CheckRun r = run_check(src("examples/arm-smmuv3-two-vms/host.yaml"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("units (2):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("vm-net (pass-through: eth0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("guest 0x60000000-0x7fffffff (512 MiB) -> host 0x100000000-0x11fffffff rwx"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("startup mappings (2):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK, every invariant holds"), std::string::npos) << r.out;
+}
+
+// A QNX .smmu file is recognised by its extension and checked the same way.
+TEST(SmmumanCheck, QnxExamplePasses) {
+  const CheckRun r = run_check(src("examples/qnx/imx8-mmu500.smmu"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("arm-smmuv2"), std::string::npos) << r.out;
+}
+
+// Each broken configuration exits 1 and names the file and line of its error.
+TEST(SmmumanCheck, BrokenConfigsExitOneWithPreciseErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"tests/config/data/bad-overlapping-vm-ranges.yaml", "bad-overlapping-vm-ranges.yaml:21: VM 'vm2': host range"},
+      {"tests/config/data/bad-guest-mapping-outside-memory.yaml",
+       "bad-guest-mapping-outside-memory.yaml:12: startup mapping for device 'eth0'"},
+      {"tests/config/data/bad-host-startup-passthrough.yaml",
+       "bad-host-startup-passthrough.yaml:20: startup mapping for device 'eth0' is not allowed in a host configuration"},
+      {"tests/config/data/bad-malformed-number.yaml", "bad-malformed-number.yaml:19: VM 'vm1' memory size: '256Q'"},
+  };
+  for (const auto& [file, message] : cases) {
+    const CheckRun r = run_check(src(file));
+    EXPECT_EQ(r.exit_code, 1) << file << "\n" << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << file << "\n" << r.out;
+    EXPECT_EQ(r.out.find("OK, every invariant holds"), std::string::npos) << r.out;
+  }
+}
+
+// A missing file and a bad --format are errors too.
+TEST(SmmumanCheck, UsageErrors) {
+  EXPECT_EQ(run_check("/nonexistent.yaml").exit_code, 1);
+  EXPECT_NE(run_check("--format xml " + src("examples/arm-smmuv3-two-vms/host.yaml")).exit_code, 0);
+  const CheckRun forced = run_check("--format qnx " + src("examples/arm-smmuv3-two-vms/host.yaml"));
+  EXPECT_EQ(forced.exit_code, 1) << "a YAML file read as .smmu must not pass";
+}
+
+}  // namespace
