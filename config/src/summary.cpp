@@ -65,4 +65,78 @@ std::string summarize(const core::Deployment& d) {
   return out;
 }
 
+namespace {
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex_size(core::u128 size) {
+  if (size >> 64) return "0x10000000000000000";
+  return hex(static_cast<uint64_t>(size));
+}
+template <class Space>
+nlohmann::json range_json(const core::Range<Space>& r) {
+  return {{"first", hex(r.first())}, {"last", hex(r.last())}, {"size", hex_size(r.size())}};
+}
+nlohmann::json origin_json(const core::Origin& o) { return {{"file", o.file}, {"line", o.line}}; }
+
+}  // namespace
+
+nlohmann::json deployment_to_json(const core::Deployment& d) {
+  nlohmann::json j;
+  j["name"] = d.name;
+  j["role"] = core::to_string(d.role);
+  j["platform"]["memory"] = nlohmann::json::array();
+  for (const auto& r : d.platform.memory.ranges()) j["platform"]["memory"].push_back(range_json(r));
+  j["platform"]["reserved"] = nlohmann::json::array();
+  for (const auto& r : d.platform.reserved) {
+    j["platform"]["reserved"].push_back({{"name", r.name}, {"range", range_json(r.range)}, {"origin", origin_json(r.origin)}});
+  }
+  j["units"] = nlohmann::json::array();
+  for (const auto& u : d.units) {
+    nlohmann::json unit = {{"name", u.name},
+                           {"type", core::to_string(u.type)},
+                           {"stream_id_bits", u.stream_id_bits},
+                           {"bypass_unconfigured", u.bypass_unconfigured},
+                           {"origin", origin_json(u.origin)}};
+    if (u.registers) unit["registers"] = range_json(*u.registers);
+    j["units"].push_back(unit);
+  }
+  j["devices"] = nlohmann::json::array();
+  for (core::DeviceIndex i = 0; i < d.devices.size(); ++i) {
+    const auto& dev = d.devices[i];
+    nlohmann::json device = {{"name", dev.name},
+                             {"id", core::to_string(dev.ident)},
+                             {"unit", d.units[dev.unit].name},
+                             {"stream_ids", dev.stream_ids},
+                             {"origin", origin_json(dev.origin)}};
+    device["vm"] = i < d.device_vm.size() && d.device_vm[i] ? nlohmann::json(d.vms[*d.device_vm[i]].name) : nullptr;
+    device["configuration_owned"] = i < d.device_startup.size() && !d.device_startup[i].empty();
+    j["devices"].push_back(device);
+  }
+  j["vms"] = nlohmann::json::array();
+  for (const auto& vm : d.vms) {
+    nlohmann::json v = {{"name", vm.name}, {"origin", origin_json(vm.origin)}};
+    v["passthrough"] = nlohmann::json::array();
+    for (auto dev : vm.passthrough) v["passthrough"].push_back(d.devices[dev].name);
+    v["memory"] = nlohmann::json::array();
+    for (const auto& m : vm.memory) {
+      v["memory"].push_back({{"guest", range_json(m.guest)}, {"host", range_json(m.host())},
+                             {"perms", core::to_string(m.perms)}, {"origin", origin_json(m.origin)}});
+    }
+    j["vms"].push_back(v);
+  }
+  j["startup_mappings"] = nlohmann::json::array();
+  for (const auto& m : d.startup_mappings) {
+    j["startup_mappings"].push_back({{"device", d.devices[m.device].name}, {"iova", range_json(m.iova)},
+                                     {"target", range_json(m.hpa())}, {"perms", core::to_string(m.perms)},
+                                     {"origin", origin_json(m.origin)}});
+  }
+  return j;
+}
+
+nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& errors) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& e : errors) j.push_back({{"file", e.origin.file}, {"line", e.origin.line}, {"message", e.message}});
+  return j;
+}
+
 }  // namespace smmuman::config

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstdio>
 #include <string>
@@ -73,6 +75,25 @@ TEST(SmmumanCheck, UsageErrors) {
   EXPECT_NE(run_check("--format xml " + src("examples/arm-smmuv3-two-vms/host.yaml")).exit_code, 0);
   const CheckRun forced = run_check("--format qnx " + src("examples/arm-smmuv3-two-vms/host.yaml"));
   EXPECT_EQ(forced.exit_code, 1) << "a YAML file read as .smmu must not pass";
+}
+
+// --json carries the same facts for tools: addresses as hex strings, errors with file and line.
+TEST(SmmumanCheck, JsonOutput) {
+  const CheckRun good = run_check("--json " + src("examples/arm-smmuv3-two-vms/host.yaml"));
+  ASSERT_EQ(good.exit_code, 0) << good.out;
+  const auto j = nlohmann::json::parse(good.out);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["deployment"]["role"], "host");
+  EXPECT_EQ(j["deployment"]["vms"][0]["memory"][1]["host"]["first"], "0x100000000");
+  EXPECT_EQ(j["deployment"]["devices"][0]["vm"], "vm-net");
+
+  const CheckRun bad = run_check("--json " + src("tests/config/data/bad-host-startup-passthrough.yaml"));
+  ASSERT_EQ(bad.exit_code, 1) << bad.out;
+  const auto e = nlohmann::json::parse(bad.out);
+  EXPECT_FALSE(e["ok"].get<bool>());
+  ASSERT_EQ(e["errors"].size(), 1u);
+  EXPECT_EQ(e["errors"][0]["line"], 20);
+  EXPECT_FALSE(e.contains("deployment"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "smmuman/config/qnx_smmu.hpp"
@@ -20,22 +21,32 @@ smmuman::config::LoadResult load(const std::string& path, Format format) {
   return qnx ? smmuman::config::load_qnx_smmu_file(path) : smmuman::config::load_yaml_config_file(path);
 }
 
-int check(const std::string& path, Format format) {
+int check(const std::string& path, Format format, bool json) {
   auto loaded = load(path, format);
-  if (!loaded.deployment) {
-    for (const auto& e : loaded.errors) fmt::print(stderr, "error: {}\n", smmuman::config::to_string(e));
-    fmt::print(stderr, "{}: {} error{}\n", path, loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
+  std::vector<smmuman::config::Diagnostic> errors = loaded.errors;
+  std::optional<smmuman::core::Manager> manager;
+  if (loaded.deployment) {
+    // Starting a manager runs the full invariant check once more, through the
+    // same code that checks every later operation.
+    try {
+      manager.emplace(*loaded.deployment, /*check_invariants=*/true);
+    } catch (const smmuman::core::InvariantViolation& e) {
+      errors.push_back({smmuman::core::Origin{path, 0}, e.what()});
+    }
+  }
+  const bool ok = manager.has_value() && errors.empty();
+  if (json) {
+    nlohmann::json out = {{"file", path}, {"ok", ok}, {"errors", smmuman::config::diagnostics_to_json(errors)}};
+    if (ok) out["deployment"] = smmuman::config::deployment_to_json(manager->deployment());
+    fmt::print("{}\n", out.dump(2));
+    return ok ? 0 : 1;
+  }
+  if (!ok) {
+    for (const auto& e : errors) fmt::print(stderr, "error: {}\n", smmuman::config::to_string(e));
+    fmt::print(stderr, "{}: {} error{}\n", path, errors.size(), errors.size() == 1 ? "" : "s");
     return 1;
   }
-  // Starting a manager on the deployment runs the full invariant check once more,
-  // through the same code every operation is checked with.
-  try {
-    smmuman::core::Manager manager(*loaded.deployment, /*check_invariants=*/true);
-    fmt::print("{}", smmuman::config::summarize(manager.deployment()));
-  } catch (const smmuman::core::InvariantViolation& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 1;
-  }
+  fmt::print("{}", smmuman::config::summarize(manager->deployment()));
   fmt::print("{}: OK, every invariant holds\n", path);
   return 0;
 }
@@ -53,10 +64,12 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand(
       "check", "Load a deployment (YAML, or a QNX .smmu file), validate every invariant, print a summary");
   check_cmd->add_option("config", config_path, "deployment configuration file")->required();
+  bool json = false;
+  check_cmd->add_flag("--json", json, "print the result (summary or errors) as JSON on stdout");
   check_cmd->add_option("--format", format, "auto (by extension: .smmu is QNX), yaml or qnx")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
 
   CLI11_PARSE(app, argc, argv);
-  if (check_cmd->parsed()) return check(config_path, format);
+  if (check_cmd->parsed()) return check(config_path, format, json);
   return 1;
 }
