@@ -145,7 +145,7 @@ class Checker {
                to_string(region.guest), format_hex(region.host_first), kGranule);
           continue;
         }
-        if (region.host_first > kU64Max - (region.guest.last() - region.guest.first())) {
+        if (!span_fits(region.host_first, region.guest.last() - region.guest.first())) {
           fail(region.origin, "VM '{}': host range at {} wraps past 2^64", vm.name, format_hex(region.host_first));
           continue;
         }
@@ -214,7 +214,7 @@ class Checker {
         fail(m.origin, "startup mapping for device '{}' is not aligned to {} bytes", dev.name, kGranule);
         continue;
       }
-      if (m.hpa_first > kU64Max - (m.iova.last() - m.iova.first())) {
+      if (!span_fits(m.hpa_first, m.iova.last() - m.iova.first())) {
         fail(m.origin, "startup mapping for device '{}': target {} wraps past 2^64", dev.name,
              format_hex(m.hpa_first));
         continue;

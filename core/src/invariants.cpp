@@ -89,7 +89,7 @@ class InvariantChecker {
         continue;
       }
       const uint64_t span = e.in.last() - e.in.first();
-      if (*e.attr.source_first > kU64Max - span) {
+      if (!span_fits(*e.attr.source_first, span)) {
         fail("object {}: guest source wraps", oid);
         continue;
       }

@@ -178,7 +178,7 @@ Status Manager::detach(ClientId client, const DeviceSelector& sel) {
 Result<std::vector<Manager::Placement>> Manager::admit_mapping(const Client& client, IovaRange iova,
                                                                 uint64_t out_first, Perms perms) const {
   const uint64_t span = iova.last() - iova.first();
-  if (out_first > kU64Max - span) {
+  if (!span_fits(out_first, span)) {
     return make_error(Errc::invalid_argument, fmt::format("target {} + {} wraps past 2^64", format_hex(out_first),
                                                           format_size(iova.size())));
   }

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "smmuman/core/range_logic.hpp"
+
 namespace smmuman::core {
 
 // Distinct address spaces (as Hafnium's addr.h): a device address (IOVA), a
@@ -24,9 +26,10 @@ __extension__ using u128 = unsigned __int128;
 inline constexpr uint64_t kU64Max = ~uint64_t{0};
 
 // True when [base, base+len) is non-empty and does not wrap past 2^64.
-constexpr bool base_len_is_valid(uint64_t base, uint64_t len) {
-  return len != 0 && len - 1 <= kU64Max - base;
-}
+constexpr bool base_len_is_valid(uint64_t base, uint64_t len) { return range_logic::base_len_valid(base, len); }
+
+// True when first + span does not wrap past 2^64 - 1.
+constexpr bool span_fits(uint64_t first, uint64_t span) { return range_logic::span_fits(first, span); }
 
 template <class Space>
 class Range {
@@ -45,12 +48,13 @@ class Range {
   // Up to 2^64, hence 128 bits.
   constexpr u128 size() const { return u128{last_ - first_} + 1; }
 
-  constexpr bool contains(uint64_t addr) const { return first_ <= addr && addr <= last_; }
+  // The predicates are range_logic's, which proofs/ checks for all 64-bit inputs.
+  constexpr bool contains(uint64_t addr) const { return range_logic::contains_point(first_, last_, addr); }
   constexpr bool contains(const Range& other) const {
-    return first_ <= other.first_ && other.last_ <= last_;
+    return range_logic::contains_range(first_, last_, other.first_, other.last_);
   }
   constexpr bool overlaps(const Range& other) const {
-    return first_ <= other.last_ && other.first_ <= last_;
+    return range_logic::overlaps(first_, last_, other.first_, other.last_);
   }
   constexpr std::optional<Range> intersect(const Range& other) const {
     if (!overlaps(other)) return std::nullopt;
@@ -76,11 +80,12 @@ using HpaRange = Range<HpaSpace>;
 inline constexpr unsigned kGranuleLg2 = 12;
 inline constexpr uint64_t kGranule = uint64_t{1} << kGranuleLg2;
 inline constexpr uint64_t kGranuleMask = kGranule - 1;
+static_assert(kGranuleMask == range_logic::kGranuleMaskWord);
 
 // The granule-aligned range that covers [first, last].
 template <class Space>
 constexpr Range<Space> round_to_granule(const Range<Space>& r) {
-  return Range<Space>::from_first_last(r.first() & ~kGranuleMask, r.last() | kGranuleMask);
+  return Range<Space>::from_first_last(range_logic::round_first(r.first()), range_logic::round_last(r.last()));
 }
 
 template <class Space>
