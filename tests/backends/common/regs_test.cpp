@@ -1,0 +1,142 @@
+// The typed register and structure library, through the header smmu-gen
+// writes for the made-up test IOMMU: access rules, W1C-safe read-modify-write,
+// reserved bits, register arrays and blocks, the generic dumper and snapshot
+// diff, multi-word fields and fixed command fields.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "smmuman/hw/test_iommu.hpp"
+
+namespace {
+
+using namespace smmuman::hw;
+using namespace smmuman::hw::test_iommu;
+
+// A register file that records every access, as Fuchsia's hwreg::Mock does.
+struct FakeIo {
+  std::map<uint64_t, uint64_t> mem;
+  std::vector<std::pair<uint64_t, uint64_t>> writes;
+  uint32_t read32(uint64_t offset) { return static_cast<uint32_t>(mem[offset]); }
+  uint64_t read64(uint64_t offset) { return mem[offset]; }
+  void write32(uint64_t offset, uint32_t v) { mem[offset] = v; writes.emplace_back(offset, v); }
+  void write64(uint64_t offset, uint64_t v) { mem[offset] = v; writes.emplace_back(offset, v); }
+};
+
+// Fields land where the description says, enums included.
+TEST(Registers, SetPlacesFields) {
+  auto v = RegisterValue<regs::CTRL>::zero();
+  v.set<regs::CTRL::MODE>(regs::CTRL::MODE::Value::TRANSLATE).set<regs::CTRL::QUEUE_SIZE>(0xa);
+  EXPECT_EQ(v.raw(), (uint64_t{2} << 30) | (0xa << 4));
+  EXPECT_EQ(v.get<regs::CTRL::QUEUE_SIZE>(), 0xau);
+}
+
+// A run-time value that does not fit is refused and changes nothing.
+TEST(Registers, TrySetRefusesTooWide) {
+  auto v = RegisterValue<regs::CTRL>::zero();
+  EXPECT_FALSE(v.try_set<regs::CTRL::QUEUE_SIZE>(0x10));
+  EXPECT_EQ(v.raw(), 0u);
+  EXPECT_TRUE(v.try_set<regs::CTRL::QUEUE_SIZE>(0xf));
+  EXPECT_EQ(v.raw(), 0xf0u);
+}
+
+// A write clears reserved bits that a raw value carried.
+TEST(Registers, WriteClearsReservedBits) {
+  FakeIo io;
+  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::from_raw(0xffffffff));
+  ASSERT_EQ(io.writes.size(), 1u);
+  EXPECT_EQ(io.writes[0].second, 0xc00001f3u);  // MODE, FAULT, QUEUE_SIZE, BUSY, ENABLE
+}
+
+// Read-modify-write never writes 1 to a write-1-to-clear field it read as 1.
+TEST(Registers, ModifyNeverClearsW1cByAccident) {
+  FakeIo io;
+  io.mem[regs::CTRL::offset] = (1u << 8) | 0x30;  // FAULT pending, QUEUE_SIZE 3
+  modify<regs::CTRL>(io, [](auto& v) { v.template set<regs::CTRL::ENABLE>(1); });
+  ASSERT_EQ(io.writes.size(), 1u);
+  EXPECT_EQ(io.writes[0].second, 0x31u);
+  // Clearing it on purpose is a write of 1.
+  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::zero().set<regs::CTRL::FAULT>(1));
+  EXPECT_EQ(io.writes[1].second, 1u << 8);
+}
+
+// Arrays and blocks: instance i lives at offset + i * stride from its block's base.
+TEST(Registers, ArraysAndBlocks) {
+  FakeIo io;
+  write<regs::STREAM_MAP>(io, RegisterValue<regs::STREAM_MAP>::zero().set<regs::STREAM_MAP::STREAM>(0x42), 0, 3);
+  EXPECT_EQ(io.writes.back().first, 0x10cu);
+  write<regs::CTX_TTBR>(io, RegisterValue<regs::CTX_TTBR>::zero().set<regs::CTX_TTBR::ADDR>(0x1234), /*base=*/0x3000);
+  EXPECT_EQ(io.writes.back(), (std::pair<uint64_t, uint64_t>{0x3000, 0x1234000}));
+  EXPECT_STREQ(regs::CTX_TTBR::block_name, "CTX");
+  EXPECT_EQ(regs::STREAM_MAP::offset_of(2), 0x108u);
+}
+
+// Reset values come from the description.
+TEST(Registers, ResetValue) {
+  EXPECT_EQ(RegisterValue<regs::ID>::from_reset().get<regs::ID::VERSION>(), 1u);
+  EXPECT_EQ(RegisterValue<regs::ID>::from_reset().get<regs::ID::FORMAT>(), 2u);
+}
+
+// The one generic dumper names every field with its value.
+TEST(Registers, DumperNamesFields) {
+  std::string text;
+  dump<regs::CTRL>(0x80000031, [&](const char* reg, const char* field, unsigned hi, unsigned lo, uint64_t value) {
+    text += std::string(reg) + "." + field + "[" + std::to_string(hi) + ":" + std::to_string(lo) + "]=" + std::to_string(value) + " ";
+  });
+  EXPECT_EQ(text, "CTRL.MODE[31:30]=2 CTRL.FAULT[8:8]=0 CTRL.QUEUE_SIZE[7:4]=3 CTRL.BUSY[1:1]=0 CTRL.ENABLE[0:0]=1 ");
+}
+
+// Two snapshots differ field by field, array instances and reserved bits included.
+TEST(Registers, SnapshotDiff) {
+  std::map<uint64_t, uint64_t> a, b;
+  a[regs::CTRL::offset] = 0x1;
+  b[regs::CTRL::offset] = 0x1 | (1u << 20);  // reserved bit
+  a[regs::STREAM_MAP::offset_of(1)] = 0x80000005;
+  b[regs::STREAM_MAP::offset_of(1)] = 0x80000006;
+  std::vector<std::string> seen;
+  const unsigned n = diff_snapshots(
+      regs::all, [&](uint64_t o) { return a[o]; }, [&](uint64_t o) { return b[o]; },
+      [&](const char* reg, const char* field, uint64_t, uint64_t) { seen.push_back(std::string(reg) + "." + field); });
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"CTRL.(reserved)", "STREAM_MAP.STREAM"}));
+}
+
+// A field crossing a 64-bit word boundary is split and reassembled exactly.
+TEST(Structures, FieldAcrossWords) {
+  uint64_t words[2] = {0, 0};
+  structs::ENTRY::encode(words, {1, 5, 0xfedcba9876543210 & structs::ENTRY::ROOT::mask, 0xbeef});
+  EXPECT_EQ(words[0] & 0xfff, (5u << 1) | 1u);
+  // ROOT is 64 bits at [75:12]: its low 52 bits end word 0, its high 12 start word 1.
+  EXPECT_EQ(words[0] >> 12, 0xcba9876543210u);
+  EXPECT_EQ(words[1] & 0xfff, 0xfedu);
+  const auto d = structs::ENTRY::decode(words);
+  EXPECT_EQ(d.ROOT, 0xfedcba9876543210 & structs::ENTRY::ROOT::mask);
+  EXPECT_EQ(d.DOMAIN, 0xbeefu);
+  EXPECT_EQ(words[1] >> 48, 0xbeefu);
+}
+
+// Commands carry their fixed opcode, whatever the caller passes.
+TEST(Structures, FixedOpcode) {
+  uint64_t words[2] = {~uint64_t{0}, ~uint64_t{0}};
+  structs::CMD_SYNC::encode(words, {1, 0xcafe});
+  EXPECT_EQ(words[0], (uint64_t{0xcafe} << 32) | (1u << 12) | 0x46);
+  EXPECT_EQ(words[1], 0u);
+  EXPECT_TRUE(matches_fixed<structs::CMD_SYNC>(words));
+  words[0] ^= 1;
+  EXPECT_FALSE(matches_fixed<structs::CMD_SYNC>(words));
+}
+
+// Page-table format parameters come through as data.
+TEST(PageTables, FormatParameters) {
+  constexpr auto& f = page_tables::test_4k;
+  EXPECT_EQ(f.level_count, 3u);
+  EXPECT_EQ(f.levels[0].index_hi, 38u);
+  EXPECT_EQ(f.levels[2].index_lo, 12u);
+  EXPECT_TRUE(f.output_address.present);
+  EXPECT_EQ(f.output_address.value, 12u);
+  EXPECT_EQ(f.exec_never.lo, 54u);
+  EXPECT_FALSE(f.exec.present);
+}
+
+}  // namespace
