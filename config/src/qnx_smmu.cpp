@@ -304,6 +304,7 @@ class Reader {
     draft.unit.name = name;
     draft.unit.type = kind.type;
     draft.unit.stream_id_bits = kind.stream_id_bits;
+    draft.unit.write_implies_read = core::write_implies_read_by_default(kind.type);  // R-Car [S2]
     draft.unit.origin = at(line);
 
     const auto fields = split(w[2], ',');
@@ -389,7 +390,7 @@ class Reader {
       const auto paddr = number(line, fmt::format("device '{}': paddr", spec), spec.substr(4), DefaultBase::hex);
       if (!paddr) return std::nullopt;
       // QNX gives no length: choice, the device's registers are the 4 KiB page at paddr.
-      return std::pair{fmt::format("mem:{:#x}", *paddr), core::DeviceIdent{core::MmioId{page_of(*paddr)}}};
+      return std::pair{fmt::format("mem:{:#x}", *paddr), core::DeviceIdent{core::MmioId{HpaRange::from_first_last(*paddr, *paddr)}}};
     }
     error(line, "device: unknown device spec '{}': expected 'pci:<bus>:<dev>.<func>' or 'mem:<paddr>'", spec);
     return std::nullopt;

@@ -58,9 +58,15 @@ class YamlReader {
     result_.errors.push_back(Diagnostic{origin(node), std::move(message)});
   }
 
+  // Unknown keys, and keys given twice (YAML readers disagree on which copy
+  // wins, so a reader of the file could believe the other one).
   void expect_keys(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> allowed) {
+    std::map<std::string, int> seen;
     for (const auto& kv : map) {
       const std::string key = kv.first.Scalar();
+      if (auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1); !fresh) {
+        error(kv.first, fmt::format("{}: key '{}' is given twice (first on line {})", what, key, it->second));
+      }
       bool known = false;
       for (const char* a : allowed) known = known || key == a;
       if (!known) {
@@ -175,7 +181,7 @@ class YamlReader {
   void read_platform(const YAML::Node& node, core::Deployment& d) {
     d.platform.origin = Origin{file_, 0};
     if (!node) {
-      result_.errors.push_back(Diagnostic{Origin{file_, 0}, "missing 'platform' (its memory at least)"});
+      result_.errors.push_back(Diagnostic{Origin{file_, 1}, "missing 'platform' (its memory at least)"});
       return;
     }
     d.platform.origin = origin(node);
@@ -237,6 +243,7 @@ class YamlReader {
         if (auto type = scalar(type_node, what + " type")) {
           if (auto t = core::unit_type_from_string(*type)) {
             unit.type = *t;
+            unit.write_implies_read = core::write_implies_read_by_default(*t);
           } else {
             error(type_node, fmt::format("{}: unknown type '{}' (arm-smmuv3, arm-smmuv2, intel-vtd, amd-vi, "
                                          "riscv-iommu, renesas-ipmmu, vdev-smmu)", what, *type));

@@ -108,6 +108,8 @@ class Checker {
         if (!fresh && it->second != dev.name) {
           fail(dev.origin, "device '{}': stream ID {:#x} on unit '{}' already belongs to device '{}'", dev.name,
                sid, unit.name, it->second);
+        } else if (!fresh) {
+          fail(dev.origin, "device '{}': stream ID {:#x} is listed twice", dev.name, sid);
         }
       }
       if (const auto* pci = std::get_if<PciAddress>(&dev.ident)) {
@@ -119,9 +121,14 @@ class Checker {
     }
     for (size_t i = 0; i < d_.devices.size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
+        const auto* a = std::get_if<MmioId>(&d_.devices[i].ident);
+        const auto* b = std::get_if<MmioId>(&d_.devices[j].ident);
         if (d_.devices[i].ident == d_.devices[j].ident) {
           fail(d_.devices[i].origin, "device '{}' has the same {} as device '{}'", d_.devices[i].name,
                to_string(d_.devices[i].ident), d_.devices[j].name);
+        } else if (a && b && a->registers.overlaps(b->registers)) {
+          fail(d_.devices[i].origin, "device '{}': registers {} overlap those of device '{}'", d_.devices[i].name,
+               to_string(a->registers), d_.devices[j].name);
         }
       }
     }

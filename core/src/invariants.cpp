@@ -1,6 +1,7 @@
 // The core invariant, recomputed from scratch over deployment and state.
-// It shares no admission code with the manager, so a bug in one is caught by
-// the other.
+// It shares no admission code with the manager, and reads VM memory and
+// startup mappings as declared rather than through the manager's lookup
+// tables, so a bug in one is caught by the other.
 #include <fmt/format.h>
 
 #include "smmuman/core/manager.hpp"
@@ -25,6 +26,15 @@ class InvariantChecker {
   }
 
  private:
+  std::optional<VmIndex> passthrough_vm(DeviceIndex dev) const {
+    for (VmIndex v = 0; v < d_.vms.size(); ++v) {
+      for (DeviceIndex p : d_.vms[v].passthrough) {
+        if (p == dev) return v;
+      }
+    }
+    return std::nullopt;
+  }
+
   template <class... Args>
   void fail(fmt::format_string<Args...> format, Args&&... args) {
     violations_.push_back(fmt::format(format, std::forward<Args>(args)...));
@@ -51,8 +61,10 @@ class InvariantChecker {
         }
         const std::string& name = d_.devices[dev].name;
         if (s_.device_object[dev] != oid) fail("device '{}' is in object {} but recorded elsewhere", name, oid);
-        if (!d_.device_startup[dev].empty()) fail("device '{}' has startup mappings yet is attached", name);
-        if (d_.device_vm[dev] != owner->second.spec.vm) {
+        for (const auto& m : d_.startup_mappings) {
+          if (m.device == dev) fail("device '{}' has startup mappings yet is attached", name);
+        }
+        if (passthrough_vm(dev) != owner->second.spec.vm) {
           fail("device '{}' is attached by client '{}', which is not its VM's client", name, owner->second.spec.name);
         }
       }
@@ -72,44 +84,66 @@ class InvariantChecker {
     if (owner == s_.clients.end()) return;
     const auto& vm = owner->second.spec.vm;
     for (const auto& e : object.mappings.entries()) {
+      const uint64_t span = e.in.last() - e.in.first();
+      if (!span_fits(e.out_first, span)) {
+        fail("object {}: mapping {} -> {} wraps past 2^64", oid, to_string(e.in), format_hex(e.out_first));
+        continue;
+      }
       const HpaRange hpa = e.out();
       if (!is_granule_aligned(e.in) || (e.out_first & kGranuleMask) != 0) {
         fail("object {}: mapping {} is not granule-aligned", oid, to_string(e.in));
       }
-      if (e.attr.perms.none()) fail("object {}: mapping {} has no permissions", oid, to_string(e.in));
+      if (e.attr.perms.none() || !e.attr.perms.known()) {
+        fail("object {}: mapping {} has permission bits {:#x}", oid, to_string(e.in), e.attr.perms.bits());
+      }
       if (!d_.platform.memory.contains(hpa)) fail("object {}: {} is outside permitted memory", oid, to_string(hpa));
       if (d_.reserved_set.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
       if (!vm) {
-        if (d_.vm_host_memory.overlaps(hpa)) fail("object {}: host mapping {} reaches VM memory", oid, to_string(hpa));
-        continue;
-      }
-      // Guest mapping: the GPA it was made for lies in the VM and translates to exactly this HPA.
-      if (!e.attr.source_first) {
-        fail("object {}: guest mapping {} has no guest-physical source", oid, to_string(e.in));
-        continue;
-      }
-      const uint64_t span = e.in.last() - e.in.first();
-      if (!span_fits(*e.attr.source_first, span)) {
-        fail("object {}: guest source wraps", oid);
-        continue;
-      }
-      const GpaRange gpa = GpaRange::from_first_last(*e.attr.source_first, *e.attr.source_first + span);
-      const auto& memory = d_.vm_memory[*vm];
-      if (!memory.covers(gpa)) {
-        fail("object {}: guest mapping {} lies outside VM '{}'", oid, to_string(gpa), d_.vms[*vm].name);
-        continue;
-      }
-      for (const auto& region : memory.overlap_with(gpa)) {
-        const uint64_t expected = region.out_first;  // region is clipped to gpa
-        const uint64_t actual = e.out_first + (region.in.first() - gpa.first());
-        if (expected != actual) {
-          fail("object {}: guest mapping {} translates to {} instead of {}", oid, to_string(region.in),
-               format_hex(actual), format_hex(expected));
+        for (const auto& other : d_.vms) {
+          for (const auto& region : other.memory) {
+            if (region.host().overlaps(hpa)) {
+              fail("object {}: host mapping {} reaches the memory of VM '{}'", oid, to_string(hpa), other.name);
+            }
+          }
         }
-        if (!region.attr.perms.covers(e.attr.perms)) {
-          fail("object {}: guest mapping {} exceeds the VM's permissions", oid, to_string(region.in));
-        }
+        continue;
       }
+      check_guest_mapping(oid, e, d_.vms[*vm]);
+    }
+  }
+
+  // A guest mapping: the guest-physical range it was made for lies in the VM's
+  // declared regions and translates region by region to exactly this output.
+  // Walks the VM's regions as declared, not the manager's lookup tables.
+  void check_guest_mapping(ObjectId oid, const MappingTable::Entry& e, const Vm& vm) {
+    if (!e.attr.source_first) {
+      fail("object {}: guest mapping {} has no guest-physical source", oid, to_string(e.in));
+      return;
+    }
+    const uint64_t span = e.in.last() - e.in.first();
+    if (!span_fits(*e.attr.source_first, span)) {
+      fail("object {}: guest source of {} wraps past 2^64", oid, to_string(e.in));
+      return;
+    }
+    const GpaRange gpa = GpaRange::from_first_last(*e.attr.source_first, *e.attr.source_first + span);
+    u128 covered = 0;
+    for (const auto& region : vm.memory) {
+      const auto part = region.guest.intersect(gpa);
+      if (!part) continue;
+      covered += part->size();
+      const uint64_t expected = region.host_first + (part->first() - region.guest.first());
+      const uint64_t actual = e.out_first + (part->first() - gpa.first());
+      if (expected != actual) {
+        fail("object {}: guest {} translates to {} instead of {}", oid, to_string(*part), format_hex(actual),
+             format_hex(expected));
+      }
+      if (!region.perms.covers(e.attr.perms)) {
+        fail("object {}: guest mapping {} exceeds VM '{}' permissions", oid, to_string(*part), vm.name);
+      }
+    }
+    // Guest regions are disjoint (a deployment rule), so full coverage is a size match.
+    if (covered != gpa.size()) {
+      fail("object {}: guest mapping {} lies outside VM '{}'", oid, to_string(gpa), vm.name);
     }
   }
 

@@ -32,6 +32,9 @@ Result<ClientId> Manager::connect(const ClientSpec& spec) {
       return make_error(Errc::invalid_argument, fmt::format("client '{}': no VM with index {}", spec.name, *spec.vm));
     }
   }
+  if (state_.next_client == 0 || state_.clients.contains(state_.next_client)) {
+    return make_error(Errc::invalid_argument, "client identifiers are exhausted");
+  }
   const ClientId id = state_.next_client++;
   state_.clients.emplace(id, Client{spec, {}});
   after_operation("connect");
@@ -56,6 +59,9 @@ Result<ObjectId> Manager::create_object(ClientId client) {
   auto it = state_.clients.find(client);
   if (it == state_.clients.end()) {
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
+  }
+  if (state_.next_object == 0 || state_.objects.contains(state_.next_object)) {
+    return make_error(Errc::invalid_argument, "object identifiers are exhausted");
   }
   const ObjectId id = state_.next_object++;
   state_.objects.emplace(id, Object{client, {}, {}});
@@ -226,6 +232,10 @@ Status Manager::map(ClientId client, ObjectId object, const MapRequest& request)
   if (!owned) return owned.error();
   const Client& caller = state_.clients.at(client);
   if (request.entries.empty()) return make_error(Errc::invalid_argument, "no entries");
+  if (!request.perms.known()) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("unknown permission bits {:#x} (read, write and exec only)", request.perms.bits()));
+  }
   if (request.target && !caller.spec.may_target) {
     return make_error(Errc::permission_denied,
                       fmt::format("client '{}' may not name a target (needs the smmu/target ability)", caller.spec.name));
@@ -276,21 +286,23 @@ Status Manager::map(ClientId client, ObjectId object, const MapRequest& request)
 
 AccessResult Manager::access(DeviceIndex device, uint64_t iova, AccessKind kind) const {
   if (device >= deployment_.devices.size()) return {};
+  const Unit& unit = deployment_.units[deployment_.devices[device].unit];
+  // What the hardware grants for these permissions.
+  auto grants = [&](Perms perms) {
+    if (unit.write_implies_read && perms.has(Perm::write)) perms = perms | Perm::read;
+    return perms.allows(kind);
+  };
   if (const auto object = state_.device_object[device]) {
     const auto entry = state_.objects.at(*object).mappings.find(iova);
-    if (entry && entry->attr.perms.allows(kind)) return {true, entry->translate(iova)};
+    if (entry && grants(entry->attr.perms)) return {true, entry->translate(iova)};
     return {};
   }
-  const auto& startup = deployment_.device_startup[device];
-  if (!startup.empty()) {
-    for (size_t i : startup) {
-      const StartupMapping& m = deployment_.startup_mappings[i];
-      if (m.iova.contains(iova) && m.perms.allows(kind)) return {true, m.hpa_first + (iova - m.iova.first())};
-    }
-    return {};
+  // Unattached: exactly its startup mappings, or nothing. A declared device
+  // never bypasses, whatever its unit does with streams nobody owns.
+  for (size_t i : deployment_.device_startup[device]) {
+    const StartupMapping& m = deployment_.startup_mappings[i];
+    if (m.iova.contains(iova) && grants(m.perms)) return {true, m.hpa_first + (iova - m.iova.first())};
   }
-  const Device& dev = deployment_.devices[device];
-  if (deployment_.units[dev.unit].bypass_unconfigured && !deployment_.device_vm[device]) return {true, iova};
   return {};
 }
 

@@ -1,6 +1,7 @@
 // Tests of the QNX .smmu reader: number notation, each statement's mapping to
 // the model, and the line every error reports.
 #include "smmuman/config/qnx_smmu.hpp"
+#include "smmuman/core/manager.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -140,7 +141,8 @@ TEST(QnxSmmuExample, Imx8ExampleLoads) {
     EXPECT_EQ(d.devices[i].unit, 0u);
     EXPECT_EQ(d.devices[i].stream_ids, std::vector<uint32_t>{expected[i].sid});
   }
-  EXPECT_EQ(std::get<core::MmioId>(d.devices[0].ident).registers, HpaRange::from_base_len(0x5b010000, 0x1000));
+  // Only the register base is known: QNX gives no length.
+  EXPECT_EQ(std::get<core::MmioId>(d.devices[0].ident).registers, HpaRange::from_first_last(0x5b010000, 0x5b010000));
 
   struct Mapping {
     core::DeviceIndex device;
@@ -358,7 +360,7 @@ TEST(QnxSmmuDevice, SpecsAreNormalised) {
   ASSERT_TRUE(r.deployment) << describe(r);
   EXPECT_EQ(r.deployment->devices[0].name, "mem:0xe6ef0000");
   EXPECT_EQ(std::get<core::MmioId>(r.deployment->devices[0].ident).registers,
-            HpaRange::from_base_len(0xe6ef0000, 0x1000));
+            HpaRange::from_first_last(0xe6ef0000, 0xe6ef0000));
   EXPECT_EQ(r.deployment->devices[1].name, "pci:0:18.0");
 }
 
@@ -530,6 +532,28 @@ TEST(QnxSmmuErrors, DeploymentAbsentOnError) {
   const auto bad = load_with_prefix("device mem:0x20000000 use u0 1\ndebug 0\n");
   EXPECT_FALSE(bad.errors.empty());
   EXPECT_FALSE(bad.deployment.has_value());
+}
+
+// A `mem:` device keeps its exact register base, so a client names it by that
+// address even when it is not page-aligned, and two devices in one page stay apart.
+TEST(QnxSmmuDevices, MmioDeviceAttachesByItsExactBase) {
+  const auto r = load_with_prefix("device mem:0xe6ef0800 use u0 5\ndevice mem:0xe6ef0000 use u0 6\n");
+  ASSERT_TRUE(r.deployment) << describe(r);
+  core::Manager m(*r.deployment, true);
+  const auto c = m.connect({"driver", std::nullopt, false}).value();
+  const auto o = m.create_object(c).value();
+  EXPECT_TRUE(m.attach(c, o, core::MmioSelector{0xe6ef0800, 0x100}).ok());
+  EXPECT_EQ(m.state().objects.at(o).devices.size(), 1u);
+  EXPECT_TRUE(m.attach(c, o, core::MmioSelector{0xe6ef0000, 0x100}).ok());
+  EXPECT_EQ(m.state().objects.at(o).devices.size(), 2u);
+}
+
+// rcar3 units cannot grant write without read [S2]: the loaded unit says so.
+TEST(QnxSmmuDevices, RcarWriteImpliesRead) {
+  const auto r = load("smmu rcar3 0xe67b0000,228,18\nunit vi0 0xfebd0000,9\n");
+  ASSERT_TRUE(r.deployment) << describe(r);
+  ASSERT_EQ(r.deployment->units.size(), 1u);
+  EXPECT_TRUE(r.deployment->units[0].write_implies_read);
 }
 
 }  // namespace

@@ -94,6 +94,7 @@ class InvariantCheckerTest : public ::testing::Test {
   Deployment d = make_deployment();
   State s;
   void SetUp() override {
+    s = State{};
     s.device_object.assign(d.devices.size(), std::nullopt);
     s.clients[1] = Client{{"host", std::nullopt, false}, {10}};
     s.clients[2] = Client{{"vm-a", 0, true}, {20}};
@@ -104,39 +105,78 @@ class InvariantCheckerTest : public ::testing::Test {
     s.objects[20].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x800000,
                                   TranslationAttr{Perms::rw(), 0x400000});
   }
-  bool holds() const { return check_invariants(d, s).empty(); }
+  // The violations found, joined; the tests match the rule they expect to fire.
+  std::string violations() const {
+    std::string out;
+    for (const auto& v : check_invariants(d, s)) out += v + "\n";
+    return out;
+  }
+  void expect_violation(const std::string& needle) const {
+    const std::string found = violations();
+    EXPECT_NE(found.find(needle), std::string::npos) << "expected '" << needle << "', found:\n" << found;
+  }
 };
 
 // The hand-built state satisfies every invariant.
-TEST_F(InvariantCheckerTest, SoundStateHolds) { EXPECT_TRUE(holds()) << check_invariants(d, s).front(); }
+TEST_F(InvariantCheckerTest, SoundStateHolds) { EXPECT_EQ(violations(), ""); }
 
 // A guest mapping that does not match its VM's translation is caught.
 TEST_F(InvariantCheckerTest, CatchesMistranslatedGuestMapping) {
   s.objects[20].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x801000,
                                 TranslationAttr{Perms::rw(), 0x400000});
-  EXPECT_FALSE(holds());
+  expect_violation("translates to 0x801000 instead of 0x800000");
+}
+
+// A guest mapping whose source leaves the VM's guest ranges is caught.
+TEST_F(InvariantCheckerTest, CatchesGuestMappingOutsideVm) {
+  s.objects[20].mappings.assign(IovaRange::from_first_last(0x6ff000, 0x700fff), 0xcff000,
+                                TranslationAttr{Perms::rw(), 0x6ff000});
+  expect_violation("lies outside VM 'a'");
 }
 
 // A host mapping into VM memory or a reserved page is caught.
 TEST_F(InvariantCheckerTest, CatchesHostMappingIntoVmOrReserved) {
   s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x800000, TranslationAttr{Perms::rw(), {}});
-  EXPECT_FALSE(holds());
+  expect_violation("reaches the memory of VM 'a'");
   SetUp();
   s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x200000, TranslationAttr{Perms::rw(), {}});
-  EXPECT_FALSE(holds());
+  expect_violation("touches a reserved region");
 }
 
-// A device in two objects, or a pass-through device with a host client, is caught.
+// A mapping whose output wraps past 2^64 is caught, not misread as a range.
+TEST_F(InvariantCheckerTest, CatchesWrappingMapping) {
+  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0x1fff), 0xfffffffffffff000,
+                                TranslationAttr{Perms::rw(), {}});
+  expect_violation("wraps past 2^64");
+}
+
+// Unknown permission bits in a stored mapping are caught.
+TEST_F(InvariantCheckerTest, CatchesUnknownPermissionBits) {
+  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x100000,
+                                TranslationAttr{Perms::from_bits(0x8), {}});
+  expect_violation("has permission bits 0x8");
+}
+
+// A device in two objects, a configuration-owned device attached, or an object
+// whose owner is gone, is caught.
 TEST_F(InvariantCheckerTest, CatchesOwnershipViolations) {
   s.objects[10].devices.insert(kDevVmA);
-  EXPECT_FALSE(holds());
+  expect_violation("is in object 10 but recorded elsewhere");
   SetUp();
   s.objects[10].devices.insert(kDevStartup);
   s.device_object[kDevStartup] = 10;
-  EXPECT_FALSE(holds());
+  expect_violation("has startup mappings yet is attached");
   SetUp();
   s.clients.erase(1);
-  EXPECT_FALSE(holds());
+  expect_violation("owned by client 1, which is gone");
+}
+
+// A pass-through device in a host client's object is caught.
+TEST_F(InvariantCheckerTest, CatchesPassThroughDeviceWithHostClient) {
+  s.objects[20].devices.erase(kDevVmA);
+  s.objects[10].devices.insert(kDevVmA);
+  s.device_object[kDevVmA] = 10;
+  expect_violation("is attached by client 'host', which is not its VM's client");
 }
 
 // Guest mapping permissions beyond the VM's are caught.
@@ -145,7 +185,17 @@ TEST_F(InvariantCheckerTest, CatchesGuestPermissionEscalation) {
   s.objects[30] = Object{3, {}, {}};
   s.objects[30].mappings.assign(IovaRange::from_first_last(0x500000, 0x500fff), 0xf00000,
                                 TranslationAttr{Perms::rw(), 0x500000});
-  EXPECT_FALSE(holds());
+  expect_violation("exceeds VM 'b' permissions");
+}
+
+// A stream ID listed twice by one device, and overlapping MMIO registers, are refused.
+TEST(Deployment, DuplicateStreamAndOverlappingRegisters) {
+  Deployment d = make_deployment();
+  d.devices[kDevHost].stream_ids = {1, 1};
+  EXPECT_NE(findings(d).find("stream ID 0x1 is listed twice"), std::string::npos) << findings(d);
+  d = make_deployment();
+  d.devices[kDevStartup].ident = MmioId{HpaRange::from_first_last(0x3000800, 0x30017ff)};
+  EXPECT_NE(findings(d).find("overlap those of device 'dev0-host'"), std::string::npos) << findings(d);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ enum DeviceName : DeviceIndex {
   kDevVmB = 2,       // pci 0:2.0, unit u0, passed to VM b
   kDevHostPci = 3,   // pci 0:3.0, unit u0
   kDevStartup = 4,   // mmio 0x3001000, unit u0, startup mapping
-  kDevBypass = 5,    // mmio 0x3002000, unit u1 (bypasses unconfigured streams)
+  kDevBypass = 5,    // mmio 0x3002000, unit u1 (which bypasses streams no device owns)
   kDevHostPci2 = 6,  // pci 0:3.1, unit u0
   kDeviceCount = 7,
 };
@@ -37,8 +37,8 @@ inline Deployment make_deployment() {
   d.role = Role::host;
   d.platform.memory.insert(HpaRange::from_first_last(kMemFirst, kMemLast));
   d.platform.reserved.push_back({"msi", HpaRange::from_first_last(kReservedMsi, kReservedMsi + 0xff), {}});
-  d.units.push_back(Unit{"u0", UnitType::arm_smmu_v3, HpaRange::from_first_last(0x2000000, 0x201ffff), 8, false, {}});
-  d.units.push_back(Unit{"u1", UnitType::arm_smmu_v2, std::nullopt, 8, true, {}});
+  d.units.push_back(Unit{"u0", UnitType::arm_smmu_v3, HpaRange::from_first_last(0x2000000, 0x201ffff), 8, false, false, {}});
+  d.units.push_back(Unit{"u1", UnitType::arm_smmu_v2, std::nullopt, 8, true, false, {}});
   auto mmio = [](uint64_t base) { return DeviceIdent{MmioId{HpaRange::from_first_last(base, base + 0xfff)}}; };
   d.devices = {
       Device{"dev0-host", mmio(0x3000000), 0, {1}, {}},

@@ -219,6 +219,67 @@ TEST_F(ManagerTest, UnmapSplitsMappings) {
   EXPECT_EQ(m.state().objects.at(o).mappings.entry_count(), 2u);
 }
 
+// A device on a bypass unit fails closed too when its client goes: it is a
+// declared stream, not an unconfigured one.
+TEST_F(ManagerTest, BypassUnitDeviceFailsClosedAfterDisconnect) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3002000, 0x1000}).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  EXPECT_TRUE(m.access(kDevBypass, 0x100000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, 0x800000, AccessKind::write).allowed);
+  ASSERT_TRUE(m.disconnect(c).ok());
+  EXPECT_FALSE(m.access(kDevBypass, 0x100000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, 0x800000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, kReservedMsi, AccessKind::write).allowed);
+}
+
+// Permission bits beyond read, write and exec (e.g. QNX SMF_VIRT) are refused.
+TEST_F(ManagerTest, MapRejectsUnknownPermissionBits) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x8))); });
+  expect_rejected(Errc::invalid_argument,
+                  [&] { return m.map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x9))); });
+}
+
+// Requests from a client that does not exist are refused, whatever they ask.
+TEST_F(ManagerTest, UnknownClient) {
+  expect_rejected(Errc::no_such_object, [&] { return m.attach(42, 1, PciSelector{0, 3, 0}); });
+  expect_rejected(Errc::no_such_object, [&] { return m.map(42, 1, identity(0x100000, 0x1000, Perms::rw())); });
+}
+
+// A guest deployment serves no VM clients.
+TEST(ManagerGuest, GuestDeploymentRefusesVmClients) {
+  Deployment d = make_deployment();
+  d.role = Role::guest;
+  d.vms.clear();
+  Manager guest(std::move(d), true);
+  const auto r = guest.connect({"vm", 0, false});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_argument);
+  EXPECT_TRUE(guest.state().clients.empty());
+  // Its own (host-like) clients work: every device is its to grant.
+  const ClientId c = guest.connect({"driver", std::nullopt, false}).value();
+  const ObjectId o = guest.create_object(c).value();
+  EXPECT_TRUE(guest.attach(c, o, PciSelector{0, 1, 0}).ok());
+  EXPECT_TRUE(guest.map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x800000, 0x1000}}}).ok());
+}
+
+// On a unit that cannot grant write without read (Renesas IPMMU), a
+// write-only mapping is readable too: the reference says what hardware does.
+TEST(ManagerWriteImpliesRead, WriteOnlyMappingIsReadable) {
+  Deployment d = make_deployment();
+  d.units[0].write_implies_read = true;
+  Manager m(std::move(d), true);
+  const ClientId c = m.connect({"host", std::nullopt, false}).value();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, MapRequest{Perm::write, std::nullopt, {{0x100000, 0x1000}}}).ok());
+  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::exec).allowed);
+}
+
 // When a client goes, its objects go and its devices fail closed.
 TEST_F(ManagerTest, DisconnectFailsClosed) {
   const ClientId c = connect_host();
@@ -235,15 +296,16 @@ TEST_F(ManagerTest, DisconnectFailsClosed) {
   EXPECT_TRUE(m.attach(c2, m.create_object(c2).value(), PciSelector{0, 3, 0}).ok());
 }
 
-// Unattached devices have no access; startup mappings and bypass units are the
-// only exceptions, and a bypass unit lets unknown streams through too.
+// Unattached devices have no access but their startup mappings; a bypass unit
+// lets through only streams that no device owns.
 TEST_F(ManagerTest, EffectiveAccessWhenUnattached) {
   EXPECT_FALSE(m.access(kDevHost, 0x100000, AccessKind::read).allowed);
   EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::read).allowed);
   EXPECT_EQ(m.access(kDevStartup, 0x300010, AccessKind::write), (AccessResult{true, 0x300010}));
   EXPECT_FALSE(m.access(kDevStartup, 0x310000, AccessKind::write).allowed);
   EXPECT_FALSE(m.access(kDevStartup, 0x300010, AccessKind::exec).allowed);
-  EXPECT_EQ(m.access(kDevBypass, 0x123, AccessKind::read), (AccessResult{true, 0x123}));
+  EXPECT_FALSE(m.access(kDevBypass, 0x123, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access_stream(1, 3, 0x123, AccessKind::read).allowed);
   EXPECT_FALSE(m.access_stream(0, 0x77, 0x100000, AccessKind::read).allowed);
   EXPECT_TRUE(m.access_stream(1, 0x77, 0x100000, AccessKind::read).allowed);
   EXPECT_EQ(m.access_stream(0, 2, 0x300000, AccessKind::read), (AccessResult{true, 0x300000}));

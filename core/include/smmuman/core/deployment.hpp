@@ -67,8 +67,15 @@ struct Unit {
   // Streams of this unit with no translation set up pass through untranslated.
   // Never the default; rejected on a host for a unit with pass-through devices.
   bool bypass_unconfigured = false;
+  // The hardware cannot grant write without read (Renesas IPMMU, QNX
+  // smmu_mapping_flags [S2]): effective access widens write to read+write.
+  bool write_implies_read = false;
   Origin origin;
 };
+
+// What a unit of this type does unless the configuration says otherwise; the
+// readers fill Unit from it, so the core itself never branches on the type.
+constexpr bool write_implies_read_by_default(UnitType type) { return type == UnitType::renesas_ipmmu; }
 
 struct PciAddress {
   uint32_t bus = 0;   // 0..255

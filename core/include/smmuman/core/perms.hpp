@@ -36,6 +36,8 @@ class Perms {
     }
     return false;
   }
+  // Only known permission bits are set.
+  constexpr bool known() const { return (bits_ & ~rwx().bits_) == 0; }
   // Every permission of other is also in this set.
   constexpr bool covers(Perms other) const { return (other.bits_ & ~bits_) == 0; }
 

@@ -4,6 +4,7 @@
 // 2^64 - 1 needs no 65-bit end; the API speaks [base, base+len) at its edges.
 #pragma once
 
+#include <cassert>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -39,8 +40,11 @@ class Range {
     if (!base_len_is_valid(base, len)) return std::nullopt;
     return Range(base, base + (len - 1));
   }
-  // Precondition: first <= last.
-  static constexpr Range from_first_last(uint64_t first, uint64_t last) { return Range(first, last); }
+  // Precondition: first <= last (checked in debug builds).
+  static constexpr Range from_first_last(uint64_t first, uint64_t last) {
+    assert(first <= last);
+    return Range(first, last);
+  }
   static constexpr Range whole() { return Range(0, kU64Max); }
 
   constexpr uint64_t first() const { return first_; }
