@@ -187,7 +187,7 @@ class Emitter {
       line("  }};");
       line("  // words: word_count words of any word type, overwritten whole.");
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
-      line("  static constexpr void encode(word_t* words, const Decoded<word_t>& d) {{");
+      line("  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {{");
       line("    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);");
       for (const auto& f : s.fields) {
         if (!is_fixed(f)) line("    {}::template set<word_t, ops_t>(words, d.{});", f.name, f.name);
@@ -195,7 +195,7 @@ class Emitter {
       line("    ::smmuman::hw::set_fixed<{}, word_t, ops_t>(words);", s.name);
       line("  }}");
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
-      line("  static constexpr Decoded<word_t> decode(const word_t* words) {{");
+      line("  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {{");
       std::string members;
       for (const auto& f : s.fields) {
         if (!is_fixed(f)) members += fmt::format("{}{}::template get<word_t, ops_t>(words)", members.empty() ? "" : ", ", f.name);

@@ -91,6 +91,7 @@ class Loader {
     for_each_item(root["registers"], "registers", [&](const YAML::Node& n) { read_register(n, d); });
     for_each_item(root["structures"], "structures", [&](const YAML::Node& n) { read_structure(n, d); });
     for_each_item(root["page_tables"], "page_tables", [&](const YAML::Node& n) { read_page_table(n, d); });
+    architecture_line_ = root["architecture"] ? line_of(root["architecture"]) : 1;
     if (errors_.empty()) validate(d);
     return finish(std::move(d));
   }
@@ -205,9 +206,12 @@ class Loader {
   }
 
   // "<KEY> <where>" naming a declared source; empty text inherits `fallback`.
-  std::string source(const YAML::Node& map, const std::string& what, const std::string& fallback, const Description& d) {
+  // `inherits`: an item that may take its parent's source; when the parent has
+  // none, the parent's own error already says so.
+  std::string source(const YAML::Node& map, const std::string& what, const std::string& fallback, const Description& d,
+                     bool inherits = false) {
     if (!map["source"]) {
-      if (fallback.empty()) fail(map, fmt::format("{}: missing 'source' (the manual's section, table or figure)", what));
+      if (!inherits) fail(map, fmt::format("{}: missing 'source' (the manual's section, table or figure)", what));
       return fallback;
     }
     const std::string text = scalar(map["source"], what + " source");
@@ -263,9 +267,9 @@ class Loader {
   FieldDesc field(const YAML::Node& n, const std::string& owner, bool in_register, const std::string& parent_source,
                   const Description& d) {
     if (in_register) {
-      keys(n, owner + " field", {"name", "bits", "access", "values", "source", "doc"});
+      keys(n, fmt::format("{}.{}", owner, n["name"] ? n["name"].Scalar() : "?"), {"name", "bits", "access", "values", "source", "doc"});
     } else {
-      keys(n, owner + " field", {"name", "bits", "values", "source", "doc"});
+      keys(n, fmt::format("{}.{}", owner, n["name"] ? n["name"].Scalar() : "?"), {"name", "bits", "values", "source", "doc"});
     }
     FieldDesc f;
     f.name = required_string(n, "name", owner + " field");
@@ -279,16 +283,16 @@ class Loader {
     if (n["access"]) f.access = access(n["access"], what);
     if (n["values"]) f.values = values(n["values"], what);
     if (n["doc"]) f.doc = scalar(n["doc"], what + " doc");
-    f.source = source(n, what, parent_source, d);
+    f.source = source(n, what, parent_source, d, /*inherits=*/true);
     return f;
   }
 
   void read_register(const YAML::Node& n, Description& d) {
-    keys(n, "register", {"name", "offset", "width", "access", "reset", "source", "doc", "block", "count", "stride", "fields"});
     RegisterDesc r;
     r.name = required_string(n, "name", "register");
     r.line = line_of(n);
     const std::string what = fmt::format("register '{}'", r.name);
+    keys(n, what, {"name", "offset", "width", "access", "reset", "source", "doc", "block", "count", "stride", "fields"});
     if (auto v = required_number(n, "offset", what)) r.offset = *v;
     if (auto v = required_number(n, "width", what)) r.width = static_cast<unsigned>(std::min<uint64_t>(*v, 4096));
     if (!n["access"]) {
@@ -315,11 +319,11 @@ class Loader {
   }
 
   void read_structure(const YAML::Node& n, Description& d) {
-    keys(n, "structure", {"name", "kind", "size", "source", "doc", "fixed", "fields"});
     StructDesc s;
     s.name = required_string(n, "name", "structure");
     s.line = line_of(n);
     const std::string what = fmt::format("structure '{}'", s.name);
+    keys(n, what, {"name", "kind", "size", "source", "doc", "fixed", "fields"});
     if (n["kind"]) {
       const std::string k = scalar(n["kind"], what + " kind");
       if (k == "structure") {
@@ -371,12 +375,12 @@ class Loader {
   }
 
   void read_page_table(const YAML::Node& n, Description& d) {
-    keys(n, "page table", {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels",
-                           "valid", "table", "last_level_leaf", "output_address", "permissions"});
     PageTableDesc p;
     p.name = required_string(n, "name", "page table");
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
+    keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
+                   "table", "last_level_leaf", "output_address", "permissions"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
     if (auto v = required_number(n, "granule_lg2", what)) p.granule_lg2 = static_cast<unsigned>(std::min<uint64_t>(*v, 64));
@@ -427,16 +431,20 @@ class Loader {
       const std::string what = fmt::format("{}.{}", owner, f.name);
       if (!is_upper_name(f.name)) fail_at(f.line, fmt::format("{}: field names are upper case letters, digits or '_'", what));
       if (!names.insert(f.name).second) fail_at(f.line, fmt::format("{}: duplicate field name", what));
+      // The field becomes a nested type of its owner's type, so it cannot share its name.
+      if (f.name == owner) fail_at(f.line, fmt::format("{}: a field cannot have its {}'s name", what, owner_access ? "register" : "structure"));
       if (f.hi >= total_bits) {
         fail_at(f.line, fmt::format("{}: bits {}:{} do not fit in {} bits", what, f.hi, f.lo, total_bits));
       }
+      bool overlaps = false;
       for (size_t j = 0; j < i; ++j) {
         const FieldDesc& g = fields[j];
         if (f.hi >= g.lo && g.hi >= f.lo) {
           fail_at(f.line, fmt::format("{}: bits {}:{} overlap field {} ({}:{})", what, f.hi, f.lo, g.name, g.hi, g.lo));
+          overlaps = true;
         }
       }
-      if (high_bit_first && i > 0 && f.hi > fields[i - 1].lo) {
+      if (high_bit_first && !overlaps && i > 0 && f.hi > fields[i - 1].lo) {
         fail_at(f.line, fmt::format("{}: fields are listed high bit first, as the manual prints them; {}:{} comes "
                                     "after {} ({}:{})", what, f.hi, f.lo, fields[i - 1].name, fields[i - 1].hi, fields[i - 1].lo));
       }
@@ -460,7 +468,7 @@ class Loader {
     const std::filesystem::path path(file_);
     const std::string expected = path.extension() == ".yaml" ? path.stem().string() : std::string();
     if (!expected.empty() && expected != d.architecture) {
-      errors_.push_back({file_, 1, fmt::format("architecture '{}' must match the file name '{}.yaml'", d.architecture, expected)});
+      fail_at(architecture_line_, fmt::format("architecture '{}' must match the file name '{}.yaml'", d.architecture, expected));
     }
     std::set<std::string> block_names;
     for (const auto& b : d.blocks) {
@@ -598,6 +606,7 @@ class Loader {
 
   std::string file_;
   std::vector<GenError> errors_;
+  int architecture_line_ = 1;
 };
 
 }  // namespace

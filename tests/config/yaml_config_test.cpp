@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "smmuman/config/number.hpp"
 #include "smmuman/config/yaml_config.hpp"
+#include "support/expectations.hpp"
 
 namespace smmuman::config {
 namespace {
@@ -16,26 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kDataDir = fs::path(SMMUMAN_SOURCE_DIR) / "tests/config/data";
-
-struct Expectation {
-  bool ok = false;
-  std::vector<std::pair<int, std::string>> errors;  // line, message prefix
-};
-
-Expectation read_expectation(const fs::path& file) {
-  std::ifstream in(file);
-  Expectation e;
-  const std::string prefix = "# expect-error: ";
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line == "# expect: ok") e.ok = true;
-    if (line.rfind(prefix, 0) != 0) continue;
-    const size_t colon = line.find(": ", prefix.size());  // "LINE: text"
-    if (colon == std::string::npos) continue;
-    e.errors.emplace_back(std::stoi(line.substr(prefix.size(), colon - prefix.size())), line.substr(colon + 2));
-  }
-  return e;
-}
 
 std::vector<fs::path> data_files() {
   std::vector<fs::path> files;
@@ -51,7 +31,7 @@ class YamlDataFile : public ::testing::TestWithParam<fs::path> {};
 // Each data file loads, or fails with exactly the errors it lists, at the lines it lists.
 TEST_P(YamlDataFile, ReportsExactlyTheExpectedDiagnostics) {
   const fs::path file = GetParam();
-  const Expectation want = read_expectation(file);
+  const test::Expectation want = test::read_expectation(file.string());
   ASSERT_TRUE(want.ok || !want.errors.empty()) << file << " states no expectation";
   const LoadResult got = load_yaml_config_file(file.string());
   std::string all;
@@ -63,12 +43,13 @@ TEST_P(YamlDataFile, ReportsExactlyTheExpectedDiagnostics) {
   }
   EXPECT_FALSE(got.deployment.has_value()) << "a broken configuration must not yield a deployment";
   ASSERT_EQ(got.errors.size(), want.errors.size()) << all;
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& d : got.errors) {
+    EXPECT_EQ(d.origin.file, file.string());
+    found.emplace_back(d.origin.line, d.message);
+  }
   for (const auto& [line, prefix] : want.errors) {
-    bool found = false;
-    for (const auto& d : got.errors) {
-      found = found || (d.origin.line == line && d.origin.file == file.string() && d.message.rfind(prefix, 0) == 0);
-    }
-    EXPECT_TRUE(found) << "expected at line " << line << ": " << prefix << "\ngot:\n" << all;
+    EXPECT_TRUE(test::has_diagnostic(found, line, prefix)) << "expected at line " << line << ": " << prefix << "\ngot:\n" << all;
   }
 }
 
