@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libz3-dev libboost-dev librapidcheck-dev libgtest-dev libgmock-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
 )
 
 missing=()

@@ -1,0 +1,9 @@
+// Writing a read-only register does not compile; writing a writable one does.
+#include "io.hpp"
+void f(FakeIo& io) {
+#ifdef SHOULD_FAIL
+  write<regs::ID>(io, RegisterValue<regs::ID>::zero());
+#else
+  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::zero());
+#endif
+}

@@ -1,0 +1,64 @@
+// Compiled for a bare-metal AArch64 target with -ffreestanding -fno-exceptions
+// -fno-rtti (never run): every generated header and the library behind it must
+// build there, and the object must need no heap, exceptions or C++ runtime.
+// The functions below instantiate the templates a backend would use.
+#include <cstdint>
+
+#include "smmuman/hw/amd_vi.hpp"
+#include "smmuman/hw/arm_smmuv2.hpp"
+#include "smmuman/hw/arm_smmuv3.hpp"
+#include "smmuman/hw/intel_vtd.hpp"
+#include "smmuman/hw/riscv_iommu.hpp"
+
+namespace {
+
+// MMIO as a bare-metal backend does it: volatile loads and stores.
+struct Mmio {
+  uintptr_t base;
+  uint32_t read32(uint64_t o) { return *reinterpret_cast<volatile uint32_t*>(base + o); }
+  uint64_t read64(uint64_t o) { return *reinterpret_cast<volatile uint64_t*>(base + o); }
+  void write32(uint64_t o, uint32_t v) { *reinterpret_cast<volatile uint32_t*>(base + o) = v; }
+  void write64(uint64_t o, uint64_t v) { *reinterpret_cast<volatile uint64_t*>(base + o) = v; }
+};
+
+struct CountingSink {
+  uint64_t sum = 0;
+  void operator()(const char*, const char*, unsigned hi, unsigned lo, uint64_t v) { sum += hi + lo + v; }
+};
+
+template <class Structures>
+uint64_t touch_structures(Structures all) {
+  uint64_t acc = 0;
+  boost::hana::for_each(all, [&](auto s) {
+    using S = typename decltype(s)::type;
+    uint64_t words[S::word_count] = {};
+    S::encode(words, S::template decode<uint64_t>(words));
+    acc += words[0] + smmuman::hw::matches_fixed<S>(words);
+  });
+  return acc;
+}
+
+template <class Registers>
+uint64_t touch_registers(Registers all) {
+  CountingSink sink;
+  boost::hana::for_each(all, [&](auto r) {
+    using R = typename decltype(r)::type;
+    smmuman::hw::dump<R>(R::reset, sink);
+  });
+  return sink.sum;
+}
+
+}  // namespace
+
+extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
+  namespace v3 = smmuman::hw::arm_smmuv3;
+  Mmio io{base};
+  smmuman::hw::modify<v3::regs::SMMU_CR0>(io, [](auto& v) { v.template set<v3::regs::SMMU_CR0::SMMUEN>(1); });
+  uint64_t acc = smmuman::hw::read<v3::regs::SMMU_IDR0>(io).raw();
+  acc += touch_structures(v3::structs::all) + touch_registers(v3::regs::all);
+  acc += touch_structures(smmuman::hw::arm_smmuv2::structs::all) + touch_registers(smmuman::hw::arm_smmuv2::regs::all);
+  acc += touch_structures(smmuman::hw::intel_vtd::structs::all) + touch_registers(smmuman::hw::intel_vtd::regs::all);
+  acc += touch_structures(smmuman::hw::amd_vi::structs::all) + touch_registers(smmuman::hw::amd_vi::regs::all);
+  acc += touch_structures(smmuman::hw::riscv_iommu::structs::all) + touch_registers(smmuman::hw::riscv_iommu::regs::all);
+  return acc + smmuman::hw::riscv_iommu::page_tables::sv48.levels[0].index_hi;
+}
