@@ -8,27 +8,16 @@
 
 #include "smmuman/hw/amd_vi.hpp"
 
+#include "backends/common/fact_table.hpp"
+
 namespace {
+
+using smmuman::test::Fact;
+template <class Facts>
+void expect_all(const Facts& facts) { smmuman::test::check_facts(facts); }
 
 using namespace smmuman::hw::amd_vi;
 
-// One fact: what it is, the generated value, the value the specification gives.
-struct Fact {
-  const char* what;
-  uint64_t generated;
-  uint64_t from_spec;
-};
-
-void expect_all(const Fact* facts, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    EXPECT_EQ(facts[i].generated, facts[i].from_spec) << facts[i].what;
-  }
-}
-
-template <size_t N>
-void expect_all(const Fact (&facts)[N]) {
-  expect_all(facts, N);
-}
 
 TEST(AmdViSpecCrosscheck, MmioRegisterOffsets) {
   // Each register sits at the MMIO offset the specification gives it.

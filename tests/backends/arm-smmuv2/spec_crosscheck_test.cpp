@@ -10,22 +10,16 @@
 
 #include "smmuman/hw/arm_smmuv2.hpp"
 
+#include "backends/common/fact_table.hpp"
+
 namespace {
+
+// Rows here read {what, manual, generated}.
+using smmuman::test::Fact;
+void check(const Fact* facts, size_t count) { smmuman::test::check_facts(facts, count); }
 
 using namespace smmuman::hw::arm_smmuv2;
 
-// One fact: what the manual says, what the generated code says.
-struct Fact {
-  const char* what;
-  uint64_t manual;
-  uint64_t generated;
-};
-
-void check(const Fact* facts, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    EXPECT_EQ(facts[i].manual, facts[i].generated) << facts[i].what;
-  }
-}
 
 // A field's position as one number, so a row states hi and lo together.
 template <class F>

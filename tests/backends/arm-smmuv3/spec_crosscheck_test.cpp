@@ -11,27 +11,17 @@
 
 #include "smmuman/hw/arm_smmuv3.hpp"
 
+#include "backends/common/fact_table.hpp"
+
 namespace {
+
+// Rows here read {what, generated, manual}.
+using smmuman::test::Fact;
+template <class Facts>
+void check(const Facts& facts) { smmuman::test::check_facts(facts); }
 
 using namespace smmuman::hw::arm_smmuv3;
 
-// One fact: what the generated header says, and what the manual says.
-struct Fact {
-  const char* what;
-  uint64_t generated;
-  uint64_t manual;
-};
-
-void check(const Fact* facts, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    EXPECT_EQ(facts[i].generated, facts[i].manual) << facts[i].what;
-  }
-}
-
-template <size_t N>
-void check(const Fact (&facts)[N]) {
-  check(facts, N);
-}
 
 // Page 1 of the register file starts 64 KB above Page 0 (IHI 0070 6.1).
 constexpr uint64_t kPage1Base = 0x10000;

@@ -11,19 +11,15 @@
 
 #include "smmuman/hw/intel_vtd.hpp"
 
+#include "backends/common/fact_table.hpp"
+
 namespace smmuman::hw::intel_vtd {
 namespace {
 
-// One fact: what the generated code says, and what the manual says.
-struct Fact {
-  const char* what;
-  uint64_t generated;
-  uint64_t manual;
-};
+// Rows here read {what, generated, manual}.
+using smmuman::test::Fact;
+void expect_all(const std::vector<Fact>& facts) { smmuman::test::check_facts(facts); }
 
-void expect_all(const std::vector<Fact>& facts) {
-  for (const Fact& f : facts) EXPECT_EQ(f.generated, f.manual) << f.what;
-}
 
 // Field [hi:lo] as two facts.
 #define FIELD_AT(F, HI, LO) Fact{#F ".hi", F::hi, HI}, Fact{#F ".lo", F::lo, LO}

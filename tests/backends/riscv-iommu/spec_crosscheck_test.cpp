@@ -12,20 +12,16 @@
 
 #include "smmuman/hw/riscv_iommu.hpp"
 
+#include "backends/common/fact_table.hpp"
+
 namespace {
+
+// Rows here read {what, generated, manual}.
+using smmuman::test::Fact;
+void check(const std::vector<Fact>& facts) { smmuman::test::check_facts(facts); }
 
 using namespace smmuman::hw::riscv_iommu;
 
-// One fact: what it is, the generated value, the value typed from the manual.
-struct Fact {
-  const char* what;
-  uint64_t generated;
-  uint64_t manual;
-};
-
-void check(const std::vector<Fact>& facts) {
-  for (const Fact& f : facts) EXPECT_EQ(f.generated, f.manual) << f.what;
-}
 
 template <class E>
 constexpr uint64_t raw(E e) {
