@@ -648,7 +648,9 @@ class Reader {
       }
       if (!stream) continue;
       const auto index = static_cast<core::DeviceIndex>(dep.devices.size());
-      dep.devices.push_back(core::Device{d.name, d.ident, stream->first, {stream->second}, at(d.line)});
+      // The device's stream comes from its `use` clause, so the core's stream
+      // rules (width, uniqueness) are reported at that line.
+      dep.devices.push_back(core::Device{d.name, d.ident, stream->first, {stream->second}, at(d.use ? d.use->line : d.line)});
       if (allow == nullptr) continue;
       for (const AllowRange& r : allow->ranges) {
         // Identity: the device sees memory at its physical address.

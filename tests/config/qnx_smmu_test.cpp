@@ -349,7 +349,8 @@ TEST(QnxSmmuDevice, LinesAboutOneDeviceAddUp) {
       "allow a 0x4000,4096\n");
   ASSERT_TRUE(r.deployment) << describe(r);
   ASSERT_EQ(r.deployment->devices.size(), 1u);
-  EXPECT_EQ(r.deployment->devices[0].origin.line, 3);
+  // The device's origin is the line its stream came from (the first `use`).
+  EXPECT_EQ(r.deployment->devices[0].origin.line, 4);
   EXPECT_EQ(r.deployment->devices[0].stream_ids, std::vector<uint32_t>{7});
   EXPECT_EQ(r.deployment->startup_mappings.size(), 1u);
 }
@@ -554,6 +555,13 @@ TEST(QnxSmmuDevices, RcarWriteImpliesRead) {
   ASSERT_TRUE(r.deployment) << describe(r);
   ASSERT_EQ(r.deployment->units.size(), 1u);
   EXPECT_TRUE(r.deployment->units[0].write_implies_read);
+}
+
+// A stream-ID error is reported at the `use` line that gave the stream, not at
+// the first line that named the device.
+TEST(QnxSmmuErrors, StreamErrorAtTheUseLine) {
+  const auto r = load_with_prefix("device mem:0x5b040000 buf\nallow buf 0x90000000,4096\ndevice mem:0x5b040000 use u0 70000\n");
+  expect_one_error(r, 5, "device 'mem:0x5b040000': stream ID 0x11170 does not fit unit 'u0' (16 bits)");
 }
 
 }  // namespace
