@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -26,6 +27,7 @@ class YamlReader {
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
   LoadResult read(std::string_view text) {
+    text_ = std::string(text);
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
@@ -52,7 +54,19 @@ class YamlReader {
   }
 
  private:
-  Origin origin(const YAML::Node& node) const { return Origin{file_, node.Mark().line + 1}; }
+  // yaml-cpp marks an empty list item ("-" alone) at the token after it; walk
+  // back over blanks to its dash so the error names the item's own line.
+  Origin origin(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    if (node.IsNull() && mark.pos > 0 && static_cast<size_t>(mark.pos) <= text_.size()) {
+      size_t at = static_cast<size_t>(mark.pos);
+      while (at > 0 && (text_[at - 1] == ' ' || text_[at - 1] == '\t' || text_[at - 1] == '\n' || text_[at - 1] == '\r')) --at;
+      if (at > 0 && text_[at - 1] == '-') {
+        return Origin{file_, 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<long>(at), '\n'))};
+      }
+    }
+    return Origin{file_, mark.line + 1};
+  }
 
   void error(const YAML::Node& node, std::string message) {
     result_.errors.push_back(Diagnostic{origin(node), std::move(message)});
@@ -464,6 +478,7 @@ class YamlReader {
   }
 
   std::string file_;
+  std::string text_;
   LoadResult result_;
   std::map<std::string, core::UnitIndex> unit_index_;
   std::map<std::string, core::DeviceIndex> device_index_;
