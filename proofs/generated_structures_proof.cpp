@@ -12,23 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "smmuman/hw/amd_vi.hpp"
-#include "smmuman/hw/arm_smmuv2.hpp"
-#include "smmuman/hw/arm_smmuv3.hpp"
-#include "smmuman/hw/intel_vtd.hpp"
-#include "smmuman/hw/riscv_iommu.hpp"
-
-namespace smmuman::hw {
-
-// Z3 bit-vectors as a word type for the generated code.
-template <>
-struct BitOps<z3::expr> {
-  static z3::expr constant(const z3::expr& like, uint64_t value) { return like.ctx().bv_val(value, 64); }
-  static z3::expr shl(const z3::expr& v, unsigned n) { return z3::shl(v, v.ctx().bv_val(n, 64)); }
-  static z3::expr lshr(const z3::expr& v, unsigned n) { return z3::lshr(v, v.ctx().bv_val(n, 64)); }
-};
-
-}  // namespace smmuman::hw
+#include "smmuman/hw/all_architectures.hpp"
+#include "smmuman/proofs/z3_words.hpp"
 
 namespace {
 
@@ -76,12 +61,10 @@ unsigned prove_all(All all, const char* architecture) {
   return count;
 }
 
-// One proof per architecture, over every structure it describes.
-TEST(GeneratedStructuresProof, ArmSmmuV3) { EXPECT_GT(prove_all(smmuman::hw::arm_smmuv3::structs::all, "arm-smmuv3"), 0u); }
-TEST(GeneratedStructuresProof, ArmSmmuV2) { EXPECT_GT(prove_all(smmuman::hw::arm_smmuv2::structs::all, "arm-smmuv2"), 0u); }
-TEST(GeneratedStructuresProof, IntelVtd) { EXPECT_GT(prove_all(smmuman::hw::intel_vtd::structs::all, "intel-vtd"), 0u); }
-TEST(GeneratedStructuresProof, AmdVi) { EXPECT_GT(prove_all(smmuman::hw::amd_vi::structs::all, "amd-vi"), 0u); }
-TEST(GeneratedStructuresProof, RiscvIommu) { EXPECT_GT(prove_all(smmuman::hw::riscv_iommu::structs::all, "riscv-iommu"), 0u); }
+// One proof per described architecture (every one in spec/hw), over every structure it has.
+#define SMMUMAN_PROVE_ARCHITECTURE(ident) \
+  TEST(GeneratedStructuresProof, ident) { EXPECT_GT(prove_all(smmuman::hw::ident::structs::all, #ident), 0u); }
+SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_PROVE_ARCHITECTURE)
 
 // The proofs can fail: a field placed one bit off by a corrupted encoder has a counterexample.
 TEST(GeneratedStructuresProof, DetectsAMisplacedField) {

@@ -10,20 +10,9 @@
 
 #include "smmuman/core/range.hpp"
 #include "smmuman/core/range_logic.hpp"
+#include "smmuman/proofs/z3_words.hpp"
 
 namespace smmuman::core {
-
-// Z3 bit-vectors as a word type: unsigned comparisons (Z3's <= is signed).
-template <>
-struct WordOps<z3::expr> {
-  using Bool = z3::expr;
-  static z3::expr constant(const z3::expr& like, uint64_t value) { return like.ctx().bv_val(value, 64); }
-  static z3::expr ule(const z3::expr& a, const z3::expr& b) { return z3::ule(a, b); }
-  static z3::expr eq(const z3::expr& a, const z3::expr& b) { return a == b; }
-  static z3::expr both(const z3::expr& a, const z3::expr& b) { return a && b; }
-  static z3::expr negate(const z3::expr& a) { return !a; }
-};
-
 namespace {
 
 namespace rl = range_logic;

@@ -1,6 +1,8 @@
 // Parsing and validation of hardware descriptions. The parser checks shape
 // (keys, types, numbers) and builds the model; validate() then checks the
-// rules of docs/hw-description-format.md. Both collect every error.
+// rules of docs/hw-description-format.md. Each collects every error it finds; the
+// rules run only on a description that parsed cleanly, so none misfires on a
+// half-read item.
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -24,10 +26,56 @@ std::string identifier(const std::string& name) {
 
 namespace {
 
+// Register arrays are at most this long (SMMUv2 has 128 SMRs, VT-d at most 256 fault records).
+constexpr unsigned kMaxCount = 4096;
+
 bool is_upper_name(const std::string& s) {
   if (s.empty() || !(s[0] >= 'A' && s[0] <= 'Z')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
 }
+// Macros of the C and C++ standard headers a backend may include beside the
+// generated one: <cstdint>, <climits>, <cstddef>, <cstdio>, <cerrno>, <csignal>.
+bool is_standard_macro(const std::string& s) {
+  static const std::set<std::string> exact = {
+      "NULL", "EOF", "BUFSIZ", "FILENAME_MAX", "FOPEN_MAX", "TMP_MAX", "L_TMPNAM", "SEEK_SET", "SEEK_CUR", "SEEK_END",
+      "CHAR_BIT", "MB_LEN_MAX", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX", "CLOCKS_PER_SEC", "MB_CUR_MAX",
+      "EDOM", "ERANGE", "EILSEQ", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF",
+      "ECHILD", "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR", "EISDIR",
+      "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "ETIMEDOUT",
+      "ENOSYS", "ENOTSUP", "EOVERFLOW", "SIGABRT", "SIGFPE", "SIGILL", "SIGINT", "SIGSEGV", "SIGTERM", "SIG_DFL",
+      "SIG_IGN", "SIG_ERR", "TRUE", "FALSE"};
+  if (exact.contains(s)) return true;
+  // INT8_MAX, UINT64_C, SIZE_MAX, PTRDIFF_MIN, LONG_MAX, ...
+  static const char* const prefixes[] = {"INT", "UINT", "SIZE_", "PTRDIFF_", "SIG_ATOMIC_", "WCHAR_", "WINT_",
+                                         "CHAR_", "SCHAR_", "UCHAR_", "SHRT_", "USHRT_", "LONG_", "ULONG_", "LLONG_",
+                                         "ULLONG_", "FLT_", "DBL_", "LDBL_"};
+  for (const char* prefix : prefixes) {
+    if (s.rfind(prefix, 0) == 0 && (s.ends_with("_MAX") || s.ends_with("_MIN") || s.ends_with("_C") || s.ends_with("_WIDTH"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// C++ keywords and alternative tokens, and names the generated code or its
+// library already declare in the namespaces it writes into.
+bool is_reserved_identifier(const std::string& s) {
+  static const std::set<std::string> reserved = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch", "char",
+      "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit",
+      "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do", "double",
+      "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if",
+      "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or",
+      "or_eq", "private", "protected", "public", "register", "reinterpret_cast", "requires", "return", "short",
+      "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this",
+      "thread_local", "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual",
+      "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+      // names in smmuman::hw and the generated namespaces
+      "hana", "std", "boost", "smmuman", "hw", "regs", "structs", "blocks", "page_tables", "all", "architecture", "title",
+      "read", "write", "modify", "dump", "diff_snapshots", "set_fixed", "matches_fixed", "low_mask", "to_string"};
+  return reserved.contains(s);
+}
+
 bool is_lower_name(const std::string& s) {
   if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
@@ -41,7 +89,8 @@ std::optional<uint64_t> parse_u64(const std::string& text) {
     base = 16;
     digits = text.substr(2);
   }
-  if (digits.empty()) return std::nullopt;
+  // '_' separates digits (0xffff_f000): never first, last, or alone.
+  if (digits.empty() || digits.front() == '_' || digits.back() == '_') return std::nullopt;
   uint64_t value = 0;
   for (char c : digits) {
     unsigned d;
@@ -105,13 +154,18 @@ class Loader {
     return out;
   }
 
-  int line_of(const YAML::Node& n) const { return n.Mark().line + 1; }
+  int line_of(const YAML::Node& n) const { return std::max(1, n.Mark().line + 1); }
   void fail(const YAML::Node& n, std::string message) { errors_.push_back({file_, line_of(n), std::move(message)}); }
   void fail_at(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
+  // Unknown keys, and keys given twice (YAML readers disagree on which wins).
   void keys(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> allowed) {
+    std::map<std::string, int> seen;
     for (const auto& kv : map) {
       const std::string key = kv.first.Scalar();
+      if (auto [it, fresh] = seen.emplace(key, line_of(kv.first)); !fresh) {
+        fail(kv.first, fmt::format("{}: key '{}' is given twice (first on line {})", what, key, it->second));
+      }
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -140,6 +194,21 @@ class Loader {
     auto v = parse_u64(text);
     if (!v) fail(n, fmt::format("{}: '{}' is not a number (decimal, or hexadecimal with 0x)", what, text));
     return v;
+  }
+  // A number that must not exceed `max`; larger values are errors, never clamped.
+  std::optional<unsigned> bounded(const YAML::Node& map, const char* key, const std::string& what, uint64_t max,
+                                  bool required = true) {
+    if (!map[key]) {
+      if (required) fail(map, fmt::format("{}: missing '{}'", what, key));
+      return std::nullopt;
+    }
+    auto v = number(map[key], fmt::format("{} {}", what, key));
+    if (v && *v > max) {
+      fail(map[key], fmt::format("{} {}: {} is more than {}", what, key, *v, max));
+      return std::nullopt;
+    }
+    if (!v) return std::nullopt;
+    return static_cast<unsigned>(*v);
   }
   std::optional<uint64_t> required_number(const YAML::Node& map, const char* key, const std::string& what) {
     if (!map[key]) {
@@ -294,7 +363,7 @@ class Loader {
     const std::string what = fmt::format("register '{}'", r.name);
     keys(n, what, {"name", "offset", "width", "access", "reset", "source", "doc", "block", "count", "stride", "fields"});
     if (auto v = required_number(n, "offset", what)) r.offset = *v;
-    if (auto v = required_number(n, "width", what)) r.width = static_cast<unsigned>(std::min<uint64_t>(*v, 4096));
+    if (auto v = bounded(n, "width", what, 64)) r.width = *v;
     if (!n["access"]) {
       fail(n, what + ": missing 'access'");
     } else if (auto a = access(n["access"], what)) {
@@ -303,9 +372,7 @@ class Loader {
     if (n["reset"]) r.reset = number(n["reset"], what + " reset");
     if (n["doc"]) r.doc = scalar(n["doc"], what + " doc");
     if (n["block"]) r.block = scalar(n["block"], what + " block");
-    if (n["count"]) {
-      if (auto v = number(n["count"], what + " count")) r.count = static_cast<unsigned>(std::min<uint64_t>(*v, 1u << 20));
-    }
+    if (auto v = bounded(n, "count", what, kMaxCount, /*required=*/false)) r.count = *v;
     if (n["stride"]) {
       if (auto v = number(n["stride"], what + " stride")) r.stride = *v;
     }
@@ -336,15 +403,17 @@ class Loader {
         fail(n["kind"], fmt::format("{}: unknown kind '{}' (structure, command, event)", what, k));
       }
     }
-    if (auto v = required_number(n, "size", what)) s.size_bytes = static_cast<unsigned>(std::min<uint64_t>(*v, 1u << 16));
+    if (auto v = bounded(n, "size", what, 4096)) s.size_bytes = *v;
     if (n["doc"]) s.doc = scalar(n["doc"], what + " doc");
     s.source = source(n, what, "", d);
     if (n["fixed"]) {
       if (!n["fixed"].IsMap()) {
         fail(n["fixed"], what + ": fixed must map field names to values");
       } else {
+        std::set<std::string> seen;
         for (const auto& kv : n["fixed"]) {
           FixedValue f{kv.first.Scalar(), 0, line_of(kv.first)};
+          if (!seen.insert(f.field).second) fail(kv.first, fmt::format("{}: fixed names '{}' twice", what, f.field));
           if (auto v = number(kv.second, fmt::format("{} fixed {}", what, f.field))) f.value = *v;
           s.fixed.push_back(f);
         }
@@ -383,15 +452,15 @@ class Loader {
                    "table", "last_level_leaf", "output_address", "permissions"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
-    if (auto v = required_number(n, "granule_lg2", what)) p.granule_lg2 = static_cast<unsigned>(std::min<uint64_t>(*v, 64));
-    if (auto v = required_number(n, "input_bits_max", what)) p.input_bits_max = static_cast<unsigned>(std::min<uint64_t>(*v, 128));
-    if (auto v = required_number(n, "output_bits_max", what)) p.output_bits_max = static_cast<unsigned>(std::min<uint64_t>(*v, 128));
+    if (auto v = bounded(n, "granule_lg2", what, 64)) p.granule_lg2 = *v;
+    if (auto v = bounded(n, "input_bits_max", what, 64)) p.input_bits_max = *v;
+    if (auto v = bounded(n, "output_bits_max", what, 64)) p.output_bits_max = *v;
     if (!n["levels"]) fail(n, what + ": missing 'levels'");
     for_each_item(n["levels"], what + " levels", [&](const YAML::Node& l) {
       keys(l, what + " level", {"level", "index", "leaf"});
       LevelDesc level;
       level.line = line_of(l);
-      if (auto v = required_number(l, "level", what + " level")) level.level = static_cast<unsigned>(std::min<uint64_t>(*v, 64));
+      if (auto v = bounded(l, "level", what + " level", 15)) level.level = *v;
       if (!l["index"]) {
         fail(l, what + " level: missing 'index'");
       } else {
@@ -429,7 +498,7 @@ class Loader {
     for (size_t i = 0; i < fields.size(); ++i) {
       const FieldDesc& f = fields[i];
       const std::string what = fmt::format("{}.{}", owner, f.name);
-      if (!is_upper_name(f.name)) fail_at(f.line, fmt::format("{}: field names are upper case letters, digits or '_'", what));
+      check_upper_name(f.name, f.line, what);
       if (!names.insert(f.name).second) fail_at(f.line, fmt::format("{}: duplicate field name", what));
       // The field becomes a nested type of its owner's type, so it cannot share its name.
       if (f.name == owner) fail_at(f.line, fmt::format("{}: a field cannot have its {}'s name", what, owner_access ? "register" : "structure"));
@@ -455,11 +524,49 @@ class Loader {
       const unsigned width = f.hi - f.lo + 1;
       std::set<std::string> value_names;
       for (const auto& v : f.values) {
-        if (!is_upper_name(v.name)) fail_at(v.line, fmt::format("{}: value name '{}' must be upper case", what, v.name));
+        check_upper_name(v.name, v.line, fmt::format("{} value '{}'", what, v.name));
         if (!value_names.insert(v.name).second) fail_at(v.line, fmt::format("{}: duplicate value name '{}'", what, v.name));
         if (width < 64 && v.value >> width) {
           fail_at(v.line, fmt::format("{}: value {} = {:#x} does not fit {} bits", what, v.name, v.value, width));
         }
+      }
+    }
+  }
+
+  // Names become C++ identifiers in the generated header: upper-case ones must
+  // not be macros of the standard headers a backend includes.
+  void check_upper_name(const std::string& name, int line, const std::string& what) {
+    if (!is_upper_name(name)) {
+      fail_at(line, fmt::format("{}: names are upper case letters, digits or '_'", what));
+    } else if (is_standard_macro(name)) {
+      fail_at(line, fmt::format("{}: '{}' is a standard C/C++ macro name; choose another", what, name));
+    }
+  }
+  // Lower-case names (architecture, page tables) become namespaces and variables.
+  void check_lower_name(const std::string& name, int line, const std::string& what) {
+    if (!is_lower_name(name)) {
+      fail_at(line, fmt::format("{}: names are lower case letters, digits, '-' or '_'", what));
+    } else if (is_reserved_identifier(identifier(name))) {
+      fail_at(line, fmt::format("{}: '{}' is a C++ keyword or a name the generated code already uses", what, name));
+    }
+  }
+
+  // Field access must be one the register's access allows.
+  void check_access(const RegisterDesc& r) {
+    for (const auto& f : r.fields) {
+      if (!f.access) continue;
+      const Access a = *f.access;
+      bool ok = true;
+      switch (r.access) {
+        case Access::rw: ok = true; break;
+        case Access::ro: ok = a == Access::ro || a == Access::raz_wi; break;
+        case Access::wo: ok = a == Access::wo; break;
+        case Access::w1c: ok = a != Access::wo && a != Access::raz_wi; break;
+        case Access::raz_wi: ok = a == Access::raz_wi; break;
+      }
+      if (!ok) {
+        // RO registers keep their own, more specific message (check_fields).
+        if (r.access != Access::ro) fail_at(f.line, fmt::format("{}.{}: its access does not fit its register's", r.name, f.name));
       }
     }
   }
@@ -470,17 +577,18 @@ class Loader {
     if (!expected.empty() && expected != d.architecture) {
       fail_at(architecture_line_, fmt::format("architecture '{}' must match the file name '{}.yaml'", d.architecture, expected));
     }
+    check_lower_name(d.architecture, architecture_line_, fmt::format("architecture '{}'", d.architecture));
     std::set<std::string> block_names;
     for (const auto& b : d.blocks) {
-      if (!is_upper_name(b.name)) fail_at(b.line, fmt::format("block '{}': names are upper case", b.name));
+      check_upper_name(b.name, b.line, fmt::format("block '{}'", b.name));
       if (!block_names.insert(b.name).second) fail_at(b.line, fmt::format("block '{}' is declared twice", b.name));
     }
     std::set<std::string> names;
     // Per block: byte ranges already taken, for overlap.
-    std::map<std::string, std::vector<std::tuple<uint64_t, uint64_t, std::string>>> taken;
+    std::map<std::string, std::map<uint64_t, std::pair<uint64_t, std::string>>> taken;  // block -> first -> (last, name)
     for (const auto& r : d.registers) {
       const std::string what = fmt::format("register '{}'", r.name);
-      if (!is_upper_name(r.name)) fail_at(r.line, what + ": names are upper case letters, digits or '_'");
+      check_upper_name(r.name, r.line, what);
       if (!names.insert(r.name).second) fail_at(r.line, what + ": duplicate register name");
       if (r.width != 32 && r.width != 64) {
         fail_at(r.line, fmt::format("{}: width must be 32 or 64, not {}", what, r.width));
@@ -503,23 +611,31 @@ class Loader {
         fail_at(r.line, fmt::format("{}: block '{}' is not declared under 'blocks'", what, block));
       }
       if (block.empty() && !d.blocks.empty()) block = d.blocks.front().name;
-      auto& ranges = taken[block];
-      for (unsigned i = 0; i < std::min(r.count, 4096u); ++i) {
-        const uint64_t first = r.offset + i * r.stride, last = first + bytes - 1;
-        for (const auto& [f, l, other] : ranges) {
-          if (first <= l && f <= last) {
-            fail_at(r.line, fmt::format("{}: bytes {:#x}-{:#x} overlap register '{}'", what, first, last, other));
-            i = r.count;  // one message per register
-            break;
+      const uint64_t span = uint64_t{r.count - 1} * r.stride + (bytes - 1);  // count <= kMaxCount: no overflow
+      if (r.count == 0 || r.offset > UINT64_MAX - span) {
+        if (r.count != 0) fail_at(r.line, fmt::format("{}: its instances run past the end of the address space", what));
+      } else {
+        // Byte ranges taken per block, keyed by first byte: each new range
+        // meets at most its neighbours, so the whole check is O(n log n).
+        auto& ranges = taken[block];
+        for (unsigned i = 0; i < r.count; ++i) {
+          const uint64_t first = r.offset + i * r.stride, last = first + bytes - 1;
+          auto next = ranges.lower_bound(first);
+          const auto* hit = next != ranges.end() && next->first <= last ? &*next : nullptr;
+          if (hit == nullptr && next != ranges.begin() && std::prev(next)->second.first >= first) hit = &*std::prev(next);
+          if (hit != nullptr) {
+            fail_at(r.line, fmt::format("{}: bytes {:#x}-{:#x} overlap register '{}'", what, first, last, hit->second.second));
+            break;  // one message per register
           }
+          ranges.emplace(first, std::pair{last, r.name});
         }
       }
-      for (unsigned i = 0; i < std::min(r.count, 4096u); ++i) ranges.emplace_back(r.offset + i * r.stride, r.offset + i * r.stride + bytes - 1, r.name);
+      check_access(r);
       check_fields(r.fields, r.name, r.width, r.access, true);
     }
     for (const auto& s : d.structures) {
       const std::string what = fmt::format("structure '{}'", s.name);
-      if (!is_upper_name(s.name)) fail_at(s.line, what + ": names are upper case letters, digits or '_'");
+      check_upper_name(s.name, s.line, what);
       if (!names.insert(s.name).second) fail_at(s.line, what + ": duplicate name (registers and structures share one namespace)");
       if (s.size_bytes == 0 || s.size_bytes % 8 != 0) {
         fail_at(s.line, fmt::format("{}: size {} must be a positive multiple of 8 bytes", what, s.size_bytes));
@@ -554,12 +670,21 @@ class Loader {
 
   void check_page_table(const PageTableDesc& p, const Description& d, std::set<std::string>& names) {
     const std::string what = fmt::format("page table '{}'", p.name);
-    if (!is_lower_name(p.name)) fail_at(p.line, what + ": names are lower case letters, digits, '-' or '_'");
-    if (!names.insert(p.name).second) fail_at(p.line, what + ": duplicate page table name");
+    check_lower_name(p.name, p.line, what);
+    // '-' and '_' give the same C++ name, so uniqueness is checked on that.
+    if (!names.insert(identifier(p.name)).second) fail_at(p.line, what + ": duplicate page table name");
+    if (p.granule_lg2 < 9 || p.granule_lg2 > 16) fail_at(p.line, fmt::format("{}: granule_lg2 {} is not 9..16", what, p.granule_lg2));
+    if (p.input_bits_max == 0) fail_at(p.line, what + ": input_bits_max must be 1..64");
+    if (p.output_bits_max == 0) fail_at(p.line, what + ": output_bits_max must be 1..64");
+    if (p.levels.empty()) fail_at(p.line, what + ": levels must not be empty");
+    if (!p.read.present && !p.write.present) fail_at(p.line, what + ": permissions must say how read or write is granted");
     const StructDesc* desc = d.find_structure(p.descriptor);
     if (desc == nullptr) {
       fail_at(p.line, fmt::format("{}: descriptor '{}' is not a structure of this description", what, p.descriptor));
       return;
+    }
+    if (desc->kind != StructKind::structure) {
+      fail_at(p.line, fmt::format("{}: descriptor '{}' is a command or event, not a structure", what, desc->name));
     }
     if (desc->size_bytes != 8 && desc->size_bytes != 16) {
       fail_at(p.line, fmt::format("{}: descriptor '{}' is {} bytes; entries are 8 or 16", what, desc->name, desc->size_bytes));
@@ -570,11 +695,24 @@ class Loader {
                                     {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       check_ref(*ref, *desc, what, role);
     }
+    // The output-address field, shifted, must reach every output bit.
+    for (const auto& f : desc->fields) {
+      if (!p.output_address.present || f.name != p.output_address.field) continue;
+      const uint64_t reach = uint64_t{f.hi - f.lo + 1} + p.output_address.value;
+      if (p.output_address.value >= 64 || reach < p.output_bits_max) {
+        fail_at(p.output_address.line, fmt::format("{} output_address: field {} ({} bits) shifted by {} cannot hold {} output bits",
+                                                   what, f.name, f.hi - f.lo + 1, p.output_address.value, p.output_bits_max));
+      }
+    }
     if (p.levels.empty()) return;
     if (p.levels.size() > 8) fail_at(p.line, what + ": at most 8 levels");
-    if (p.granule_lg2 < 9 || p.granule_lg2 > 16) fail_at(p.line, fmt::format("{}: granule_lg2 {} is not 9..16", what, p.granule_lg2));
-    if (p.input_bits_max == 0 || p.input_bits_max > 64) fail_at(p.line, what + ": input_bits_max must be 1..64");
-    if (p.output_bits_max == 0 || p.output_bits_max > 64) fail_at(p.line, what + ": output_bits_max must be 1..64");
+    // Level numbers run one way, without repeats (Arm counts 0..3 down the walk, AMD-Vi 4..1).
+    bool up = true, down = true;
+    for (size_t i = 1; i < p.levels.size(); ++i) {
+      up = up && p.levels[i].level > p.levels[i - 1].level;
+      down = down && p.levels[i].level < p.levels[i - 1].level;
+    }
+    if (!up && !down) fail_at(p.levels.front().line, what + ": level numbers must strictly increase or strictly decrease");
     if (p.levels.front().index_hi + 1 != p.input_bits_max) {
       fail_at(p.levels.front().line, fmt::format("{}: the top level's index must end at bit {} (input_bits_max - 1), not {}",
                                                  what, p.input_bits_max - 1, p.levels.front().index_hi));

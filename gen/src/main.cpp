@@ -54,7 +54,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (read_file(output) == header) return 0;  // keep timestamps: nothing to rebuild
-  std::filesystem::create_directories(std::filesystem::path(output).parent_path());
+  if (const auto dir = std::filesystem::path(output).parent_path(); !dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      fmt::print(stderr, "{}: cannot create {}: {}\n", output, dir.string(), error.message());
+      return 1;
+    }
+  }
   std::ofstream out(output, std::ios::binary);
   out << header;
   if (!out) {

@@ -46,7 +46,7 @@ TEST(Registers, WriteClearsReservedBits) {
   FakeIo io;
   write<regs::CTRL>(io, RegisterValue<regs::CTRL>::from_raw(0xffffffff));
   ASSERT_EQ(io.writes.size(), 1u);
-  EXPECT_EQ(io.writes[0].second, 0xc00001f3u);  // MODE, FAULT, QUEUE_SIZE, BUSY, ENABLE
+  EXPECT_EQ(io.writes[0].second, 0xc00101f3u);  // MODE, KICK, FAULT, QUEUE_SIZE, BUSY, ENABLE
 }
 
 // Read-modify-write never writes 1 to a write-1-to-clear field it read as 1.
@@ -84,22 +84,41 @@ TEST(Registers, DumperNamesFields) {
   dump<regs::CTRL>(0x80000031, [&](const char* reg, const char* field, unsigned hi, unsigned lo, uint64_t value) {
     text += std::string(reg) + "." + field + "[" + std::to_string(hi) + ":" + std::to_string(lo) + "]=" + std::to_string(value) + " ";
   });
-  EXPECT_EQ(text, "CTRL.MODE[31:30]=2 CTRL.FAULT[8:8]=0 CTRL.QUEUE_SIZE[7:4]=3 CTRL.BUSY[1:1]=0 CTRL.ENABLE[0:0]=1 ");
+  EXPECT_EQ(text,
+            "CTRL.MODE[31:30]=2 CTRL.KICK[16:16]=0 CTRL.FAULT[8:8]=0 CTRL.QUEUE_SIZE[7:4]=3 CTRL.BUSY[1:1]=0 "
+            "CTRL.ENABLE[0:0]=1 ");
 }
 
-// Two snapshots differ field by field, array instances and reserved bits included.
+// Two snapshots differ field by field, array instances and reserved bits
+// included; registers of different blocks at one offset are kept apart.
 TEST(Registers, SnapshotDiff) {
-  std::map<uint64_t, uint64_t> a, b;
-  a[regs::CTRL::offset] = 0x1;
-  b[regs::CTRL::offset] = 0x1 | (1u << 20);  // reserved bit
-  a[regs::STREAM_MAP::offset_of(1)] = 0x80000005;
-  b[regs::STREAM_MAP::offset_of(1)] = 0x80000006;
+  using Snapshot = std::map<std::pair<std::string, uint64_t>, uint64_t>;
+  Snapshot a, b;
+  a[{"GLOBAL", regs::CTRL::offset}] = 0x1;
+  b[{"GLOBAL", regs::CTRL::offset}] = 0x1 | (1u << 20);  // reserved bit
+  a[{"GLOBAL", regs::STREAM_MAP::offset_of(1)}] = 0x80000005;
+  b[{"GLOBAL", regs::STREAM_MAP::offset_of(1)}] = 0x80000006;
+  // CTX_TTBR is at offset 0 of block CTX, as ID is at offset 0 of GLOBAL.
+  a[{"CTX", 0}] = 0x1000;
+  b[{"CTX", 0}] = 0x2000;
   std::vector<std::string> seen;
-  const unsigned n = diff_snapshots(
-      regs::all, [&](uint64_t o) { return a[o]; }, [&](uint64_t o) { return b[o]; },
-      [&](const char* reg, const char* field, uint64_t, uint64_t) { seen.push_back(std::string(reg) + "." + field); });
-  EXPECT_EQ(n, 2u);
-  EXPECT_EQ(seen, (std::vector<std::string>{"CTRL.(reserved)", "STREAM_MAP.STREAM"}));
+  auto reader = [](Snapshot& s) { return [&s](const char* block, uint64_t offset) { return s[{block, offset}]; }; };
+  const unsigned n = diff_snapshots(regs::all, reader(a), reader(b), [&](const char* reg, const char* field, uint64_t, uint64_t) {
+    seen.push_back(std::string(reg) + "." + field);
+  });
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"CTRL.(reserved)", "STREAM_MAP.STREAM", "CTX_TTBR.ADDR"}));
+}
+
+// A modify writes no write-only field back: its read value means nothing, and
+// writing it back could start an operation nobody asked for.
+TEST(Registers, ModifyDoesNotWriteBackWriteOnlyFields) {
+  static_assert(not_written_back_bits<regs::CTRL>() == ((1u << 16) | (1u << 8)));
+  FakeIo io;
+  io.mem[regs::CTRL::offset] = (1u << 16) | 0x40;  // KICK reads back as 1, QUEUE_SIZE 4
+  modify<regs::CTRL>(io, [](auto& v) { v.template set<regs::CTRL::ENABLE>(1); });
+  ASSERT_EQ(io.writes.size(), 1u);
+  EXPECT_EQ(io.writes[0].second, 0x41u);
 }
 
 // A field crossing a 64-bit word boundary is split and reassembled exactly.

@@ -4,11 +4,7 @@
 // The functions below instantiate the templates a backend would use.
 #include <cstdint>
 
-#include "smmuman/hw/amd_vi.hpp"
-#include "smmuman/hw/arm_smmuv2.hpp"
-#include "smmuman/hw/arm_smmuv3.hpp"
-#include "smmuman/hw/intel_vtd.hpp"
-#include "smmuman/hw/riscv_iommu.hpp"
+#include "smmuman/hw/all_architectures.hpp"
 
 namespace {
 
@@ -55,10 +51,9 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
   Mmio io{base};
   smmuman::hw::modify<v3::regs::SMMU_CR0>(io, [](auto& v) { v.template set<v3::regs::SMMU_CR0::SMMUEN>(1); });
   uint64_t acc = smmuman::hw::read<v3::regs::SMMU_IDR0>(io).raw();
-  acc += touch_structures(v3::structs::all) + touch_registers(v3::regs::all);
-  acc += touch_structures(smmuman::hw::arm_smmuv2::structs::all) + touch_registers(smmuman::hw::arm_smmuv2::regs::all);
-  acc += touch_structures(smmuman::hw::intel_vtd::structs::all) + touch_registers(smmuman::hw::intel_vtd::regs::all);
-  acc += touch_structures(smmuman::hw::amd_vi::structs::all) + touch_registers(smmuman::hw::amd_vi::regs::all);
-  acc += touch_structures(smmuman::hw::riscv_iommu::structs::all) + touch_registers(smmuman::hw::riscv_iommu::regs::all);
-  return acc + smmuman::hw::riscv_iommu::page_tables::sv48.levels[0].index_hi;
+  // Every architecture described in spec/hw, without naming them.
+#define SMMUMAN_TOUCH_ARCHITECTURE(ident) \
+  acc += touch_structures(smmuman::hw::ident::structs::all) + touch_registers(smmuman::hw::ident::regs::all);
+  SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_TOUCH_ARCHITECTURE)
+  return acc;
 }

@@ -72,6 +72,7 @@ struct Register {
   static constexpr unsigned count = Count;
   static constexpr uint64_t stride = Stride;
   static constexpr uint64_t width_mask = low_mask(Width);
+  // Precondition: index < count.
   static constexpr uint64_t offset_of(unsigned index) { return Offset + index * Stride; }
 };
 
@@ -101,11 +102,15 @@ constexpr uint64_t defined_bits() {
     return (uint64_t{0} | ... | (decltype(f)::type::mask << decltype(f)::type::lo));
   });
 }
+// Fields whose read value must not be written back by a read-modify-write:
+// write-1-to-clear (a 1 read would clear it) and write-only (reads say nothing).
 template <class Reg>
-constexpr uint64_t w1c_bits() {
+constexpr uint64_t not_written_back_bits() {
   return hana::unpack(Reg::fields, [](auto... f) {
     return (uint64_t{0} | ... |
-            (decltype(f)::type::access == Access::w1c ? decltype(f)::type::mask << decltype(f)::type::lo : 0));
+            (decltype(f)::type::access == Access::w1c || decltype(f)::type::access == Access::wo
+                 ? decltype(f)::type::mask << decltype(f)::type::lo
+                 : 0));
   });
 }
 
@@ -233,11 +238,12 @@ void write(Io& io, const RegisterValue<Reg>& value, uint64_t base = 0, unsigned 
 }
 
 // Read-modify-write. W1C fields read as 1 are written back as 0, so a modify
-// never clears a status it did not mean to.
+// never clears a status it did not mean to; write-only fields start at 0 too.
+// Inside `change` both read as 0 and may be set on purpose.
 template <class Reg, RegisterIo Io, class Change>
   requires(Reg::access == Access::rw)
 void modify(Io& io, Change&& change, uint64_t base = 0, unsigned index = 0) {
-  auto value = RegisterValue<Reg>::from_raw(read<Reg>(io, base, index).raw() & ~w1c_bits<Reg>());
+  auto value = RegisterValue<Reg>::from_raw(read<Reg>(io, base, index).raw() & ~not_written_back_bits<Reg>());
   change(value);
   write<Reg>(io, value, base, index);
 }
@@ -253,17 +259,17 @@ void dump(uint64_t raw, Sink&& sink) {
 }
 
 // The one generic snapshot comparison: for every register in `registers` (a
-// Hana tuple of types), compares the values two snapshots hold (callables
-// offset -> value) and calls sink(register, field, old, new) per differing
-// field; differences in reserved bits are reported with field name "(reserved)".
-// Returns the number of differences.
+// Hana tuple of types), compares the values two snapshots hold — callables
+// (block name, offset) -> value, since blocks reuse offsets — and calls
+// sink(register, field, old, new) per differing field; differences in reserved
+// bits are reported with field name "(reserved)". Returns the number of differences.
 template <class Registers, class SnapshotA, class SnapshotB, class Sink>
 unsigned diff_snapshots(Registers registers, SnapshotA&& a, SnapshotB&& b, Sink&& sink) {
   unsigned differences = 0;
   hana::for_each(registers, [&](auto r) {
     using Reg = typename decltype(r)::type;
     for (unsigned i = 0; i < Reg::count; ++i) {
-      const uint64_t va = a(Reg::offset_of(i)), vb = b(Reg::offset_of(i));
+      const uint64_t va = a(Reg::block_name, Reg::offset_of(i)), vb = b(Reg::block_name, Reg::offset_of(i));
       hana::for_each(Reg::fields, [&](auto f) {
         using F = typename decltype(f)::type;
         if (F::extract(va) != F::extract(vb)) {
