@@ -94,6 +94,10 @@ struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuma
   static constexpr const char* name = "IOMMU_CONTROL";
   static constexpr const char* block_name = "MMIO";
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0018h";
+  // SNPAVICEn: AVIC with SEV-SNP guests (later revisions of the 3.0x line)
+  struct SNPAVIC_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 61, 61, ::smmuman::hw::Access::rw> {
+    static constexpr const char* name = "SNPAVIC_EN";
+  };
   // IRTCacheDis: disable caching of interrupt remapping table entries
   struct IRT_CACHE_DIS : ::smmuman::hw::Field<IOMMU_CONTROL, 59, 59, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IRT_CACHE_DIS";
@@ -277,7 +281,7 @@ struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuma
   struct IOMMU_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 0, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IOMMU_EN";
   };
-  static constexpr auto fields = ::boost::hana::tuple_t<IRT_CACHE_DIS, GAPPI_EN, GA_UPDATE_DIS, VIOMMU_EN, VCMD_EN, INT_CAP_XT_EN, XT_EN, GD_UPDATE_DIS, HAD_UPDATE, EPH_EN, PPR_AUTO_RSP_AON, BLK_STOP_MRK_EN, MARC_EN, PPR_AUTO_RSP_EN, PRIV_ABRT_EN, DEV_TBL_SEG_EN, DUAL_EVENT_LOG_EN, DUAL_PPR_LOG_EN, GA_INT_EN, GA_LOG_EN, GAM_EN, SMIF_LOG_EN, SLF_WB_DIS, SMIF_EN, CRW, GA_EN, GT_EN, PPR_EN, PPR_INT_EN, PPR_LOG_EN, CMD_BUF_EN, ISOC, COHERENT, RES_PASS_PW, PASS_PW, INV_TIME_OUT, COM_WAIT_INT_EN, EVENT_INT_EN, EVENT_LOG_EN, HT_TUN_EN, IOMMU_EN>;
+  static constexpr auto fields = ::boost::hana::tuple_t<SNPAVIC_EN, IRT_CACHE_DIS, GAPPI_EN, GA_UPDATE_DIS, VIOMMU_EN, VCMD_EN, INT_CAP_XT_EN, XT_EN, GD_UPDATE_DIS, HAD_UPDATE, EPH_EN, PPR_AUTO_RSP_AON, BLK_STOP_MRK_EN, MARC_EN, PPR_AUTO_RSP_EN, PRIV_ABRT_EN, DEV_TBL_SEG_EN, DUAL_EVENT_LOG_EN, DUAL_PPR_LOG_EN, GA_INT_EN, GA_LOG_EN, GAM_EN, SMIF_LOG_EN, SLF_WB_DIS, SMIF_EN, CRW, GA_EN, GT_EN, PPR_EN, PPR_INT_EN, PPR_LOG_EN, CMD_BUF_EN, ISOC, COHERENT, RES_PASS_PW, PASS_PW, INV_TIME_OUT, COM_WAIT_INT_EN, EVENT_INT_EN, EVENT_LOG_EN, HT_TUN_EN, IOMMU_EN>;
 };
 static_assert(::smmuman::hw::fields_disjoint<IOMMU_CONTROL>());
 static_assert(::smmuman::hw::fields_fit_register<IOMMU_CONTROL>());

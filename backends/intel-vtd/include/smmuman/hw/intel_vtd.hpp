@@ -514,6 +514,11 @@ struct FSTS_REG : ::smmuman::hw::Register<FSTS_REG, 0x34, 32, ::smmuman::hw::Acc
   struct FRI : ::smmuman::hw::Field<FSTS_REG, 15, 8, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "FRI";
   };
+  // page request overflow; later revisions report it in the page-request registers
+  // VTD25 10.4.9
+  struct PRO : ::smmuman::hw::Field<FSTS_REG, 7, 7, ::smmuman::hw::Access::w1c> {
+    static constexpr const char* name = "PRO";
+  };
   // device-TLB invalidation time-out (source-id in IQERCD_REG.ITESID)
   struct ITE : ::smmuman::hw::Field<FSTS_REG, 6, 6, ::smmuman::hw::Access::w1c> {
     static constexpr const char* name = "ITE";
@@ -544,7 +549,7 @@ struct FSTS_REG : ::smmuman::hw::Register<FSTS_REG, 0x34, 32, ::smmuman::hw::Acc
   struct PFO : ::smmuman::hw::Field<FSTS_REG, 0, 0, ::smmuman::hw::Access::w1c> {
     static constexpr const char* name = "PFO";
   };
-  static constexpr auto fields = ::boost::hana::tuple_t<FRI, ITE, ICE, IQE, APF, AFO, PPF, PFO>;
+  static constexpr auto fields = ::boost::hana::tuple_t<FRI, PRO, ITE, ICE, IQE, APF, AFO, PPF, PFO>;
 };
 static_assert(::smmuman::hw::fields_disjoint<FSTS_REG>());
 static_assert(::smmuman::hw::fields_fit_register<FSTS_REG>());
