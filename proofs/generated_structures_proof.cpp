@@ -37,14 +37,11 @@ void prove_structure(const char* architecture) {
 
   z3::expr claim = ctx.bool_val(true);
   std::vector<uint64_t> covered(S::word_count, 0);
+  smmuman::hw::set_field_bits<S>(covered.data());
   hana::for_each(S::fields, [&](auto f) {
     using F = typename decltype(f)::type;
-    F::set(covered.data(), F::mask);
-    z3::expr expected = F::template get<z3::expr>(words.data());
-    hana::for_each(S::fixed, [&](auto x) {
-      using X = typename decltype(x)::type;
-      if (std::is_same_v<typename X::field, F>) expected = ctx.bv_val(X::value, 64);
-    });
+    constexpr auto fixed = smmuman::hw::fixed_value_of<S, F>();
+    const z3::expr expected = fixed.fixed ? ctx.bv_val(fixed.value, 64) : F::template get<z3::expr>(words.data());
     claim = claim && F::template get<z3::expr>(encoded.data()) == expected;
   });
   for (unsigned i = 0; i < S::word_count; ++i) claim = claim && (encoded[i] & ctx.bv_val(~covered[i], 64)) == 0;

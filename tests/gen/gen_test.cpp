@@ -3,15 +3,14 @@
 // header; generation is deterministic; every shipped description is valid;
 // the command line explains itself and detects stale committed headers.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "description.hpp"
 #include "support/expectations.hpp"
+#include "support/run_command.hpp"
 
 namespace smmuman::gen {
 namespace {
@@ -92,15 +91,9 @@ TEST(ShippedDescriptions, ValidAndDeterministic) {
 }
 
 int run(const std::string& command, std::string* output = nullptr) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  std::array<char, 4096> buffer{};
-  std::string out;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const auto r = test::run_command(command);
+  if (output) *output = r.output;
+  return r.exit_code;
 }
 
 // --help explains usage with examples; --check passes on a fresh header and fails on a stale one.

@@ -1,33 +1,19 @@
 // `smmuman check` end to end: the shipped examples print a summary and exit 0;
 // broken configurations print file:line errors on stderr and exit 1.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "support/run_command.hpp"
 
 namespace {
 
-struct CheckRun {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
+using CheckRun = smmuman::test::CommandResult;
 
 CheckRun run_check(const std::string& args) {
-  const std::string command = std::string(SMMUMAN_BINARY) + " check " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  CheckRun r{-1, {}};
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return smmuman::test::run_command(std::string(SMMUMAN_BINARY) + " check " + args);
 }
 
 std::string src(const std::string& path) { return std::string(SMMUMAN_SOURCE_DIR) + "/" + path; }
@@ -35,20 +21,20 @@ std::string src(const std::string& path) { return std::string(SMMUMAN_SOURCE_DIR
 // The host example passes and its summary names units, devices, VMs and mappings.
 TEST(SmmumanCheck, HostExamplePrintsSummary) {
   const CheckRun r = run_check(src("examples/arm-smmuv3-two-vms/host.yaml"));
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("units (2):"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("vm-net (pass-through: eth0)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("guest 0x60000000-0x7fffffff (512 MiB) -> host 0x100000000-0x11fffffff rwx"), std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("startup mappings (2):"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("OK, every invariant holds"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("units (2):"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("vm-net (pass-through: eth0)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("guest 0x60000000-0x7fffffff (512 MiB) -> host 0x100000000-0x11fffffff rwx"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("startup mappings (2):"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("OK, every invariant holds"), std::string::npos) << r.output;
 }
 
 // A QNX .smmu file is recognised by its extension and checked the same way.
 TEST(SmmumanCheck, QnxExamplePasses) {
   const CheckRun r = run_check(src("examples/qnx/imx8-mmu500.smmu"));
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("arm-smmuv2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("arm-smmuv2"), std::string::npos) << r.output;
 }
 
 // Each broken configuration exits 1 and names the file and line of its error.
@@ -63,9 +49,9 @@ TEST(SmmumanCheck, BrokenConfigsExitOneWithPreciseErrors) {
   };
   for (const auto& [file, message] : cases) {
     const CheckRun r = run_check(src(file));
-    EXPECT_EQ(r.exit_code, 1) << file << "\n" << r.out;
-    EXPECT_NE(r.out.find(message), std::string::npos) << file << "\n" << r.out;
-    EXPECT_EQ(r.out.find("OK, every invariant holds"), std::string::npos) << r.out;
+    EXPECT_EQ(r.exit_code, 1) << file << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << file << "\n" << r.output;
+    EXPECT_EQ(r.output.find("OK, every invariant holds"), std::string::npos) << r.output;
   }
 }
 
@@ -80,16 +66,16 @@ TEST(SmmumanCheck, UsageErrors) {
 // --json carries the same facts for tools: addresses as hex strings, errors with file and line.
 TEST(SmmumanCheck, JsonOutput) {
   const CheckRun good = run_check("--json " + src("examples/arm-smmuv3-two-vms/host.yaml"));
-  ASSERT_EQ(good.exit_code, 0) << good.out;
-  const auto j = nlohmann::json::parse(good.out);
+  ASSERT_EQ(good.exit_code, 0) << good.output;
+  const auto j = nlohmann::json::parse(good.output);
   EXPECT_TRUE(j["ok"].get<bool>());
   EXPECT_EQ(j["deployment"]["role"], "host");
   EXPECT_EQ(j["deployment"]["vms"][0]["memory"][1]["host"]["first"], "0x100000000");
   EXPECT_EQ(j["deployment"]["devices"][0]["vm"], "vm-net");
 
   const CheckRun bad = run_check("--json " + src("tests/config/data/bad-host-startup-passthrough.yaml"));
-  ASSERT_EQ(bad.exit_code, 1) << bad.out;
-  const auto e = nlohmann::json::parse(bad.out);
+  ASSERT_EQ(bad.exit_code, 1) << bad.output;
+  const auto e = nlohmann::json::parse(bad.output);
   EXPECT_FALSE(e["ok"].get<bool>());
   ASSERT_EQ(e["errors"].size(), 1u);
   EXPECT_EQ(e["errors"][0]["line"], 20);

@@ -30,23 +30,12 @@ void check_structure() {
   // Each field reads back what decode saw; fixed fields read their fixed value.
   hana::for_each(S::fields, [&](auto f) {
     using F = typename decltype(f)::type;
-    bool fixed = false;
-    uint64_t fixed_value = 0;
-    hana::for_each(S::fixed, [&](auto x) {
-      using X = typename decltype(x)::type;
-      if (std::is_same_v<typename X::field, F>) {
-        fixed = true;
-        fixed_value = X::value;
-      }
-    });
-    RC_ASSERT(F::get(again.data()) == (fixed ? fixed_value : F::get(words.data())));
+    constexpr auto fixed = smmuman::hw::fixed_value_of<S, F>();
+    RC_ASSERT(F::get(again.data()) == (fixed.fixed ? fixed.value : F::get(words.data())));
   });
   // No bit outside every field is set.
   std::vector<uint64_t> covered(S::word_count, 0);
-  hana::for_each(S::fields, [&](auto f) {
-    using F = typename decltype(f)::type;
-    F::set(covered.data(), F::mask);
-  });
+  smmuman::hw::set_field_bits<S>(covered.data());
   for (unsigned i = 0; i < S::word_count; ++i) RC_ASSERT((again[i] & ~covered[i]) == 0);
   // decode(encode(decode(words))) == decode(words), field by field.
   std::vector<uint64_t> third(S::word_count);

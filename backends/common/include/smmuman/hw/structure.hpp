@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "smmuman/hw/bits.hpp"
 #include "smmuman/hw/regs.hpp"
@@ -49,6 +50,30 @@ struct Fixed {
 template <class S>
 constexpr bool fields_fit_structure() {
   return hana::unpack(S::fields, [](auto... f) { return (true && ... && (decltype(f)::type::hi < S::size_bytes * 8)); });
+}
+
+// Whether field F of S is fixed, and to what.
+struct FixedLookup {
+  bool fixed;
+  uint64_t value;
+};
+template <class S, class F>
+constexpr FixedLookup fixed_value_of() {
+  FixedLookup found{false, 0};
+  hana::for_each(S::fixed, [&](auto x) {
+    using X = typename decltype(x)::type;
+    if (std::is_same_v<typename X::field, F>) found = {true, X::value};
+  });
+  return found;
+}
+
+// Sets, in S::word_count words, every bit that some field of S covers.
+template <class S>
+constexpr void set_field_bits(uint64_t* words) {
+  hana::for_each(S::fields, [&](auto f) {
+    using F = typename decltype(f)::type;
+    F::set(words, F::mask);
+  });
 }
 
 // Writes every fixed field of S into words.
