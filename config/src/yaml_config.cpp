@@ -149,14 +149,19 @@ class YamlReader {
     return p;
   }
 
-  // {base, size} -> a range in the given space; both keys required.
+  // {base, size} -> a range in the given space; both keys required. A named
+  // range (a reserved region) also has a `name`, which the caller reads.
   template <class Space>
-  std::optional<core::Range<Space>> base_size(const YAML::Node& node, const std::string& what) {
+  std::optional<core::Range<Space>> base_size(const YAML::Node& node, const std::string& what, bool named = false) {
     if (!node.IsMap()) {
       error(node, fmt::format("{} must be a mapping with base and size", what));
       return std::nullopt;
     }
-    expect_keys(node, what, {"base", "size"});
+    if (named) {
+      expect_keys(node, what, {"name", "base", "size"});
+    } else {
+      expect_keys(node, what, {"base", "size"});
+    }
     auto base_node = require(node, "base", what);
     auto size_node = require(node, "size", what);
     if (!base_node || !size_node) return std::nullopt;
@@ -220,20 +225,9 @@ class YamlReader {
         if (!name) continue;
         auto text = scalar(name, "reserved region name");
         if (!text) continue;
-        expect_keys(item, fmt::format("reserved region '{}'", *text), {"name", "base", "size"});
-        if (!item["base"] || !item["size"]) {
-          error(item, fmt::format("reserved region '{}': needs base and size", *text));
-          continue;
+        if (auto r = base_size<core::HpaSpace>(item, fmt::format("reserved region '{}'", *text), /*named=*/true)) {
+          d.platform.reserved.push_back(core::ReservedRegion{*text, *r, origin(item)});
         }
-        auto base = number(item["base"], fmt::format("reserved region '{}' base", *text));
-        auto size = number(item["size"], fmt::format("reserved region '{}' size", *text));
-        if (!base || !size) continue;
-        auto r = core::HpaRange::from_base_len(*base, *size);
-        if (!r) {
-          error(item, fmt::format("reserved region '{}': {} + {} is empty or wraps", *text, core::format_hex(*base), *size));
-          continue;
-        }
-        d.platform.reserved.push_back(core::ReservedRegion{*text, *r, origin(item)});
       }
     }
   }
