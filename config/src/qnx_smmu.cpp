@@ -15,11 +15,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -27,6 +22,8 @@
 #include <vector>
 
 #include "smmuman/config/number.hpp"
+#include "smmuman/input/file.hpp"
+#include "smmuman/input/limits.hpp"
 
 namespace smmuman::config {
 namespace {
@@ -37,6 +34,8 @@ using core::Perm;
 using core::Perms;
 
 constexpr uint64_t kKiB = 1024;
+// Choice: no statement word is longer (names are at most core::kMaxNameBytes).
+constexpr size_t kMaxWordBytes = 256;
 
 // One `smmu <type>` word and what it implies for every unit of that type.
 struct SmmuKind {
@@ -127,11 +126,34 @@ struct AllowRange {
   int line = 0;
 };
 
-// Invariant: the ranges of one set are pairwise disjoint; overlapping lines
-// with equal permissions are merged, with different permissions rejected.
+// Invariant: the ranges of one set are pairwise disjoint, whatever their
+// permissions; overlapping lines with equal permissions are merged, with
+// different permissions rejected. Ranges are kept per permission set, each
+// map keyed by first address, so a line costs O(log n) however long the set.
 struct AllowSet {
-  std::vector<AllowRange> ranges;
+  std::map<uint32_t, std::map<uint64_t, AllowRange>> by_perms;  // Perms::bits() -> first -> range
+  size_t range_count = 0;
+
+  // Every range, by address.
+  std::vector<AllowRange> ranges() const {
+    std::vector<AllowRange> out;
+    out.reserve(range_count);
+    for (const auto& [bits, ranges] : by_perms) {
+      for (const auto& [first, range] : ranges) out.push_back(range);
+    }
+    std::sort(out.begin(), out.end(), [](const AllowRange& a, const AllowRange& b) { return a.first < b.first; });
+    return out;
+  }
 };
+
+// In a map of disjoint ranges keyed by first address, the lowest-addressed
+// range overlapping [first, last], or end().
+std::map<uint64_t, AllowRange>::iterator lowest_overlap(std::map<uint64_t, AllowRange>& ranges, uint64_t first,
+                                                       uint64_t last) {
+  auto it = ranges.upper_bound(first);
+  if (it != ranges.begin() && std::prev(it)->second.last >= first) return std::prev(it);
+  return it != ranges.end() && it->first <= last ? it : ranges.end();
+}
 
 struct UseClause {
   std::string unit;
@@ -157,7 +179,8 @@ struct DeviceDraft {
 
 class Reader {
  public:
-  Reader(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+  Reader(std::string_view text, const std::string& file)
+      : text_(text), file_(file), shared_file_(std::make_shared<const std::string>(file)) {}
 
   LoadResult run() {
     int line_no = 0;
@@ -174,7 +197,7 @@ class Reader {
   }
 
  private:
-  Origin at(int line) const { return Origin{file_, line}; }
+  Origin at(int line) const { return Origin{shared_file_, line}; }
 
   template <class... Args>
   void error(int line, fmt::format_string<Args...> format, Args&&... args) {
@@ -201,6 +224,14 @@ class Reader {
   }
 
   void statement(int line, const std::vector<std::string_view>& w) {
+    // Words are names and numbers; a longer one is refused, so no message
+    // (many may quote one name) can grow with it.
+    for (const std::string_view word : w) {
+      if (word.size() > kMaxWordBytes) {
+        return error(line, "a word of {} bytes is longer than {}, the most a word may be: '{}'", word.size(),
+                     kMaxWordBytes, core::brief(std::string(word.substr(0, 65))));
+      }
+    }
     const std::string_view word = w[0];
     if (word == "smmu") return on_smmu(line, w);
     if (word == "unit") return on_unit(line, w);
@@ -518,39 +549,32 @@ class Reader {
 
   // Merges r into the set, keeping its ranges pairwise disjoint. Lines that
   // overlap with equal permissions are one range (after 4 KiB rounding two
-  // small buffers often share a page); with different permissions, an error.
+  // small buffers often share a page); with different permissions, an error
+  // naming the lowest-addressed range in the way.
   void add_allow_range(const std::string& what, AllowSet& set, AllowRange r) {
-    const auto overlaps = [&](const AllowRange& e) { return e.first <= r.last && r.first <= e.last; };
-    for (const auto& e : set.ranges) {
-      if (overlaps(e) && e.perms != r.perms) {
-        return error(r.line, "{}: [{}, {}] ({}) overlaps [{}, {}] ({}) from line {}", what,
-                     core::format_hex(r.first), core::format_hex(r.last), core::to_string(r.perms),
-                     core::format_hex(e.first), core::format_hex(e.last), core::to_string(e.perms), e.line);
-      }
+    const AllowRange* conflict = nullptr;
+    for (auto& [bits, ranges] : set.by_perms) {
+      if (bits == r.perms.bits()) continue;
+      const auto it = lowest_overlap(ranges, r.first, r.last);
+      if (it != ranges.end() && (conflict == nullptr || it->second.first < conflict->first)) conflict = &it->second;
     }
-    // Every entry overlapping r has r's permissions; none overlaps another, so
-    // the union is [min first, max last] and touches no further entry.
-    std::optional<size_t> slot;
-    for (size_t i = 0; i < set.ranges.size();) {
-      const AllowRange& e = set.ranges[i];
-      if (!overlaps(e)) {
-        ++i;
-        continue;
-      }
-      r.first = std::min(r.first, e.first);
-      r.last = std::max(r.last, e.last);
-      r.line = std::min(r.line, e.line);
-      if (!slot) {
-        slot = i++;
-      } else {
-        set.ranges.erase(set.ranges.begin() + static_cast<std::ptrdiff_t>(i));
-      }
+    if (conflict != nullptr) {
+      return error(r.line, "{}: [{}, {}] ({}) overlaps [{}, {}] ({}) from line {}", what, core::format_hex(r.first),
+                   core::format_hex(r.last), core::to_string(r.perms), core::format_hex(conflict->first),
+                   core::format_hex(conflict->last), core::to_string(conflict->perms), conflict->line);
     }
-    if (slot) {
-      set.ranges[*slot] = r;
-    } else {
-      set.ranges.push_back(r);
+    // Every range overlapping r has r's permissions and they are disjoint, so
+    // they form one run in address order; their union with r is one range.
+    auto& same = set.by_perms[r.perms.bits()];
+    for (auto it = lowest_overlap(same, r.first, r.last); it != same.end() && it->first <= r.last;) {
+      r.first = std::min(r.first, it->second.first);
+      r.last = std::max(r.last, it->second.last);
+      r.line = std::min(r.line, it->second.line);
+      it = same.erase(it);
+      --set.range_count;
     }
+    same.emplace(r.first, r);
+    ++set.range_count;
   }
 
   // debug 1|2 [S14]; the last line wins.
@@ -634,6 +658,11 @@ class Reader {
       dep.platform.reserved.push_back(core::ReservedRegion{"ipmmu-mm", *smmu_->ipmmu_mm, at(smmu_->line)});
     }
 
+    // Every device tied to a set gets every range of it: N devices and M
+    // lines make N x M mappings. Past a bound linear in the file, refuse
+    // rather than let a short file take memory without end.
+    const uint64_t mapping_limit = input::expansion_limit(text_.size());
+    uint64_t mapping_count = 0;
     for (const DeviceDraft& d : devices_) {
       if (d.broken) continue;
       const auto stream = resolve_stream(d);
@@ -652,7 +681,18 @@ class Reader {
       // rules (width, uniqueness) are reported at that line.
       dep.devices.push_back(core::Device{d.name, d.ident, stream->first, {stream->second}, at(d.use ? d.use->line : d.line)});
       if (allow == nullptr) continue;
-      for (const AllowRange& r : allow->ranges) {
+      // Past the bound, report it once and stop making mappings, but keep
+      // checking the remaining devices: every error is still collected.
+      if (mapping_count > mapping_limit) continue;
+      mapping_count += allow->range_count;
+      if (mapping_count > mapping_limit) {
+        error(d.allow->second,
+              "device '{}': allow set '{}' brings the startup mappings to more than {} (at most four per byte of the "
+              "file); give fewer devices the same large allow set",
+              d.name, d.allow->first, mapping_limit);
+        continue;
+      }
+      for (const AllowRange& r : allow->ranges()) {
         // Identity: the device sees memory at its physical address.
         dep.startup_mappings.push_back(core::StartupMapping{
             index, core::IovaRange::from_first_last(r.first, r.last), r.first, r.perms, at(r.line)});
@@ -664,6 +704,9 @@ class Reader {
     dep.platform.memory.insert(HpaRange::whole());
     for (const auto& u : dep.units) {
       if (u.registers) dep.platform.memory.erase(*u.registers);
+    }
+    for (const auto& dev : dep.devices) {
+      if (const auto* mmio = std::get_if<core::MmioId>(&dev.ident)) dep.platform.memory.erase(mmio->registers);
     }
     for (const auto& r : dep.platform.reserved) dep.platform.memory.erase(r.range);
     dep.platform.origin = at(0);
@@ -685,6 +728,7 @@ class Reader {
 
   std::string_view text_;
   const std::string& file_;
+  std::shared_ptr<const std::string> shared_file_;  // one copy for every origin
   std::vector<Diagnostic> errors_;
   int debug_level_ = 0;
   std::optional<SmmuSelection> smmu_;
@@ -705,18 +749,13 @@ LoadResult load_qnx_smmu(std::string_view text, const std::string& file_name) {
 }
 
 LoadResult load_qnx_smmu_file(const std::string& path) {
-  const auto unreadable = [&](const std::string& reason) {
+  input::FileText file = input::read_input_file(path);
+  if (!file.text) {
     LoadResult result;
-    result.errors.push_back(Diagnostic{Origin{path, 0}, fmt::format("cannot read '{}': {}", path, reason)});
+    result.errors.push_back(Diagnostic{Origin{path, 0}, "cannot read the file: " + file.problem});
     return result;
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return unreadable("it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unreadable(std::strerror(errno));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return unreadable("read error");
-  return load_qnx_smmu(text, path);
+  }
+  return load_qnx_smmu(*file.text, path);
 }
 
 }  // namespace smmuman::config

@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "smmuman/input/text.hpp"
+
 namespace smmuman::config {
 
 namespace {
+
+// Names come from input: shown escaped, so none can hide or forge output.
+std::string shown(const std::string& name) { return input::escape_for_display(name); }
 
 template <class Space>
 std::string range_text(const core::Range<Space>& r) {
@@ -23,15 +28,15 @@ std::string summarize(const core::Deployment& d) {
   std::string out;
   auto line = [&out](std::string text) { out += text + "\n"; };
 
-  line(fmt::format("deployment {} (role: {})", d.name, core::to_string(d.role)));
+  line(fmt::format("deployment {} (role: {})", shown(d.name), core::to_string(d.role)));
   line(fmt::format("platform memory ({} permitted):", core::format_size(d.platform.memory.size())));
   for (const auto& r : d.platform.memory.ranges()) line("  " + range_text(r));
   line(fmt::format("reserved regions ({}):", d.platform.reserved.size()));
-  for (const auto& r : d.platform.reserved) line(fmt::format("  {:<20} {}", r.name, range_text(r.range)));
+  for (const auto& r : d.platform.reserved) line(fmt::format("  {:<20} {}", shown(r.name), range_text(r.range)));
 
   line(fmt::format("units ({}):", d.units.size()));
   for (const auto& u : d.units) {
-    line(fmt::format("  {:<12} {:<14} stream IDs {} bits{}{}", u.name, core::to_string(u.type), u.stream_id_bits,
+    line(fmt::format("  {:<12} {:<14} stream IDs {} bits{}{}", shown(u.name), core::to_string(u.type), u.stream_id_bits,
                      u.registers ? ", registers " + range_text(*u.registers) : std::string(),
                      u.bypass_unconfigured ? ", BYPASSES unconfigured streams" : ""));
   }
@@ -40,17 +45,17 @@ std::string summarize(const core::Deployment& d) {
   for (core::DeviceIndex i = 0; i < d.devices.size(); ++i) {
     const auto& dev = d.devices[i];
     std::string owner = "host";
-    if (d.device_vm.size() == d.devices.size() && d.device_vm[i]) owner = "VM " + d.vms[*d.device_vm[i]].name;
+    if (d.device_vm.size() == d.devices.size() && d.device_vm[i]) owner = "VM " + shown(d.vms[*d.device_vm[i]].name);
     if (d.device_startup.size() == d.devices.size() && !d.device_startup[i].empty()) owner += ", configuration-owned";
-    line(fmt::format("  {:<20} {:<24} unit {:<10} streams {:<12} {}", dev.name, core::to_string(dev.ident),
-                     d.units[dev.unit].name, stream_list(dev.stream_ids), owner));
+    line(fmt::format("  {:<20} {:<24} unit {:<10} streams {:<12} {}", shown(dev.name), core::to_string(dev.ident),
+                     shown(d.units[dev.unit].name), stream_list(dev.stream_ids), owner));
   }
 
   line(fmt::format("VMs ({}):", d.vms.size()));
   for (const auto& vm : d.vms) {
     std::string devices;
-    for (auto dev : vm.passthrough) devices += (devices.empty() ? "" : ", ") + d.devices[dev].name;
-    line(fmt::format("  {} (pass-through: {})", vm.name, devices.empty() ? "none" : devices));
+    for (auto dev : vm.passthrough) devices += (devices.empty() ? "" : ", ") + shown(d.devices[dev].name);
+    line(fmt::format("  {} (pass-through: {})", shown(vm.name), devices.empty() ? "none" : devices));
     for (const auto& m : vm.memory) {
       line(fmt::format("    guest {} -> host {:#x}-{:#x} {}", range_text(m.guest), m.host().first(), m.host().last(),
                        core::to_string(m.perms)));
@@ -59,7 +64,7 @@ std::string summarize(const core::Deployment& d) {
 
   line(fmt::format("startup mappings ({}):", d.startup_mappings.size()));
   for (const auto& m : d.startup_mappings) {
-    line(fmt::format("  {:<20} iova {} -> {:#x} {}", d.devices[m.device].name, range_text(m.iova), m.hpa_first,
+    line(fmt::format("  {:<20} iova {} -> {:#x} {}", shown(d.devices[m.device].name), range_text(m.iova), m.hpa_first,
                      core::to_string(m.perms)));
   }
   return out;
@@ -76,7 +81,17 @@ template <class Space>
 nlohmann::json range_json(const core::Range<Space>& r) {
   return {{"first", hex(r.first())}, {"last", hex(r.last())}, {"size", hex_size(r.size())}};
 }
-nlohmann::json origin_json(const core::Origin& o) { return {{"file", o.file}, {"line", o.line}}; }
+nlohmann::json origin_json(const core::Origin& o) { return {{"file", o.file()}, {"line", o.line}}; }
+
+// Every string in a JSON value, escaped in place: JSON must be UTF-8, and a
+// tool reading it must see what a person would.
+void escape_strings(nlohmann::json& j) {
+  if (j.is_string()) {
+    j = input::escape_for_display(j.get_ref<const std::string&>());
+  } else if (j.is_structured()) {
+    for (auto& child : j) escape_strings(child);
+  }
+}
 
 }  // namespace
 
@@ -130,12 +145,14 @@ nlohmann::json deployment_to_json(const core::Deployment& d) {
                                      {"target", range_json(m.hpa())}, {"perms", core::to_string(m.perms)},
                                      {"origin", origin_json(m.origin)}});
   }
+  escape_strings(j);
   return j;
 }
 
 nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& errors) {
   nlohmann::json j = nlohmann::json::array();
-  for (const auto& e : errors) j.push_back({{"file", e.origin.file}, {"line", e.origin.line}, {"message", e.message}});
+  for (const auto& e : errors) j.push_back({{"file", e.origin.file()}, {"line", e.origin.line}, {"message", e.message}});
+  escape_strings(j);
   return j;
 }
 

@@ -6,107 +6,110 @@
 #include "smmuman/config/yaml_config.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "smmuman/config/number.hpp"
+#include "smmuman/input/file.hpp"
+#include "smmuman/input/yaml_tree.hpp"
 
 namespace smmuman::config {
 
 namespace {
 
 using core::Origin;
+using input::YamlNode;
 
 class YamlReader {
  public:
-  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+  explicit YamlReader(std::string file) : file_(std::move(file)), shared_file_(std::make_shared<const std::string>(file_)) {}
 
   LoadResult read(std::string_view text) {
-    text_ = std::string(text);
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      result_.errors.push_back(Diagnostic{Origin{file_, e.mark.line + 1}, "not valid YAML: " + e.msg});
-      return std::move(result_);
+    const input::YamlParse parsed = input::parse_yaml(text);
+    for (const auto& problem : parsed.problems) {
+      result_.errors.push_back(Diagnostic{Origin{shared_file_, problem.line}, problem.message});
     }
-    if (!root.IsMap()) {
-      error(root, "the top level must be a mapping with keys role, platform, units, devices, vms, startup_mappings");
+    const YamlNode root = parsed.root();
+    if (!parsed.tree) return std::move(result_);
+    if (!root.is_map()) {
+      result_.errors.push_back(Diagnostic{Origin{shared_file_, root ? root.line() : 1},
+                                          "the top level must be a mapping with keys role, platform, units, devices, "
+                                          "vms, startup_mappings"});
       return std::move(result_);
     }
     core::Deployment d;
     d.name = file_;
     expect_keys(root, "the top level", {"deployment", "role", "platform", "units", "devices", "vms", "startup_mappings"});
-    if (auto name = root["deployment"]) d.name = scalar(name, "deployment").value_or(file_);
+    if (auto name = root["deployment"]) {
+      d.name = scalar(name, "deployment").value_or(file_);
+      if (const auto problem = core::name_problem(d.name)) error(name, fmt::format("deployment: {}", *problem));
+    }
     read_role(root, d);
     read_platform(root["platform"], d);
     read_units(root["units"], d);
     read_devices(root["devices"], d);
     read_vms(root["vms"], d);
     read_startup_mappings(root["startup_mappings"], d);
-    if (result_.errors.empty()) validate_into(result_, std::move(d));
+    if (result_.errors.empty()) {
+      validate_into(result_, std::move(d));
+    } else {
+      std::stable_sort(result_.errors.begin(), result_.errors.end(),
+                       [](const Diagnostic& a, const Diagnostic& b) { return a.origin.line < b.origin.line; });
+    }
     return std::move(result_);
   }
 
  private:
-  // yaml-cpp marks an empty list item ("-" alone) at the token after it; walk
-  // back over blanks to its dash so the error names the item's own line.
-  Origin origin(const YAML::Node& node) const {
-    const YAML::Mark mark = node.Mark();
-    if (node.IsNull() && mark.pos > 0 && static_cast<size_t>(mark.pos) <= text_.size()) {
-      size_t at = static_cast<size_t>(mark.pos);
-      while (at > 0 && (text_[at - 1] == ' ' || text_[at - 1] == '\t' || text_[at - 1] == '\n' || text_[at - 1] == '\r')) --at;
-      if (at > 0 && text_[at - 1] == '-') {
-        return Origin{file_, 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<long>(at), '\n'))};
-      }
-    }
-    return Origin{file_, mark.line + 1};
-  }
+  Origin origin(const YamlNode& node) const { return Origin{shared_file_, node.line()}; }
 
-  void error(const YAML::Node& node, std::string message) {
+  void error(const YamlNode& node, std::string message) {
     result_.errors.push_back(Diagnostic{origin(node), std::move(message)});
   }
 
-  // Unknown keys, and keys given twice (YAML readers disagree on which copy
-  // wins, so a reader of the file could believe the other one).
-  void expect_keys(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> allowed) {
-    std::map<std::string, int> seen;
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      if (auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1); !fresh) {
-        error(kv.first, fmt::format("{}: key '{}' is given twice (first on line {})", what, key, it->second));
-      }
+  // Unknown keys: a misspelt key is never silently ignored. (A key given
+  // twice is refused by the YAML tree itself.)
+  void expect_keys(const YamlNode& map, const std::string& what, std::initializer_list<const char*> allowed) {
+    for (const auto& [key_node, value] : map.entries()) {
+      const std::string& key = key_node.scalar();
       bool known = false;
       for (const char* a : allowed) known = known || key == a;
       if (!known) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(kv.first, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
+        error(key_node, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
       }
     }
   }
 
-  std::optional<std::string> scalar(const YAML::Node& node, const std::string& what) {
-    if (!node.IsScalar()) {
-      error(node, fmt::format("{} must be a single value", what));
+  std::optional<std::string> scalar(const YamlNode& node, const std::string& what) {
+    if (!node.is_scalar()) {
+      error(node, node.is_null() ? fmt::format("{} is empty", what)
+                                 : fmt::format("{} must be a single value, not {}", what,
+                                               node.is_map() ? "a mapping" : "a list"));
       return std::nullopt;
     }
-    return node.Scalar();
+    return node.scalar();
+  }
+
+  // An item's name follows the core's rule for names; an item with a bad
+  // name is reported once and left out, so no further message quotes it
+  // (a name may be long: the message quotes it shortened).
+  bool valid_name(const YamlNode& node, const char* kind, const std::string& name) {
+    const auto message = core::name_error(kind, name);
+    if (message) error(node, *message);
+    return !message;
   }
 
   // A required child of a mapping; reports its absence at the mapping.
-  YAML::Node require(const YAML::Node& map, const char* key, const std::string& what) {
-    YAML::Node child = map[key];
+  YamlNode require(const YamlNode& map, const char* key, const std::string& what) {
+    YamlNode child = map[key];
     if (!child) error(map, fmt::format("{}: missing '{}'", what, key));
     return child;
   }
 
-  std::optional<uint64_t> number(const YAML::Node& node, const std::string& what) {
+  std::optional<uint64_t> number(const YamlNode& node, const std::string& what) {
     auto text = scalar(node, what);
     if (!text) return std::nullopt;
     auto parsed = parse_number(*text, DefaultBase::decimal);
@@ -117,7 +120,7 @@ class YamlReader {
     return std::get<uint64_t>(parsed);
   }
 
-  std::optional<bool> boolean(const YAML::Node& node, const std::string& what) {
+  std::optional<bool> boolean(const YamlNode& node, const std::string& what) {
     auto text = scalar(node, what);
     if (!text) return std::nullopt;
     if (*text == "true") return true;
@@ -126,7 +129,7 @@ class YamlReader {
     return std::nullopt;
   }
 
-  std::optional<core::Perms> perms(const YAML::Node& node, const std::string& what) {
+  std::optional<core::Perms> perms(const YamlNode& node, const std::string& what) {
     auto text = scalar(node, what);
     if (!text) return std::nullopt;
     core::Perms p;
@@ -152,8 +155,8 @@ class YamlReader {
   // {base, size} -> a range in the given space; both keys required. A named
   // range (a reserved region) also has a `name`, which the caller reads.
   template <class Space>
-  std::optional<core::Range<Space>> base_size(const YAML::Node& node, const std::string& what, bool named = false) {
-    if (!node.IsMap()) {
+  std::optional<core::Range<Space>> base_size(const YamlNode& node, const std::string& what, bool named = false) {
+    if (!node.is_map()) {
       error(node, fmt::format("{} must be a mapping with base and size", what));
       return std::nullopt;
     }
@@ -174,16 +177,16 @@ class YamlReader {
   }
 
   // A list, possibly absent (then empty).
-  bool sequence(const YAML::Node& node, const std::string& what) {
+  bool sequence(const YamlNode& node, const std::string& what) {
     if (!node) return false;
-    if (!node.IsSequence()) {
+    if (!node.is_sequence()) {
       error(node, fmt::format("{} must be a list", what));
       return false;
     }
     return true;
   }
 
-  void read_role(const YAML::Node& root, core::Deployment& d) {
+  void read_role(const YamlNode& root, core::Deployment& d) {
     auto node = require(root, "role", "the top level");
     if (!node) return;
     auto text = scalar(node, "role");
@@ -197,34 +200,34 @@ class YamlReader {
     }
   }
 
-  void read_platform(const YAML::Node& node, core::Deployment& d) {
-    d.platform.origin = Origin{file_, 0};
+  void read_platform(const YamlNode& node, core::Deployment& d) {
+    d.platform.origin = Origin{shared_file_, 0};
     if (!node) {
-      result_.errors.push_back(Diagnostic{Origin{file_, 1}, "missing 'platform' (its memory at least)"});
+      result_.errors.push_back(Diagnostic{Origin{shared_file_, 1}, "missing 'platform' (its memory at least)"});
       return;
     }
     d.platform.origin = origin(node);
-    if (!node.IsMap()) {
+    if (!node.is_map()) {
       error(node, "platform must be a mapping with memory and reserved");
       return;
     }
     expect_keys(node, "platform", {"memory", "reserved"});
     auto memory = require(node, "memory", "platform");
     if (sequence(memory, "platform memory")) {
-      for (const auto& item : memory) {
+      for (const auto& item : memory.items()) {
         if (auto r = base_size<core::HpaSpace>(item, "platform memory")) d.platform.memory.insert(*r);
       }
     }
     if (sequence(node["reserved"], "platform reserved")) {
-      for (const auto& item : node["reserved"]) {
-        if (!item.IsMap()) {
+      for (const auto& item : node["reserved"].items()) {
+        if (!item.is_map()) {
           error(item, "reserved region must be a mapping with name, base and size");
           continue;
         }
         auto name = require(item, "name", "reserved region");
         if (!name) continue;
         auto text = scalar(name, "reserved region name");
-        if (!text) continue;
+        if (!text || !valid_name(name, "reserved region", *text)) continue;
         if (auto r = base_size<core::HpaSpace>(item, fmt::format("reserved region '{}'", *text), /*named=*/true)) {
           d.platform.reserved.push_back(core::ReservedRegion{*text, *r, origin(item)});
         }
@@ -232,24 +235,26 @@ class YamlReader {
     }
   }
 
-  void read_units(const YAML::Node& node, core::Deployment& d) {
+  void read_units(const YamlNode& node, core::Deployment& d) {
     if (!sequence(node, "units")) return;
-    for (const auto& item : node) {
-      if (!item.IsMap()) {
+    for (const auto& item : node.items()) {
+      if (!item.is_map()) {
         error(item, "a unit must be a mapping");
         continue;
       }
       auto name_node = require(item, "name", "unit");
       auto name = name_node ? scalar(name_node, "unit name") : std::nullopt;
-      if (!name) continue;
+      if (!name || !valid_name(name_node, "unit", *name)) continue;
       const std::string what = fmt::format("unit '{}'", *name);
       expect_keys(item, what, {"name", "type", "registers", "stream_id_bits", "bypass_unconfigured"});
       core::Unit unit;
       unit.name = *name;
       unit.origin = origin(item);
+      bool type_known = false;
       if (auto type_node = require(item, "type", what)) {
         if (auto type = scalar(type_node, what + " type")) {
           if (auto t = core::unit_type_from_string(*type)) {
+            type_known = true;
             unit.type = *t;
             unit.write_implies_read = core::write_implies_read_by_default(*t);
           } else {
@@ -258,10 +263,20 @@ class YamlReader {
           }
         }
       }
-      if (item["registers"]) unit.registers = base_size<core::HpaSpace>(item["registers"], what + " registers");
-      if (item["stream_id_bits"]) {
-        if (auto bits = number(item["stream_id_bits"], what + " stream_id_bits")) {
-          unit.stream_id_bits = static_cast<unsigned>(std::min<uint64_t>(*bits, 1000));
+      if (item["registers"]) {
+        unit.registers = base_size<core::HpaSpace>(item["registers"], what + " registers");
+      } else if (type_known && core::registers_required(unit.type)) {
+        error(item, fmt::format("{}: missing 'registers': a unit of type {} must say where its register frame is (two units "
+                                "at one frame would be one SMMU declared twice)",
+                                what, core::to_string(unit.type)));
+      }
+      if (const auto bits_node = item["stream_id_bits"]) {
+        if (auto bits = number(bits_node, what + " stream_id_bits")) {
+          if (*bits < 1 || *bits > 32) {
+            error(bits_node, fmt::format("{}: stream_id_bits must be 1..32, not {}", what, bits_node.scalar()));
+          } else {
+            unit.stream_id_bits = static_cast<unsigned>(*bits);
+          }
         }
       }
       if (item["bypass_unconfigured"]) {
@@ -276,7 +291,7 @@ class YamlReader {
     }
   }
 
-  std::optional<core::PciAddress> pci_address(const YAML::Node& node, const std::string& what) {
+  std::optional<core::PciAddress> pci_address(const YamlNode& node, const std::string& what) {
     auto text = scalar(node, what);
     if (!text) return std::nullopt;
     // bus:dev.func, all decimal, as QNX writes pci:0:18.0.
@@ -304,16 +319,16 @@ class YamlReader {
                             static_cast<uint32_t>(*parts[2])};
   }
 
-  void read_devices(const YAML::Node& node, core::Deployment& d) {
+  void read_devices(const YamlNode& node, core::Deployment& d) {
     if (!sequence(node, "devices")) return;
-    for (const auto& item : node) {
-      if (!item.IsMap()) {
+    for (const auto& item : node.items()) {
+      if (!item.is_map()) {
         error(item, "a device must be a mapping");
         continue;
       }
       auto name_node = require(item, "name", "device");
       auto name = name_node ? scalar(name_node, "device name") : std::nullopt;
-      if (!name) continue;
+      if (!name || !valid_name(name_node, "device", *name)) continue;
       const std::string what = fmt::format("device '{}'", *name);
       expect_keys(item, what, {"name", "unit", "mmio", "pci", "stream_ids"});
       core::Device dev;
@@ -347,7 +362,7 @@ class YamlReader {
       }
       if (auto sids = require(item, "stream_ids", what)) {
         if (sequence(sids, what + " stream_ids")) {
-          for (const auto& sid : sids) {
+          for (const auto& sid : sids.items()) {
             auto v = number(sid, what + " stream ID");
             if (!v) {
               ok = false;
@@ -374,7 +389,7 @@ class YamlReader {
     }
   }
 
-  std::optional<core::DeviceIndex> device_ref(const YAML::Node& node, const std::string& what) {
+  std::optional<core::DeviceIndex> device_ref(const YamlNode& node, const std::string& what) {
     auto name = scalar(node, what);
     if (!name) return std::nullopt;
     auto it = device_index_.find(*name);
@@ -385,16 +400,16 @@ class YamlReader {
     return it->second;
   }
 
-  void read_vms(const YAML::Node& node, core::Deployment& d) {
+  void read_vms(const YamlNode& node, core::Deployment& d) {
     if (!sequence(node, "vms")) return;
-    for (const auto& item : node) {
-      if (!item.IsMap()) {
+    for (const auto& item : node.items()) {
+      if (!item.is_map()) {
         error(item, "a VM must be a mapping");
         continue;
       }
       auto name_node = require(item, "name", "VM");
       auto name = name_node ? scalar(name_node, "VM name") : std::nullopt;
-      if (!name) continue;
+      if (!name || !valid_name(name_node, "VM", *name)) continue;
       const std::string what = fmt::format("VM '{}'", *name);
       expect_keys(item, what, {"name", "memory", "passthrough"});
       core::Vm vm;
@@ -402,8 +417,8 @@ class YamlReader {
       vm.origin = origin(item);
       auto memory = require(item, "memory", what);
       if (sequence(memory, what + " memory")) {
-        for (const auto& region : memory) {
-          if (!region.IsMap()) {
+        for (const auto& region : memory.items()) {
+          if (!region.is_map()) {
             error(region, fmt::format("{}: a memory region must be a mapping with guest, host, size", what));
             continue;
           }
@@ -432,18 +447,26 @@ class YamlReader {
         }
       }
       if (sequence(item["passthrough"], what + " passthrough")) {
-        for (const auto& dev : item["passthrough"]) {
-          if (auto index = device_ref(dev, what + " passthrough")) vm.passthrough.push_back(*index);
+        std::map<core::DeviceIndex, int> listed;  // device -> line of its first mention here
+        for (const auto& dev : item["passthrough"].items()) {
+          const auto index = device_ref(dev, what + " passthrough");
+          if (!index) continue;
+          if (const auto [it, fresh] = listed.emplace(*index, dev.line()); !fresh) {
+            error(dev, fmt::format("{}: device '{}' is listed twice in its pass-through list (first on line {})", what,
+                                   d.devices[*index].name, it->second));
+            continue;
+          }
+          vm.passthrough.push_back(*index);
         }
       }
       d.vms.push_back(std::move(vm));
     }
   }
 
-  void read_startup_mappings(const YAML::Node& node, core::Deployment& d) {
+  void read_startup_mappings(const YamlNode& node, core::Deployment& d) {
     if (!sequence(node, "startup_mappings")) return;
-    for (const auto& item : node) {
-      if (!item.IsMap()) {
+    for (const auto& item : node.items()) {
+      if (!item.is_map()) {
         error(item, "a startup mapping must be a mapping with device, iova, size, perms");
         continue;
       }
@@ -472,7 +495,7 @@ class YamlReader {
   }
 
   std::string file_;
-  std::string text_;
+  std::shared_ptr<const std::string> shared_file_;  // one copy for every origin
   LoadResult result_;
   std::map<std::string, core::UnitIndex> unit_index_;
   std::map<std::string, core::DeviceIndex> device_index_;
@@ -485,15 +508,13 @@ LoadResult load_yaml_config(std::string_view text, const std::string& file_name)
 }
 
 LoadResult load_yaml_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  input::FileText file = input::read_input_file(path);
+  if (!file.text) {
     LoadResult result;
-    result.errors.push_back(Diagnostic{Origin{path, 0}, "cannot read the file"});
+    result.errors.push_back(Diagnostic{Origin{path, 0}, "cannot read the file: " + file.problem});
     return result;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_yaml_config(buffer.str(), path);
+  return load_yaml_config(*file.text, path);
 }
 
 }  // namespace smmuman::config

@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+
+#include "smmuman/core/overlaps.hpp"
 
 namespace smmuman::core {
 
@@ -13,6 +16,10 @@ void Deployment::finalize() {
   for (const auto& r : platform.reserved) reserved_set.insert(r.range);
   for (const auto& u : units) {
     if (u.registers) reserved_set.insert(*u.registers);
+  }
+  // A device's own registers are never a DMA target (docs/config-schema.md).
+  for (const auto& dev : devices) {
+    if (const auto* mmio = std::get_if<MmioId>(&dev.ident)) reserved_set.insert(mmio->registers);
   }
 
   vm_memory.assign(vms.size(), {});
@@ -35,11 +42,50 @@ void Deployment::finalize() {
   }
 }
 
+std::optional<std::string> name_problem(const std::string& name) {
+  if (name.empty()) return "a name may not be empty";
+  if (name.size() > kMaxNameBytes) {
+    return fmt::format("a name may be at most {} bytes, not {}", kMaxNameBytes, name.size());
+  }
+  const bool printable = std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+  if (!printable) return "a name is printable ASCII: letters, digits, punctuation and inner blanks";
+  if (name.front() == ' ' || name.back() == ' ') return "a name may not begin or end with a blank";
+  return std::nullopt;
+}
+
+std::optional<std::string> name_error(const char* kind, const std::string& name) {
+  if (name.empty()) return fmt::format("{} with an empty name: every {} needs a name", kind, kind);
+  if (const auto problem = name_problem(name)) return fmt::format("{} '{}': {}", kind, brief(name), *problem);
+  return std::nullopt;
+}
+
+std::string brief(const std::string& text) {
+  constexpr size_t kShown = 64;
+  return text.size() <= kShown ? text : text.substr(0, kShown) + "\u2026";
+}
+
 namespace {
+
+// What a host range touches that no mapping may reach, for messages.
+using ReservedIndex = RangeIndex<HpaSpace, std::string>;
+
+ReservedIndex build_reserved_index(const Deployment& d) {
+  std::vector<std::pair<HpaRange, std::string>> entries;
+  for (const auto& r : d.platform.reserved) entries.emplace_back(r.range, fmt::format("reserved region '{}'", r.name));
+  for (const auto& u : d.units) {
+    if (u.registers) entries.emplace_back(*u.registers, fmt::format("the registers of unit '{}'", u.name));
+  }
+  for (const auto& dev : d.devices) {
+    if (const auto* mmio = std::get_if<MmioId>(&dev.ident)) {
+      entries.emplace_back(mmio->registers, fmt::format("the registers of device '{}'", dev.name));
+    }
+  }
+  return ReservedIndex(std::move(entries));
+}
 
 class Checker {
  public:
-  explicit Checker(const Deployment& d) : d_(d) {}
+  explicit Checker(const Deployment& d) : d_(d), reserved_(build_reserved_index(d)) {}
 
   std::vector<DeploymentError> run() {
     check_platform();
@@ -56,28 +102,32 @@ class Checker {
     errors_.push_back(DeploymentError{origin, fmt::format(format, std::forward<Args>(args)...)});
   }
 
-  // Names the reserved region or unit frame that a host range touches.
+  void check_name(const Origin& origin, const char* kind, const std::string& name) {
+    if (const auto message = name_error(kind, name)) errors_.push_back(DeploymentError{origin, *message});
+  }
+
+  // Names the reserved region, unit frame or device registers that a host range touches.
   std::string reserved_owner(const HpaRange& r) const {
-    for (const auto& res : d_.platform.reserved) {
-      if (res.range.overlaps(r)) return fmt::format("reserved region '{}'", res.name);
-    }
-    for (const auto& u : d_.units) {
-      if (u.registers && u.registers->overlaps(r)) return fmt::format("the registers of unit '{}'", u.name);
-    }
-    return "a reserved region";
+    const auto* hit = reserved_.find_overlap(r);
+    return hit ? hit->second : "a reserved region";
   }
 
   void check_platform() {
     if (d_.platform.memory.empty()) fail(d_.platform.origin, "platform: no permitted memory is declared");
     std::set<std::string> names;
     for (const auto& r : d_.platform.reserved) {
+      check_name(r.origin, "reserved region", r.name);
       if (!names.insert(r.name).second) fail(r.origin, "reserved region '{}' is declared twice", r.name);
     }
   }
 
   void check_units() {
     std::set<std::string> names;
-    for (const auto& u : d_.units) {
+    std::vector<HpaRange> frames;
+    std::vector<UnitIndex> frame_unit;
+    for (UnitIndex i = 0; i < d_.units.size(); ++i) {
+      const Unit& u = d_.units[i];
+      check_name(u.origin, "unit", u.name);
       if (!names.insert(u.name).second) fail(u.origin, "unit '{}' is declared twice", u.name);
       if (u.stream_id_bits < 1 || u.stream_id_bits > 32) {
         fail(u.origin, "unit '{}': stream_id_bits must be 1..32, not {}", u.name, u.stream_id_bits);
@@ -85,14 +135,64 @@ class Checker {
       if (u.registers && d_.platform.memory.overlaps(*u.registers)) {
         fail(u.origin, "unit '{}': its registers {} lie in permitted memory", u.name, to_string(*u.registers));
       }
+      if (u.registers) {
+        frames.push_back(*u.registers);
+        frame_unit.push_back(i);
+      }
+    }
+    // Two frames that overlap are one SMMU declared twice: one stream could get two owners.
+    for (const auto& [later, earlier] : overlapping_pairs(frames)) {
+      const Unit& a = d_.units[frame_unit[later]];
+      const Unit& b = d_.units[frame_unit[earlier]];
+      fail(a.origin, "unit '{}': its registers {} overlap the registers {} of unit '{}' (one SMMU declared twice?)",
+           a.name, to_string(*a.registers), to_string(*b.registers), b.name);
     }
   }
 
   void check_devices() {
     std::set<std::string> names;
     std::map<std::pair<UnitIndex, uint32_t>, std::string> stream_owner;
-    for (const auto& dev : d_.devices) {
+    std::map<uint32_t, DeviceIndex> pci_owner;  // requester ID -> first device with it
+    std::vector<HpaRange> mmio;
+    std::vector<DeviceIndex> mmio_device;
+    std::map<std::pair<uint64_t, uint64_t>, DeviceIndex> mmio_owner;  // exact registers -> first device with them
+    std::vector<bool> mmio_duplicate;
+    std::vector<std::pair<HpaRange, std::string>> frames;
+    for (const auto& u : d_.units) {
+      if (u.registers) frames.emplace_back(*u.registers, u.name);
+    }
+    const RangeIndex<HpaSpace, std::string> unit_frames(std::move(frames));
+    for (DeviceIndex i = 0; i < d_.devices.size(); ++i) {
+      const Device& dev = d_.devices[i];
+      check_name(dev.origin, "device", dev.name);
       if (!names.insert(dev.name).second) fail(dev.origin, "device '{}' is declared twice", dev.name);
+      if (const auto* pci = std::get_if<PciAddress>(&dev.ident)) {
+        if (pci->bus > 255 || pci->dev > 31 || pci->func > 7) {
+          fail(dev.origin, "device '{}': PCI address {} out of range (bus 0-255, dev 0-31, func 0-7)", dev.name,
+               to_string(dev.ident));
+        } else if (const auto [it, fresh] = pci_owner.emplace(pci_requester_id(*pci), i); !fresh) {
+          fail(dev.origin, "device '{}' has the same {} as device '{}'", dev.name, to_string(dev.ident),
+               d_.devices[it->second].name);
+        }
+      } else {
+        const HpaRange& regs = std::get<MmioId>(dev.ident).registers;
+        mmio.push_back(regs);
+        mmio_device.push_back(i);
+        const auto [it, fresh] = mmio_owner.emplace(std::pair{regs.first(), regs.last()}, i);
+        mmio_duplicate.push_back(!fresh);
+        if (!fresh) {
+          fail(dev.origin, "device '{}' has the same {} as device '{}'", dev.name, to_string(dev.ident),
+               d_.devices[it->second].name);
+        }
+        if (const auto* frame = unit_frames.find_overlap(regs)) {
+          fail(dev.origin, "device '{}': its registers {} lie in the registers of unit '{}'", dev.name,
+               to_string(regs), frame->second);
+        }
+        if (d_.platform.memory.overlaps(regs)) {
+          fail(dev.origin, "device '{}': its registers {} lie in permitted memory, where a mapping could reach them",
+               dev.name, to_string(regs));
+        }
+      }
       if (dev.unit >= d_.units.size()) {
         fail(dev.origin, "device '{}': unknown unit index {}", dev.name, dev.unit);
         continue;
@@ -112,25 +212,12 @@ class Checker {
           fail(dev.origin, "device '{}': stream ID {:#x} is listed twice", dev.name, sid);
         }
       }
-      if (const auto* pci = std::get_if<PciAddress>(&dev.ident)) {
-        if (pci->bus > 255 || pci->dev > 31 || pci->func > 7) {
-          fail(dev.origin, "device '{}': PCI address {} out of range (bus 0-255, dev 0-31, func 0-7)", dev.name,
-               to_string(dev.ident));
-        }
-      }
     }
-    for (size_t i = 0; i < d_.devices.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        const auto* a = std::get_if<MmioId>(&d_.devices[i].ident);
-        const auto* b = std::get_if<MmioId>(&d_.devices[j].ident);
-        if (d_.devices[i].ident == d_.devices[j].ident) {
-          fail(d_.devices[i].origin, "device '{}' has the same {} as device '{}'", d_.devices[i].name,
-               to_string(d_.devices[i].ident), d_.devices[j].name);
-        } else if (a && b && a->registers.overlaps(b->registers)) {
-          fail(d_.devices[i].origin, "device '{}': registers {} overlap those of device '{}'", d_.devices[i].name,
-               to_string(a->registers), d_.devices[j].name);
-        }
-      }
+    for (const auto& [later, earlier] : overlapping_pairs(mmio)) {
+      if (mmio_duplicate[later]) continue;  // reported as the same registers
+      const Device& a = d_.devices[mmio_device[later]];
+      fail(a.origin, "device '{}': registers {} overlap those of device '{}'", a.name, to_string(mmio[later]),
+           d_.devices[mmio_device[earlier]].name);
     }
   }
 
@@ -139,10 +226,12 @@ class Checker {
       fail(d_.vms.front().origin, "a guest deployment cannot declare VMs");
     }
     std::set<std::string> names;
-    std::map<uint64_t, std::pair<HpaRange, std::string>> host_owner;  // first -> (range, vm)
+    std::vector<HpaRange> host_ranges;  // every well-formed region's host range, in declaration order
+    std::vector<std::pair<VmIndex, const VmMemoryRegion*>> host_region;
     std::vector<std::optional<VmIndex>> passthrough_vm(d_.devices.size());
     for (VmIndex v = 0; v < d_.vms.size(); ++v) {
       const Vm& vm = d_.vms[v];
+      check_name(vm.origin, "VM", vm.name);
       if (!names.insert(vm.name).second) fail(vm.origin, "VM '{}' is declared twice", vm.name);
       if (vm.memory.empty()) fail(vm.origin, "VM '{}' has no memory", vm.name);
       RangeSet<GpaSpace> guest_seen;
@@ -162,29 +251,30 @@ class Checker {
                to_string(region.guest));
         }
         guest_seen.insert(region.guest);
-        if (!d_.platform.memory.contains(host)) {
+        // A range over reserved memory is named by what it touches; only
+        // otherwise is "outside permitted memory" the whole story.
+        if (d_.reserved_set.overlaps(host)) {
+          fail(region.origin, "VM '{}': host range {} overlaps {}", vm.name, to_string(host), reserved_owner(host));
+        } else if (!d_.platform.memory.contains(host)) {
           fail(region.origin, "VM '{}': host range {} is not inside permitted platform memory", vm.name,
                to_string(host));
         }
-        if (d_.reserved_set.overlaps(host)) {
-          fail(region.origin, "VM '{}': host range {} overlaps {}", vm.name, to_string(host), reserved_owner(host));
-        }
-        for (const auto& [first, owner] : host_owner) {
-          if (owner.first.overlaps(host)) {
-            fail(region.origin, "VM '{}': host range {} overlaps host range {} of VM '{}'", vm.name,
-                 to_string(host), to_string(owner.first), owner.second);
-          }
-        }
-        host_owner.emplace(host.first(), std::pair{host, vm.name});
+        host_ranges.push_back(host);
+        host_region.emplace_back(v, &region);
         if (region.perms.none()) fail(region.origin, "VM '{}': memory {} has no permissions", vm.name,
                                       to_string(region.guest));
       }
+      std::set<DeviceIndex> listed;
       for (DeviceIndex dev : vm.passthrough) {
         if (dev >= d_.devices.size()) {
           fail(vm.origin, "VM '{}': unknown device index {}", vm.name, dev);
           continue;
         }
         const Device& device = d_.devices[dev];
+        if (!listed.insert(dev).second) {
+          fail(vm.origin, "VM '{}': device '{}' is listed twice in its pass-through list", vm.name, device.name);
+          continue;
+        }
         if (passthrough_vm[dev]) {
           fail(vm.origin, "device '{}' is passed through to VM '{}' and to VM '{}'", device.name,
                d_.vms[*passthrough_vm[dev]].name, vm.name);
@@ -198,6 +288,11 @@ class Checker {
                device.name, vm.name, d_.units[device.unit].name);
         }
       }
+    }
+    for (const auto& [later, earlier] : overlapping_pairs(host_ranges)) {
+      const auto& [vm, region] = host_region[later];
+      fail(region->origin, "VM '{}': host range {} overlaps host range {} of VM '{}'", d_.vms[vm].name,
+           to_string(host_ranges[later]), to_string(host_ranges[earlier]), d_.vms[host_region[earlier].first].name);
     }
   }
 
@@ -227,13 +322,12 @@ class Checker {
         continue;
       }
       const HpaRange hpa = m.hpa();
-      if (!d_.platform.memory.contains(hpa)) {
-        fail(m.origin, "startup mapping for device '{}': {} is not inside permitted platform memory", dev.name,
-             to_string(hpa));
-      }
       if (d_.reserved_set.overlaps(hpa)) {
         fail(m.origin, "startup mapping for device '{}': {} overlaps {}", dev.name, to_string(hpa),
              reserved_owner(hpa));
+      } else if (!d_.platform.memory.contains(hpa)) {
+        fail(m.origin, "startup mapping for device '{}': {} is not inside permitted platform memory", dev.name,
+             to_string(hpa));
       }
       if (d_.vm_host_memory.overlaps(hpa)) {
         fail(m.origin, "startup mapping for device '{}': {} overlaps a VM's memory", dev.name, to_string(hpa));
@@ -247,6 +341,7 @@ class Checker {
   }
 
   const Deployment& d_;
+  const ReservedIndex reserved_;
   std::vector<DeploymentError> errors_;
 };
 

@@ -53,10 +53,15 @@ const char* to_string(Errc code) {
   return "?";
 }
 
+const std::string& Origin::file() const {
+  static const std::string none;
+  return file_ ? *file_ : none;
+}
+
 std::string to_string(const Origin& origin) {
-  if (origin.file.empty()) return "<built-in>";
-  if (origin.line == 0) return origin.file;
-  return fmt::format("{}:{}", origin.file, origin.line);
+  if (origin.file().empty()) return "<built-in>";
+  if (origin.line == 0) return origin.file();
+  return fmt::format("{}:{}", origin.file(), origin.line);
 }
 
 const char* to_string(Role role) { return role == Role::host ? "host" : "guest"; }

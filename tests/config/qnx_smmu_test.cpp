@@ -3,8 +3,14 @@
 #include "smmuman/config/qnx_smmu.hpp"
 #include "smmuman/core/manager.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
+#include <set>
+#include <tuple>
 
 #include <string>
 #include <string_view>
@@ -36,7 +42,7 @@ std::string describe(const LoadResult& r) {
 // The only error of r is on line and its message contains fragment.
 void expect_one_error(const LoadResult& r, int line, std::string_view fragment) {
   ASSERT_EQ(r.errors.size(), 1u) << describe(r);
-  EXPECT_EQ(r.errors[0].origin.file, kFile);
+  EXPECT_EQ(r.errors[0].origin.file(), kFile);
   EXPECT_EQ(r.errors[0].origin.line, line) << describe(r);
   EXPECT_THAT(r.errors[0].message, HasSubstr(std::string(fragment))) << describe(r);
   EXPECT_FALSE(r.deployment.has_value());
@@ -380,12 +386,13 @@ TEST(QnxSmmuSyntax, CommentsAndBlankLinesAreIgnored) {
 }
 
 TEST(QnxSmmuFile, UnreadableFileIsOneDiagnostic) {
-  // A file that cannot be read gives one diagnostic naming its path and no deployment.
+  // A file that cannot be read gives one diagnostic, for the whole file (line 0), saying why, and no deployment.
   const std::string path = "/nonexistent/dir/x.smmu";
   const auto r = load_qnx_smmu_file(path);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0].origin.file, path);
-  EXPECT_THAT(r.errors[0].message, HasSubstr(path));
+  EXPECT_EQ(r.errors[0].origin.file(), path);
+  EXPECT_EQ(r.errors[0].origin.line, 0);
+  EXPECT_EQ(r.errors[0].message, "cannot read the file: No such file or directory");
   EXPECT_FALSE(r.deployment);
 }
 
@@ -562,6 +569,160 @@ TEST(QnxSmmuDevices, RcarWriteImpliesRead) {
 TEST(QnxSmmuErrors, StreamErrorAtTheUseLine) {
   const auto r = load_with_prefix("device mem:0x5b040000 buf\nallow buf 0x90000000,4096\ndevice mem:0x5b040000 use u0 70000\n");
   expect_one_error(r, 5, "device 'mem:0x5b040000': stream ID 0x11170 does not fit unit 'u0' (16 bits)");
+}
+
+// Two units whose frames overlap or coincide are one SMMU declared twice: the
+// second is refused on its line, naming the first.
+TEST(QnxSmmuIsolation, OverlappingUnitFramesAreRefused) {
+  expect_one_error(load("smmu armsmmu\nunit a 0x51400000,64,66,0\nunit b 0x51400000,64,66,0\n"), 3,
+                   "unit 'b': its registers hpa [0x51400000, 0x5140ffff] overlap the registers hpa [0x51400000, "
+                   "0x5140ffff] of unit 'a'");
+  // 64 KiB frames 32 KiB apart overlap too; frames side by side do not.
+  expect_one_error(load("smmu armsmmu\nunit a 0x51400000,64,66,0\nunit b 0x51408000,64,66,0\n"), 3,
+                   "of unit 'a' (one SMMU declared twice?)");
+  const auto apart = load("smmu armsmmu\nunit a 0x51400000,64,66,0\nunit b 0x51410000,64,66,0\n");
+  EXPECT_TRUE(apart.deployment) << describe(apart);
+}
+
+// The example: a VM's device and a host device with an allow set on
+// the same stream of "two" units at one address.
+TEST(QnxSmmuIsolation, SameStreamOfOneSmmuDeclaredTwiceIsRefused) {
+  const auto r = load(
+      "smmu armsmmu\n"
+      "unit a 0x51400000,64,66,0\n"
+      "unit b 0x51400000,64,66,0\n"
+      "allow buf 0x90000000,4096\n"
+      "device mem:0x5b010000 use a 17\n"
+      "device mem:0x5b020000 buf use b 17\n");
+  expect_one_error(r, 3, "unit 'b': its registers");
+}
+
+// An MMIO device's registers may not lie in a unit's frame, and no allow range
+// may grant DMA to them.
+TEST(QnxSmmuIsolation, DeviceRegistersAreNeverDmaTargets) {
+  expect_one_error(load_with_prefix("device mem:0x10000800 use u0 1\n"), 3,
+                   "device 'mem:0x10000800': its registers hpa [0x10000800, 0x10000800] lie in the registers of unit 'u0'");
+  // An allow range covering another device's register page is refused on the allow line, naming that device.
+  const auto r = load_with_prefix(
+      "device mem:0x5b010000 use u0 1\n"
+      "allow buf 0x5b000000,1M\n"
+      "device mem:0x5c020000 buf use u0 2\n");
+  ASSERT_FALSE(r.deployment);
+  ASSERT_EQ(r.errors.size(), 1u) << describe(r);
+  EXPECT_EQ(r.errors[0].origin.line, 4);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("overlaps the registers of device 'mem:0x5b010000'"));
+  // The loaded deployment leaves each device's registers out of permitted memory.
+  const auto ok = load_with_prefix("device mem:0x5b010000 use u0 1\n");
+  ASSERT_TRUE(ok.deployment) << describe(ok);
+  EXPECT_FALSE(ok.deployment->platform.memory.contains(0x5b010000));
+  EXPECT_TRUE(ok.deployment->platform.memory.contains(0x5b00ffff));
+  EXPECT_TRUE(ok.deployment->platform.memory.contains(0x5b010001));
+}
+
+// An allow set shared by many devices expands to devices x ranges mappings;
+// past a bound linear in the file that is refused on the device line.
+TEST(QnxSmmuLimits, AllowSetExpansionIsBounded) {
+  std::string text(kPrefix);
+  for (int i = 0; i < 400; ++i) text += fmt::format("allow big {:#x},4096\n", 0x100000000 + uint64_t(i) * 0x2000);
+  for (int i = 0; i < 1000; ++i) text += fmt::format("device mem:{:#x} big use u0 {}\n", 0x20000000 + i * 0x1000, i);
+  const auto r = load(text);
+  ASSERT_FALSE(r.deployment);
+  ASSERT_EQ(r.errors.size(), 1u) << describe(r);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("brings the startup mappings to more than"));
+  EXPECT_GT(r.errors[0].origin.line, 400);
+  // The same set given to a few devices is fine.
+  std::string modest(kPrefix);
+  for (int i = 0; i < 400; ++i) modest += fmt::format("allow big {:#x},4096\n", 0x100000000 + uint64_t(i) * 0x2000);
+  for (int i = 0; i < 10; ++i) modest += fmt::format("device mem:{:#x} big use u0 {}\n", 0x20000000 + i * 0x1000, i);
+  const auto fine = load(modest);
+  ASSERT_TRUE(fine.deployment) << describe(fine);
+  EXPECT_EQ(fine.deployment->startup_mappings.size(), 4000u);
+}
+
+// Allow-set merging agrees with a per-page model: for random lines in a small
+// window, a line is refused exactly when a page it covers already has other
+// permissions, and the accepted ranges cover exactly the model's pages with
+// the model's permissions, pairwise disjoint.
+RC_GTEST_PROP(QnxSmmuAllow, MergingAgreesWithPageModel, ()) {
+  // Half the cases use one permission set throughout, so merging (not only refusal) is exercised.
+  const bool one_kind = *rc::gen::arbitrary<bool>();
+  const int kinds = one_kind ? 1 : 3;
+  const auto lines = *rc::gen::nonEmpty(rc::gen::container<std::vector<std::tuple<int, int, int>>>(
+      rc::gen::tuple(rc::gen::inRange(0, 48), rc::gen::inRange(1, 12), rc::gen::inRange(0, kinds))));
+  const char* letters[] = {"s", "t", "st"};
+  const Perms perms_of[] = {Perms(Perm::read), Perms(Perm::write), Perms::rw()};
+  std::string text(kPrefix);
+  std::map<int, Perms> model;  // page -> permissions
+  std::set<int> refused_lines;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto [page, pages, kind] = lines[i];
+    text += fmt::format("allow a {:#x},{},{}\n", 0x40000000 + uint64_t(page) * 0x1000, pages * 0x1000, letters[kind]);
+    bool conflict = false;
+    for (int p = page; p < page + pages; ++p) conflict = conflict || (model.contains(p) && model.at(p) != perms_of[kind]);
+    if (conflict) {
+      refused_lines.insert(static_cast<int>(i) + 3);
+      continue;
+    }
+    for (int p = page; p < page + pages; ++p) model[p] = perms_of[kind];
+  }
+  text += "device mem:0x20000000 a use u0 1\n";
+  const auto r = load(text);
+  std::set<int> error_lines;
+  for (const auto& e : r.errors) {
+    error_lines.insert(e.origin.line);
+    RC_ASSERT(e.message.rfind("allow 'a': [", 0) == 0);  // the reader's own refusal, not a later rule's
+  }
+  RC_ASSERT(error_lines == refused_lines);
+  if (!refused_lines.empty()) return;
+  RC_ASSERT(r.deployment.has_value());
+  std::map<int, Perms> got;
+  for (const auto& m : r.deployment->startup_mappings) {
+    for (uint64_t a = m.iova.first(); a < m.iova.last(); a += 0x1000) {
+      const int page = static_cast<int>((a - 0x40000000) / 0x1000);
+      RC_ASSERT(!got.contains(page));  // disjoint
+      got[page] = m.perms;
+    }
+  }
+  RC_ASSERT(got == model);
+}
+
+// Past the mapping bound the reader still reports every other error.
+TEST(QnxSmmuLimits, ErrorsAfterTheBoundAreStillReported) {
+  std::string text(kPrefix);
+  for (int i = 0; i < 400; ++i) text += fmt::format("allow big {:#x},4096\n", 0x100000000 + uint64_t(i) * 0x2000);
+  for (int i = 0; i < 1000; ++i) text += fmt::format("device mem:{:#x} big use u0 {}\n", 0x20000000 + i * 0x1000, i);
+  text += "device mem:0x30000000 use nosuch 1\n";
+  text += "device mem:0x30001000 undefined use u0 5000\n";
+  const auto r = load(text);
+  ASSERT_EQ(r.errors.size(), 3u) << describe(r);
+  EXPECT_THAT(r.errors[0].message, HasSubstr("brings the startup mappings to more than"));
+  EXPECT_THAT(r.errors[1].message, HasSubstr("unknown unit 'nosuch'"));
+  EXPECT_THAT(r.errors[2].message, HasSubstr("allow set 'undefined' is never defined"));
+}
+
+// A word longer than 256 bytes is refused on its line, quoted shortened, and the line is left out.
+TEST(QnxSmmuLimits, LongWordsAreRefused) {
+  const std::string name(300, 'n');
+  const auto r = load_with_prefix("allow " + name + " 0x4000,4096\n");
+  expect_one_error(r, 3, "a word of 300 bytes is longer than 256, the most a word may be: 'nnnn");
+  EXPECT_LT(r.errors[0].message.size(), 200u);
+  expect_one_error(load_with_prefix("unit " + std::string(200, 'u') + " 0x20000000,1,2,0\n"), 3,
+                   "a name may be at most 128 bytes, not 200");
+}
+
+// Control bytes and bytes that are not UTF-8 in a .smmu file come back escaped
+// in the printed message, never raw.
+TEST(QnxSmmuErrors, MessagesEscapeControlBytes) {
+  const auto r = load("smmu armsmmu\nfrob\x1b[2J\xff 1\n");
+  ASSERT_EQ(r.errors.size(), 1u) << describe(r);
+  EXPECT_EQ(to_string(r.errors[0]), "test.smmu:2: unknown statement 'frob\\x1B[2J\\xFF'");
+}
+
+// A directory given as the file says so.
+TEST(QnxSmmuErrors, DirectoryIsNamed) {
+  const auto r = load_qnx_smmu_file("/tmp");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(to_string(r.errors[0]), "/tmp: cannot read the file: it is a directory");
 }
 
 }  // namespace

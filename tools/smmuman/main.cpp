@@ -1,4 +1,7 @@
 // smmuman command line. `check` is the main job until the daemon lands.
+//
+// Exit codes: 0 the deployment is sound; 1 it has errors or cannot be read;
+// 2 the command line itself is wrong (README.md, "Exit codes").
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -10,8 +13,13 @@
 #include "smmuman/config/summary.hpp"
 #include "smmuman/config/yaml_config.hpp"
 #include "smmuman/core/manager.hpp"
+#include "smmuman/input/text.hpp"
 
 namespace {
+
+constexpr int kExitSound = 0;
+constexpr int kExitErrors = 1;
+constexpr int kExitUsage = 2;
 
 enum class Format { automatic, yaml, qnx };
 
@@ -35,20 +43,22 @@ int check(const std::string& path, Format format, bool json) {
     }
   }
   const bool ok = manager.has_value() && errors.empty();
+  // The path is input too: shown escaped like everything else.
+  const std::string shown_path = smmuman::input::escape_for_display(path);
   if (json) {
-    nlohmann::json out = {{"file", path}, {"ok", ok}, {"errors", smmuman::config::diagnostics_to_json(errors)}};
+    nlohmann::json out = {{"file", shown_path}, {"ok", ok}, {"errors", smmuman::config::diagnostics_to_json(errors)}};
     if (ok) out["deployment"] = smmuman::config::deployment_to_json(manager->deployment());
     fmt::print("{}\n", out.dump(2));
-    return ok ? 0 : 1;
+    return ok ? kExitSound : kExitErrors;
   }
   if (!ok) {
     for (const auto& e : errors) fmt::print(stderr, "error: {}\n", smmuman::config::to_string(e));
-    fmt::print(stderr, "{}: {} error{}\n", path, errors.size(), errors.size() == 1 ? "" : "s");
-    return 1;
+    fmt::print(stderr, "{}: {} error{}\n", shown_path, errors.size(), errors.size() == 1 ? "" : "s");
+    return kExitErrors;
   }
   fmt::print("{}", smmuman::config::summarize(manager->deployment()));
-  fmt::print("{}: OK, every invariant holds\n", path);
-  return 0;
+  fmt::print("{}: OK, every invariant holds\n", shown_path);
+  return kExitSound;
 }
 
 }  // namespace
@@ -57,19 +67,28 @@ int main(int argc, char** argv) {
   CLI::App app{"smmuman: an open, formally-checked SMMU/IOMMU manager"};
   app.set_version_flag("--version", "smmuman 0.1.0");
   app.require_subcommand(1);
+  app.footer("Exit codes: 0 sound, 1 the configuration has errors or cannot be read, 2 usage error.");
 
   std::string config_path;
-  Format format = Format::automatic;
+  std::string format_name = "auto";
   const std::map<std::string, Format> formats{{"auto", Format::automatic}, {"yaml", Format::yaml}, {"qnx", Format::qnx}};
   auto* check_cmd = app.add_subcommand(
       "check", "Load a deployment (YAML, or a QNX .smmu file), validate every invariant, print a summary");
   check_cmd->add_option("config", config_path, "deployment configuration file")->required();
   bool json = false;
   check_cmd->add_flag("--json", json, "print the result (summary or errors) as JSON on stdout");
-  check_cmd->add_option("--format", format, "auto (by extension: .smmu is QNX), yaml or qnx")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  check_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
+      ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
 
-  CLI11_PARSE(app, argc, argv);
-  if (check_cmd->parsed()) return check(config_path, format, json);
-  return 1;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 to CLI11.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // CLI11's message quotes the arguments: shown escaped, as all input is.
+    fmt::print(stderr, "{}\nRun with --help for more information.\n", smmuman::input::escape_for_display(e.what()));
+    return kExitUsage;
+  }
+  if (check_cmd->parsed()) return check(config_path, formats.at(format_name), json);
+  return kExitUsage;
 }

@@ -13,7 +13,9 @@ struct Diagnostic {
   core::Origin origin;
   std::string message;
 };
-// "file:line: message", the form compilers use, so editors can jump to it.
+// "file:line: message", the form compilers use, so editors can jump to it;
+// escaped (input::escape_for_display), since file name and message may quote
+// input bytes.
 std::string to_string(const Diagnostic& d);
 
 struct LoadResult {
@@ -22,7 +24,8 @@ struct LoadResult {
   int debug_level = 0;                          // QNX `debug N`; 0 when absent
 };
 
-// Runs the core's static validation and turns its findings into diagnostics;
+// Runs the core's static validation and turns its findings into diagnostics,
+// all sorted by line;
 // the deployment is kept only when nothing was found.
 void validate_into(LoadResult& result, core::Deployment deployment);
 

@@ -13,6 +13,7 @@ namespace smmuman::config {
 std::string summarize(const core::Deployment& d);
 
 // Addresses and sizes are "0x…" strings: JSON numbers lose precision past 2^53.
+// Every string is escaped (input::escape_for_display): JSON is UTF-8 only.
 nlohmann::json deployment_to_json(const core::Deployment& d);
 nlohmann::json diagnostics_to_json(const std::vector<Diagnostic>& errors);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -16,10 +17,20 @@
 
 namespace smmuman::core {
 
-// Where an item was declared, so every error can name file and line.
-struct Origin {
-  std::string file;
-  int line = 0;  // 1-based; 0 when unknown
+// Where an item was declared, so every error can name file and line. Every
+// origin of one file shares one copy of its name: a deployment of 100,000
+// items read from a long path must not hold 100,000 copies of the path.
+class Origin {
+ public:
+  Origin() = default;
+  Origin(std::shared_ptr<const std::string> file, int line) : line(line), file_(std::move(file)) {}
+  Origin(const std::string& file, int line) : Origin(std::make_shared<const std::string>(file), line) {}
+
+  const std::string& file() const;
+  int line = 0;  // 1-based; 0 when unknown or the whole file
+
+ private:
+  std::shared_ptr<const std::string> file_;
 };
 std::string to_string(const Origin& origin);
 
@@ -76,6 +87,11 @@ struct Unit {
 // What a unit of this type does unless the configuration says otherwise; the
 // readers fill Unit from it, so the core itself never branches on the type.
 constexpr bool write_implies_read_by_default(UnitType type) { return type == UnitType::renesas_ipmmu; }
+// Whether the configuration must say where a unit of this type has its
+// registers: every hardware unit does, so that one SMMU declared twice shows
+// as two overlapping frames. The paravirtual vdev-smmu is reached through the
+// hypervisor, not at an address this deployment describes.
+constexpr bool registers_required(UnitType type) { return type != UnitType::vdev_smmu; }
 
 struct PciAddress {
   uint32_t bus = 0;   // 0..255
@@ -151,6 +167,18 @@ struct DeploymentError {
   Origin origin;
   std::string message;
 };
+
+// Names are 1 to kMaxNameBytes bytes of printable ASCII, not beginning or
+// ending with a blank: two names must not look alike (no invisible, control
+// or look-alike characters), and no message quoting a name can grow large.
+inline constexpr size_t kMaxNameBytes = 128;
+// Why a name cannot be used, or nullopt when it can.
+std::optional<std::string> name_problem(const std::string& name);
+// The whole message for a bad name of an item of `kind` ("unit", "VM"), or
+// nullopt; a long name is quoted shortened.
+std::optional<std::string> name_error(const char* kind, const std::string& name);
+// A name or other input text as a message quotes it: at most 64 bytes, then "…".
+std::string brief(const std::string& text);
 
 // Every rule a deployment must satisfy on its own, before any client arrives:
 // VM ranges inside permitted memory and disjoint, nothing reserved granted,
