@@ -6,9 +6,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smmuman::gen {
+
+// Each number read from the description keeps its spelling (`*_text`, e.g.
+// "0x1_0000" or "4"), so a message quotes it as written, never reformatted.
 
 enum class Access { ro, rw, wo, w1c, raz_wi };
 enum class StructKind { structure, command, event };
@@ -16,6 +20,7 @@ enum class StructKind { structure, command, event };
 struct EnumValue {
   std::string name;
   uint64_t value = 0;
+  std::string value_text;
   int line = 0;
 };
 
@@ -23,6 +28,7 @@ struct FieldDesc {
   std::string name;
   unsigned hi = 0;
   unsigned lo = 0;
+  std::string bits_text;
   std::optional<Access> access;  // registers only; defaults to the register's
   std::vector<EnumValue> values;
   std::string source;
@@ -40,14 +46,19 @@ struct BlockDesc {
 struct RegisterDesc {
   std::string name;
   uint64_t offset = 0;
+  std::string offset_text;
   unsigned width = 32;
+  std::string width_text;
   Access access = Access::rw;
   std::optional<uint64_t> reset;
+  std::string reset_text;
   std::string source;
   std::string doc;
   std::string block;  // empty: the unit's base
   unsigned count = 1;
+  std::string count_text;  // empty when not given
   uint64_t stride = 0;
+  std::string stride_text;  // empty when not given
   std::vector<FieldDesc> fields;
   int line = 0;
 };
@@ -55,6 +66,7 @@ struct RegisterDesc {
 struct FixedValue {
   std::string field;
   uint64_t value = 0;
+  std::string value_text;
   int line = 0;
 };
 
@@ -62,6 +74,7 @@ struct StructDesc {
   std::string name;
   StructKind kind = StructKind::structure;
   unsigned size_bytes = 0;
+  std::string size_text;
   std::string source;
   std::string doc;
   std::vector<FixedValue> fixed;
@@ -73,13 +86,16 @@ struct FieldRef {
   bool present = false;
   std::string field;
   uint64_t value = 0;  // the meaningful value; for output_address, the shift
+  std::string value_text;
   int line = 0;
 };
 
 struct LevelDesc {
   unsigned level = 0;
+  std::string level_text;
   unsigned index_hi = 0;
   unsigned index_lo = 0;
+  std::string index_text;
   bool leaf = false;
   int line = 0;
 };
@@ -89,8 +105,11 @@ struct PageTableDesc {
   std::string source;
   std::string descriptor;
   unsigned granule_lg2 = 12;
+  std::string granule_lg2_text;
   unsigned input_bits_max = 0;
+  std::string input_bits_max_text;
   unsigned output_bits_max = 0;
+  std::string output_bits_max_text;
   std::vector<LevelDesc> levels;
   FieldRef valid, table, last_level_leaf, output_address, read, write, exec, exec_never;
   int line = 0;
@@ -107,11 +126,11 @@ struct Description {
   std::vector<StructDesc> structures;
   std::vector<PageTableDesc> page_tables;
 
+  std::map<std::string, size_t> structure_by_name;  // first structure of each name; filled by the loader
+
   const StructDesc* find_structure(const std::string& name) const {
-    for (const auto& s : structures) {
-      if (s.name == name) return &s;
-    }
-    return nullptr;
+    const auto it = structure_by_name.find(name);
+    return it == structure_by_name.end() ? nullptr : &structures[it->second];
   }
 };
 
@@ -130,6 +149,11 @@ struct LoadedDescription {
 // Parses and validates; every error names file and line.
 LoadedDescription load_description(const std::string& text, const std::string& file);
 LoadedDescription load_description_file(const std::string& path);
+
+// True for the names a generated header cannot use because a standard header
+// the backends include defines them as macros (NULL, EOF, PATH_MAX, SIGRTMIN,
+// errno, stdout, ...) or because Boost reserves them (BOOST_*).
+bool is_standard_macro_name(std::string_view name);
 
 // The C++ identifier of an architecture or page-table name: '-' becomes '_'.
 std::string identifier(const std::string& name);

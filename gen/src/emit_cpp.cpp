@@ -1,6 +1,8 @@
 // The C++ header emitter: prints a validated description, nothing more.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "description.hpp"
 
 namespace smmuman::gen {
@@ -182,13 +184,11 @@ class Emitter {
       std::string fixed;
       for (const auto& x : s.fixed) fixed += fmt::format("{}::smmuman::hw::Fixed<{}, {:#x}>", fixed.empty() ? "" : ", ", x.field, x.value);
       line("  static constexpr auto fixed = ::boost::hana::tuple_t<{}>;", fixed);
-      // The fields an instance chooses; fixed ones are written by encode.
-      auto is_fixed = [&](const FieldDesc& f) {
-        for (const auto& x : s.fixed) {
-          if (x.field == f.name) return true;
-        }
-        return false;
-      };
+      // The fields an instance chooses; fixed ones are written by encode. A set:
+      // a 4096-byte structure may have thousands of fields and fixed values.
+      std::set<std::string> fixed_names;
+      for (const auto& x : s.fixed) fixed_names.insert(x.field);
+      auto is_fixed = [&](const FieldDesc& f) { return fixed_names.contains(f.name); };
       line("  // The fields an instance chooses (fixed fields excluded), over any word type.");
       line("  template <class word_t>");
       line("  struct Decoded {{");

@@ -4,19 +4,27 @@
 // rules run only on a description that parsed cleanly, so none misfires on a
 // half-read item.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <queue>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "description.hpp"
+#include "smmuman/input/file.hpp"
+#include "smmuman/input/text.hpp"
+#include "smmuman/input/yaml_tree.hpp"
 
 namespace smmuman::gen {
 
-std::string to_string(const GenError& e) { return fmt::format("{}:{}: {}", e.file, e.line, e.message); }
+// Escaped: file name and message may quote bytes of the input.
+std::string to_string(const GenError& e) {
+  // Line 0 is the file as a whole (it could not be read).
+  return input::escape_for_display(e.line == 0 ? fmt::format("{}: {}", e.file, e.message)
+                                               : fmt::format("{}:{}: {}", e.file, e.line, e.message));
+}
 
 std::string identifier(const std::string& name) {
   std::string out = name;
@@ -26,37 +34,20 @@ std::string identifier(const std::string& name) {
 
 namespace {
 
+using input::YamlNode;
+
 // Register arrays are at most this long (SMMUv2 has 128 SMRs, VT-d at most 256 fault records).
 constexpr unsigned kMaxCount = 4096;
+// Structures are at most this many bytes, so bit numbers go up to 32767.
+constexpr unsigned kMaxStructureBytes = 4096;
+constexpr unsigned kMaxBitNumber = kMaxStructureBytes * 8 - 1;
+// Names are at most this long: manuals' names are short, and a message may quote one.
+constexpr size_t kMaxNameLength = 128;
 
 bool is_upper_name(const std::string& s) {
   if (s.empty() || !(s[0] >= 'A' && s[0] <= 'Z')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
 }
-// Macros of the C and C++ standard headers a backend may include beside the
-// generated one: <cstdint>, <climits>, <cstddef>, <cstdio>, <cerrno>, <csignal>.
-bool is_standard_macro(const std::string& s) {
-  static const std::set<std::string> exact = {
-      "NULL", "EOF", "BUFSIZ", "FILENAME_MAX", "FOPEN_MAX", "TMP_MAX", "L_TMPNAM", "SEEK_SET", "SEEK_CUR", "SEEK_END",
-      "CHAR_BIT", "MB_LEN_MAX", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX", "CLOCKS_PER_SEC", "MB_CUR_MAX",
-      "EDOM", "ERANGE", "EILSEQ", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF",
-      "ECHILD", "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR", "EISDIR",
-      "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "ETIMEDOUT",
-      "ENOSYS", "ENOTSUP", "EOVERFLOW", "SIGABRT", "SIGFPE", "SIGILL", "SIGINT", "SIGSEGV", "SIGTERM", "SIG_DFL",
-      "SIG_IGN", "SIG_ERR", "TRUE", "FALSE"};
-  if (exact.contains(s)) return true;
-  // INT8_MAX, UINT64_C, SIZE_MAX, PTRDIFF_MIN, LONG_MAX, ...
-  static const char* const prefixes[] = {"INT", "UINT", "SIZE_", "PTRDIFF_", "SIG_ATOMIC_", "WCHAR_", "WINT_",
-                                         "CHAR_", "SCHAR_", "UCHAR_", "SHRT_", "USHRT_", "LONG_", "ULONG_", "LLONG_",
-                                         "ULLONG_", "FLT_", "DBL_", "LDBL_"};
-  for (const char* prefix : prefixes) {
-    if (s.rfind(prefix, 0) == 0 && (s.ends_with("_MAX") || s.ends_with("_MIN") || s.ends_with("_C") || s.ends_with("_WIDTH"))) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // C++ keywords and alternative tokens, and names the generated code or its
 // library already declare in the namespaces it writes into.
 bool is_reserved_identifier(const std::string& s) {
@@ -89,8 +80,10 @@ std::optional<uint64_t> parse_u64(const std::string& text) {
     base = 16;
     digits = text.substr(2);
   }
-  // '_' separates digits (0xffff_f000): never first, last, or alone.
-  if (digits.empty() || digits.front() == '_' || digits.back() == '_') return std::nullopt;
+  // '_' separates digits (0xffff_f000): only between two digits.
+  if (digits.empty() || digits.front() == '_' || digits.back() == '_' || digits.find("__") != std::string::npos) {
+    return std::nullopt;
+  }
   uint64_t value = 0;
   for (char c : digits) {
     unsigned d;
@@ -111,19 +104,61 @@ std::optional<uint64_t> parse_u64(const std::string& text) {
   return value;
 }
 
+// The spelling of a number, whatever its value: what parse_u64 reads when
+// the value fits in 64 bits.
+bool is_number_spelling(const std::string& text) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.front() == '_' || digits.back() == '_' || digits.find("__") != std::string::npos) {
+    return false;
+  }
+  return std::all_of(digits.begin(), digits.end(), [&](char c) {
+    return (c >= '0' && c <= '9') || c == '_' || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+  });
+}
+
+// A bit number in `bits` or `index`: decimal digits only (no 0x, no '_'), as
+// the manuals print bit positions.
+bool is_decimal(const std::string& text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Arithmetic on description numbers: nothing when the result would pass 2^64 - 1.
+std::optional<uint64_t> checked_add(uint64_t a, uint64_t b) {
+  if (a > UINT64_MAX - b) return std::nullopt;
+  return a + b;
+}
+std::optional<uint64_t> checked_mul(uint64_t a, uint64_t b) {
+  if (a != 0 && b > UINT64_MAX / a) return std::nullopt;
+  return a * b;
+}
+
+// A mask of `width` low bits, 0 <= width <= 64, without shifting by 64.
+uint64_t low_bits(unsigned width) { return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1; }
+
+// Set bits of `mask` as the manuals write them, high first: "31, 15:8, 0".
+std::string bit_list(uint64_t mask) {
+  std::string out;
+  for (int hi = 63; hi >= 0; --hi) {
+    if (!(mask >> hi & 1)) continue;
+    int lo = hi;
+    while (lo > 0 && (mask >> (lo - 1) & 1)) --lo;
+    out += (out.empty() ? "" : ", ") + (lo == hi ? fmt::format("{}", hi) : fmt::format("{}:{}", hi, lo));
+    hi = lo;
+  }
+  return out;
+}
+
 class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   LoadedDescription run(const std::string& text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      errors_.push_back({file_, e.mark.line + 1, "not valid YAML: " + e.msg});
-      return finish(std::nullopt);
-    }
-    if (!root.IsMap()) {
+    const input::YamlParse parsed = input::parse_yaml(text);
+    for (const auto& problem : parsed.problems) errors_.push_back({file_, std::max(1, problem.line), problem.message});
+    if (!parsed.tree) return finish(std::nullopt);
+    const YamlNode root = parsed.root();
+    if (!root.is_map()) {
       fail(root, "a description is a mapping with architecture, title, sources, registers, structures, page_tables");
       return finish(std::nullopt);
     }
@@ -136,11 +171,12 @@ class Loader {
       fail(root["architecture"], fmt::format("architecture '{}' must be lower case letters, digits, '-' or '_'", d.architecture));
     }
     read_sources(root, d);
-    for_each_item(root["blocks"], "blocks", [&](const YAML::Node& n) { read_block(n, d); });
-    for_each_item(root["registers"], "registers", [&](const YAML::Node& n) { read_register(n, d); });
-    for_each_item(root["structures"], "structures", [&](const YAML::Node& n) { read_structure(n, d); });
-    for_each_item(root["page_tables"], "page_tables", [&](const YAML::Node& n) { read_page_table(n, d); });
+    for_each_item(root["blocks"], "blocks", [&](const YamlNode& n) { read_block(n, d); });
+    for_each_item(root["registers"], "registers", [&](const YamlNode& n) { read_register(n, d); });
+    for_each_item(root["structures"], "structures", [&](const YamlNode& n) { read_structure(n, d); });
+    for_each_item(root["page_tables"], "page_tables", [&](const YamlNode& n) { read_page_table(n, d); });
     architecture_line_ = root["architecture"] ? line_of(root["architecture"]) : 1;
+    for (size_t i = 0; i < d.structures.size(); ++i) d.structure_by_name.emplace(d.structures[i].name, i);
     if (errors_.empty()) validate(d);
     return finish(std::move(d));
   }
@@ -154,84 +190,110 @@ class Loader {
     return out;
   }
 
-  int line_of(const YAML::Node& n) const { return std::max(1, n.Mark().line + 1); }
-  void fail(const YAML::Node& n, std::string message) { errors_.push_back({file_, line_of(n), std::move(message)}); }
+  int line_of(const YamlNode& n) const { return std::max(1, n.line()); }
+  void fail(const YamlNode& n, std::string message) { errors_.push_back({file_, line_of(n), std::move(message)}); }
   void fail_at(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
-  // Unknown keys, and keys given twice (YAML readers disagree on which wins).
-  void keys(const YAML::Node& map, const std::string& what, std::initializer_list<const char*> allowed) {
-    std::map<std::string, int> seen;
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      if (auto [it, fresh] = seen.emplace(key, line_of(kv.first)); !fresh) {
-        fail(kv.first, fmt::format("{}: key '{}' is given twice (first on line {})", what, key, it->second));
-      }
+  // Unknown keys. (A key given twice is refused by the YAML tree itself:
+  // YAML readers disagree on which copy wins.)
+  void keys(const YamlNode& map, const std::string& what, std::initializer_list<const char*> allowed) {
+    for (const auto& [key_node, value] : map.entries()) {
+      const std::string& key = key_node.scalar();
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
+        fail(key_node, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
       }
     }
   }
 
-  std::string scalar(const YAML::Node& n, const std::string& what) {
-    if (!n.IsScalar()) {
-      fail(n, fmt::format("{} must be a single value", what));
+  std::string scalar(const YamlNode& n, const std::string& what) {
+    if (!n.is_scalar()) {
+      fail(n, n.is_null() ? fmt::format("{} is empty", what)
+                          : fmt::format("{} must be a single value, not {}", what, n.is_map() ? "a mapping" : "a list"));
       return {};
     }
-    return n.Scalar();
+    return n.scalar();
   }
-  std::string required_string(const YAML::Node& map, const char* key, const std::string& what) {
+  std::string required_string(const YamlNode& map, const char* key, const std::string& what) {
     if (!map[key]) {
       fail(map, fmt::format("{}: missing '{}'", what, key));
       return {};
     }
     return scalar(map[key], fmt::format("{} {}", what, key));
   }
-  std::optional<uint64_t> number(const YAML::Node& n, const std::string& what) {
+  // An item's name. A name past kMaxNameLength is refused here and quoted
+  // shortened from then on, so no later message repeats it whole.
+  std::string item_name(const YamlNode& n, const std::string& what) {
+    std::string name = required_string(n, "name", what);
+    if (name.size() > kMaxNameLength) {
+      fail(n["name"], fmt::format("{} '{}': a name is at most {} characters, not {}", what, input::shortened(name),
+                                  kMaxNameLength, name.size()));
+      name = input::shortened(name);
+    }
+    return name;
+  }
+
+  // `spelling`, when given, receives the number as written, for later messages.
+  std::optional<uint64_t> number(const YamlNode& n, const std::string& what, std::string* spelling = nullptr) {
     const std::string text = scalar(n, what);
     if (text.empty()) return std::nullopt;
     auto v = parse_u64(text);
-    if (!v) fail(n, fmt::format("{}: '{}' is not a number (decimal, or hexadecimal with 0x)", what, text));
+    if (!v && is_number_spelling(text)) {
+      fail(n, fmt::format("{}: '{}' does not fit in 64 bits", what, input::shortened(text)));
+    } else if (!v) {
+      fail(n, fmt::format("{}: '{}' is not a number (decimal, or hexadecimal with 0x)", what, input::shortened(text)));
+    }
+    if (v && spelling) *spelling = text;
     return v;
   }
   // A number that must not exceed `max`; larger values are errors, never clamped.
-  std::optional<unsigned> bounded(const YAML::Node& map, const char* key, const std::string& what, uint64_t max,
-                                  bool required = true) {
+  std::optional<unsigned> bounded(const YamlNode& map, const char* key, const std::string& what, uint64_t max,
+                                  bool required = true, std::string* spelling = nullptr) {
     if (!map[key]) {
       if (required) fail(map, fmt::format("{}: missing '{}'", what, key));
       return std::nullopt;
     }
-    auto v = number(map[key], fmt::format("{} {}", what, key));
+    std::string text;
+    auto v = number(map[key], fmt::format("{} {}", what, key), &text);
     if (v && *v > max) {
-      fail(map[key], fmt::format("{} {}: {} is more than {}", what, key, *v, max));
+      fail(map[key], fmt::format("{} {}: {} is more than {}", what, key, text, max));
       return std::nullopt;
     }
     if (!v) return std::nullopt;
+    if (spelling) *spelling = text;
     return static_cast<unsigned>(*v);
   }
-  std::optional<uint64_t> required_number(const YAML::Node& map, const char* key, const std::string& what) {
+  std::optional<uint64_t> required_number(const YamlNode& map, const char* key, const std::string& what,
+                                          std::string* spelling = nullptr) {
     if (!map[key]) {
       fail(map, fmt::format("{}: missing '{}'", what, key));
       return std::nullopt;
     }
-    return number(map[key], fmt::format("{} {}", what, key));
+    return number(map[key], fmt::format("{} {}", what, key), spelling);
   }
-  bool boolean(const YAML::Node& n, const std::string& what) {
+  bool boolean(const YamlNode& n, const std::string& what) {
     const std::string text = scalar(n, what);
     if (text == "true") return true;
     if (text != "false") fail(n, fmt::format("{} must be true or false", what));
     return false;
   }
 
-  // "hi:lo" or "bit".
-  bool bits(const YAML::Node& n, const std::string& what, unsigned& hi, unsigned& lo) {
+  // "hi:lo" or "bit", in decimal; `spelling` receives the text as written.
+  bool bits(const YamlNode& n, const std::string& what, unsigned& hi, unsigned& lo, std::string& spelling) {
     const std::string text = scalar(n, what);
     const auto colon = text.find(':');
-    auto h = parse_u64(text.substr(0, colon));
-    auto l = colon == std::string::npos ? h : parse_u64(text.substr(colon + 1));
-    if (!h || !l || *h > 4095 || *l > 4095) {
-      fail(n, fmt::format("{}: bits '{}' must be hi:lo or a bit number", what, text));
+    const std::string hi_text = text.substr(0, colon);
+    const std::string lo_text = colon == std::string::npos ? hi_text : text.substr(colon + 1);
+    if (!is_decimal(hi_text) || !is_decimal(lo_text)) {
+      fail(n, fmt::format("{}: bits '{}' must be hi:lo or a bit number, in decimal", what, text));
+      return false;
+    }
+    // Decimal digits only: parsing fails only past 2^64 - 1, which is beyond the bound too.
+    const auto h = parse_u64(hi_text), l = parse_u64(lo_text);
+    if (!h || !l || *h > kMaxBitNumber || *l > kMaxBitNumber) {
+      fail(n, fmt::format("{}: bits '{}' go beyond bit {}, the last of a {}-byte structure", what, text, kMaxBitNumber,
+                          kMaxStructureBytes));
       return false;
     }
     if (*h < *l) {
@@ -244,10 +306,11 @@ class Loader {
     }
     hi = static_cast<unsigned>(*h);
     lo = static_cast<unsigned>(*l);
+    spelling = text;
     return true;
   }
 
-  std::optional<Access> access(const YAML::Node& n, const std::string& what) {
+  std::optional<Access> access(const YamlNode& n, const std::string& what) {
     const std::string text = scalar(n, what);
     if (text == "RO") return Access::ro;
     if (text == "RW") return Access::rw;
@@ -259,14 +322,14 @@ class Loader {
   }
 
   template <class F>
-  void for_each_item(const YAML::Node& list, const std::string& what, F&& f) {
+  void for_each_item(const YamlNode& list, const std::string& what, F&& f) {
     if (!list) return;
-    if (!list.IsSequence()) {
+    if (!list.is_sequence()) {
       fail(list, fmt::format("{} must be a list", what));
       return;
     }
-    for (const auto& item : list) {
-      if (!item.IsMap()) {
+    for (const auto& item : list.items()) {
+      if (!item.is_map()) {
         fail(item, fmt::format("each of {} must be a mapping", what));
         continue;
       }
@@ -277,77 +340,81 @@ class Loader {
   // "<KEY> <where>" naming a declared source; empty text inherits `fallback`.
   // `inherits`: an item that may take its parent's source; when the parent has
   // none, the parent's own error already says so.
-  std::string source(const YAML::Node& map, const std::string& what, const std::string& fallback, const Description& d,
+  std::string source(const YamlNode& map, const std::string& what, const std::string& fallback, const Description& d,
                      bool inherits = false) {
     if (!map["source"]) {
       if (!inherits) fail(map, fmt::format("{}: missing 'source' (the manual's section, table or figure)", what));
       return fallback;
     }
     const std::string text = scalar(map["source"], what + " source");
-    const std::string key = text.substr(0, text.find(' '));
+    // The key ends at the first white space; what follows it, trimmed, is the section.
+    constexpr const char* kSpace = " \t\r\n\f\v";
+    const size_t key_end = text.find_first_of(kSpace);
+    const std::string key = text.substr(0, key_end);
+    const bool has_section = key_end != std::string::npos && text.find_first_not_of(kSpace, key_end) != std::string::npos;
     if (!d.sources.contains(key)) {
       fail(map["source"], fmt::format("{}: source '{}' names no document declared under 'sources'", what, key));
-    } else if (text.find(' ') == std::string::npos) {
+    } else if (!has_section) {
       fail(map["source"], fmt::format("{}: source '{}' needs a section, table or figure after the document key", what, text));
     }
     return text;
   }
 
-  void read_sources(const YAML::Node& root, Description& d) {
-    const YAML::Node s = root["sources"];
-    if (!s || !s.IsMap() || s.size() == 0) {
+  void read_sources(const YamlNode& root, Description& d) {
+    const YamlNode s = root["sources"];
+    if (!s || !s.is_map() || s.size() == 0) {
       fail(s ? s : root, "description: 'sources' must map citation keys to the documents they name");
       return;
     }
-    for (const auto& kv : s) {
-      const std::string key = kv.first.Scalar();
+    for (const auto& kv : s.entries()) {
+      const std::string key = kv.first.scalar();
       if (!is_upper_name(key)) fail(kv.first, fmt::format("source key '{}' must be upper case letters, digits or '_'", key));
       d.sources[key] = scalar(kv.second, "source " + key);
       d.source_order.emplace_back(key, line_of(kv.first));
     }
   }
 
-  void read_block(const YAML::Node& n, Description& d) {
+  void read_block(const YamlNode& n, Description& d) {
     keys(n, "block", {"name", "doc", "source"});
     BlockDesc b;
-    b.name = required_string(n, "name", "block");
+    b.name = item_name(n, "block");
     b.line = line_of(n);
     if (n["doc"]) b.doc = scalar(n["doc"], "block doc");
     b.source = source(n, fmt::format("block '{}'", b.name), "", d);
     d.blocks.push_back(std::move(b));
   }
 
-  std::vector<EnumValue> values(const YAML::Node& n, const std::string& what) {
+  std::vector<EnumValue> values(const YamlNode& n, const std::string& what) {
     std::vector<EnumValue> out;
-    if (!n.IsMap()) {
+    if (!n.is_map()) {
       fail(n, fmt::format("{}: values must map names to numbers", what));
       return out;
     }
-    for (const auto& kv : n) {
+    for (const auto& kv : n.entries()) {
       EnumValue v;
-      v.name = kv.first.Scalar();
+      v.name = kv.first.scalar();
       v.line = line_of(kv.first);
-      if (auto x = number(kv.second, fmt::format("{} value {}", what, v.name))) v.value = *x;
+      if (auto x = number(kv.second, fmt::format("{} value {}", what, v.name), &v.value_text)) v.value = *x;
       out.push_back(v);
     }
     return out;
   }
 
-  FieldDesc field(const YAML::Node& n, const std::string& owner, bool in_register, const std::string& parent_source,
+  FieldDesc field(const YamlNode& n, const std::string& owner, bool in_register, const std::string& parent_source,
                   const Description& d) {
     if (in_register) {
-      keys(n, fmt::format("{}.{}", owner, n["name"] ? n["name"].Scalar() : "?"), {"name", "bits", "access", "values", "source", "doc"});
+      keys(n, fmt::format("{}.{}", owner, n["name"] ? input::shortened(n["name"].scalar()) : "?"), {"name", "bits", "access", "values", "source", "doc"});
     } else {
-      keys(n, fmt::format("{}.{}", owner, n["name"] ? n["name"].Scalar() : "?"), {"name", "bits", "values", "source", "doc"});
+      keys(n, fmt::format("{}.{}", owner, n["name"] ? input::shortened(n["name"].scalar()) : "?"), {"name", "bits", "values", "source", "doc"});
     }
     FieldDesc f;
-    f.name = required_string(n, "name", owner + " field");
+    f.name = item_name(n, owner + " field");
     f.line = line_of(n);
     const std::string what = fmt::format("{}.{}", owner, f.name);
     if (!n["bits"]) {
       fail(n, what + ": missing 'bits'");
     } else {
-      bits(n["bits"], what, f.hi, f.lo);
+      bits(n["bits"], what, f.hi, f.lo, f.bits_text);
     }
     if (n["access"]) f.access = access(n["access"], what);
     if (n["values"]) f.values = values(n["values"], what);
@@ -356,38 +423,38 @@ class Loader {
     return f;
   }
 
-  void read_register(const YAML::Node& n, Description& d) {
+  void read_register(const YamlNode& n, Description& d) {
     RegisterDesc r;
-    r.name = required_string(n, "name", "register");
+    r.name = item_name(n, "register");
     r.line = line_of(n);
     const std::string what = fmt::format("register '{}'", r.name);
     keys(n, what, {"name", "offset", "width", "access", "reset", "source", "doc", "block", "count", "stride", "fields"});
-    if (auto v = required_number(n, "offset", what)) r.offset = *v;
-    if (auto v = bounded(n, "width", what, 64)) r.width = *v;
+    if (auto v = required_number(n, "offset", what, &r.offset_text)) r.offset = *v;
+    if (auto v = bounded(n, "width", what, 64, /*required=*/true, &r.width_text)) r.width = *v;
     if (!n["access"]) {
       fail(n, what + ": missing 'access'");
     } else if (auto a = access(n["access"], what)) {
       r.access = *a;
     }
-    if (n["reset"]) r.reset = number(n["reset"], what + " reset");
+    if (n["reset"]) r.reset = number(n["reset"], what + " reset", &r.reset_text);
     if (n["doc"]) r.doc = scalar(n["doc"], what + " doc");
     if (n["block"]) r.block = scalar(n["block"], what + " block");
-    if (auto v = bounded(n, "count", what, kMaxCount, /*required=*/false)) r.count = *v;
+    if (auto v = bounded(n, "count", what, kMaxCount, /*required=*/false, &r.count_text)) r.count = *v;
     if (n["stride"]) {
-      if (auto v = number(n["stride"], what + " stride")) r.stride = *v;
+      if (auto v = number(n["stride"], what + " stride", &r.stride_text)) r.stride = *v;
     }
     r.source = source(n, what, "", d);
-    if (!n["fields"] || !n["fields"].IsSequence() || n["fields"].size() == 0) {
+    if (!n["fields"] || !n["fields"].is_sequence() || n["fields"].size() == 0) {
       fail(n, what + ": needs 'fields' (at least one; a plain data register has one field covering it)");
     } else {
-      for_each_item(n["fields"], what + " fields", [&](const YAML::Node& f) { r.fields.push_back(field(f, r.name, true, r.source, d)); });
+      for_each_item(n["fields"], what + " fields", [&](const YamlNode& f) { r.fields.push_back(field(f, r.name, true, r.source, d)); });
     }
     d.registers.push_back(std::move(r));
   }
 
-  void read_structure(const YAML::Node& n, Description& d) {
+  void read_structure(const YamlNode& n, Description& d) {
     StructDesc s;
-    s.name = required_string(n, "name", "structure");
+    s.name = item_name(n, "structure");
     s.line = line_of(n);
     const std::string what = fmt::format("structure '{}'", s.name);
     keys(n, what, {"name", "kind", "size", "source", "doc", "fixed", "fields"});
@@ -403,68 +470,68 @@ class Loader {
         fail(n["kind"], fmt::format("{}: unknown kind '{}' (structure, command, event)", what, k));
       }
     }
-    if (auto v = bounded(n, "size", what, 4096)) s.size_bytes = *v;
+    if (auto v = bounded(n, "size", what, kMaxStructureBytes, /*required=*/true, &s.size_text)) s.size_bytes = *v;
     if (n["doc"]) s.doc = scalar(n["doc"], what + " doc");
     s.source = source(n, what, "", d);
     if (n["fixed"]) {
-      if (!n["fixed"].IsMap()) {
+      if (!n["fixed"].is_map()) {
         fail(n["fixed"], what + ": fixed must map field names to values");
       } else {
-        std::set<std::string> seen;
-        for (const auto& kv : n["fixed"]) {
-          FixedValue f{kv.first.Scalar(), 0, line_of(kv.first)};
-          if (!seen.insert(f.field).second) fail(kv.first, fmt::format("{}: fixed names '{}' twice", what, f.field));
-          if (auto v = number(kv.second, fmt::format("{} fixed {}", what, f.field))) f.value = *v;
+        for (const auto& kv : n["fixed"].entries()) {
+          FixedValue f{kv.first.scalar(), 0, {}, line_of(kv.first)};
+          if (auto v = number(kv.second, fmt::format("{} fixed {}", what, f.field), &f.value_text)) f.value = *v;
           s.fixed.push_back(f);
         }
       }
     }
-    if (!n["fields"] || !n["fields"].IsSequence() || n["fields"].size() == 0) {
+    if (!n["fields"] || !n["fields"].is_sequence() || n["fields"].size() == 0) {
       fail(n, what + ": needs 'fields'");
     } else {
-      for_each_item(n["fields"], what + " fields", [&](const YAML::Node& f) { s.fields.push_back(field(f, s.name, false, s.source, d)); });
+      for_each_item(n["fields"], what + " fields", [&](const YamlNode& f) { s.fields.push_back(field(f, s.name, false, s.source, d)); });
     }
     d.structures.push_back(std::move(s));
   }
 
-  FieldRef field_ref(const YAML::Node& map, const char* key, const std::string& what, bool value_required = true) {
+  FieldRef field_ref(const YamlNode& map, const char* key, const std::string& what, bool value_required = true) {
     FieldRef r;
-    const YAML::Node n = map[key];
+    const YamlNode n = map[key];
     if (!n) return r;
     r.line = line_of(n);
-    if (!n.IsMap()) {
+    if (!n.is_map()) {
       fail(n, fmt::format("{} {}: must be {{field: NAME, value: N}}", what, key));
       return r;
     }
     keys(n, fmt::format("{} {}", what, key), {"field", value_required ? "value" : "shift"});
     r.field = required_string(n, "field", fmt::format("{} {}", what, key));
-    if (auto v = required_number(n, value_required ? "value" : "shift", fmt::format("{} {}", what, key))) r.value = *v;
+    if (auto v = required_number(n, value_required ? "value" : "shift", fmt::format("{} {}", what, key), &r.value_text)) {
+      r.value = *v;
+    }
     r.present = true;
     return r;
   }
 
-  void read_page_table(const YAML::Node& n, Description& d) {
+  void read_page_table(const YamlNode& n, Description& d) {
     PageTableDesc p;
-    p.name = required_string(n, "name", "page table");
+    p.name = item_name(n, "page table");
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
     keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
                    "table", "last_level_leaf", "output_address", "permissions"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
-    if (auto v = bounded(n, "granule_lg2", what, 64)) p.granule_lg2 = *v;
-    if (auto v = bounded(n, "input_bits_max", what, 64)) p.input_bits_max = *v;
-    if (auto v = bounded(n, "output_bits_max", what, 64)) p.output_bits_max = *v;
+    if (auto v = bounded(n, "granule_lg2", what, 64, /*required=*/true, &p.granule_lg2_text)) p.granule_lg2 = *v;
+    if (auto v = bounded(n, "input_bits_max", what, 64, /*required=*/true, &p.input_bits_max_text)) p.input_bits_max = *v;
+    if (auto v = bounded(n, "output_bits_max", what, 64, /*required=*/true, &p.output_bits_max_text)) p.output_bits_max = *v;
     if (!n["levels"]) fail(n, what + ": missing 'levels'");
-    for_each_item(n["levels"], what + " levels", [&](const YAML::Node& l) {
+    for_each_item(n["levels"], what + " levels", [&](const YamlNode& l) {
       keys(l, what + " level", {"level", "index", "leaf"});
       LevelDesc level;
       level.line = line_of(l);
-      if (auto v = bounded(l, "level", what + " level", 15)) level.level = *v;
+      if (auto v = bounded(l, "level", what + " level", 15, /*required=*/true, &level.level_text)) level.level = *v;
       if (!l["index"]) {
         fail(l, what + " level: missing 'index'");
       } else {
-        bits(l["index"], what + " level index", level.index_hi, level.index_lo);
+        bits(l["index"], what + " level index", level.index_hi, level.index_lo, level.index_text);
       }
       if (l["leaf"]) level.leaf = boolean(l["leaf"], what + " level leaf");
       p.levels.push_back(level);
@@ -474,8 +541,8 @@ class Loader {
     p.last_level_leaf = field_ref(n, "last_level_leaf", what);
     p.output_address = field_ref(n, "output_address", what, false);
     if (!p.output_address.present) fail(n, what + ": missing 'output_address'");
-    if (const YAML::Node perms = n["permissions"]) {
-      if (!perms.IsMap()) {
+    if (const YamlNode perms = n["permissions"]) {
+      if (!perms.is_map()) {
         fail(perms, what + ": permissions must be a mapping");
       } else {
         keys(perms, what + " permissions", {"read", "write", "exec", "exec_never"});
@@ -492,9 +559,32 @@ class Loader {
 
   // ---- rules ----
 
+  // For each field, one earlier-listed field it overlaps, if any. Each bit
+  // remembers the first field that covered it; a field is at most 64 bits
+  // wide, so this costs O(64 n) time and one slot per bit, however many
+  // fields overlap (a hostile structure may repeat one range thousands of times).
+  static std::vector<std::optional<size_t>> earlier_overlap(const std::vector<FieldDesc>& fields) {
+    unsigned top = 0;
+    for (const auto& f : fields) top = std::max(top, f.hi + 1);
+    constexpr size_t kFree = ~size_t{0};
+    std::vector<size_t> owner(top, kFree);
+    std::vector<std::optional<size_t>> out(fields.size());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      for (unsigned bit = fields[i].lo; bit <= fields[i].hi; ++bit) {
+        if (owner[bit] == kFree) {
+          owner[bit] = i;
+        } else if (!out[i]) {
+          out[i] = owner[bit];
+        }
+      }
+    }
+    return out;
+  }
+
   void check_fields(const std::vector<FieldDesc>& fields, const std::string& owner, unsigned total_bits,
                     std::optional<Access> owner_access, bool high_bit_first) {
     std::set<std::string> names;
+    const auto overlaps = earlier_overlap(fields);
     for (size_t i = 0; i < fields.size(); ++i) {
       const FieldDesc& f = fields[i];
       const std::string what = fmt::format("{}.{}", owner, f.name);
@@ -503,19 +593,14 @@ class Loader {
       // The field becomes a nested type of its owner's type, so it cannot share its name.
       if (f.name == owner) fail_at(f.line, fmt::format("{}: a field cannot have its {}'s name", what, owner_access ? "register" : "structure"));
       if (f.hi >= total_bits) {
-        fail_at(f.line, fmt::format("{}: bits {}:{} do not fit in {} bits", what, f.hi, f.lo, total_bits));
+        fail_at(f.line, fmt::format("{}: bits {} do not fit in {} bits", what, f.bits_text, total_bits));
       }
-      bool overlaps = false;
-      for (size_t j = 0; j < i; ++j) {
-        const FieldDesc& g = fields[j];
-        if (f.hi >= g.lo && g.hi >= f.lo) {
-          fail_at(f.line, fmt::format("{}: bits {}:{} overlap field {} ({}:{})", what, f.hi, f.lo, g.name, g.hi, g.lo));
-          overlaps = true;
-        }
+      if (const auto j = overlaps[i]) {
+        fail_at(f.line, fmt::format("{}: bits {} overlap field {} ({})", what, f.bits_text, fields[*j].name, fields[*j].bits_text));
       }
-      if (high_bit_first && !overlaps && i > 0 && f.hi > fields[i - 1].lo) {
-        fail_at(f.line, fmt::format("{}: fields are listed high bit first, as the manual prints them; {}:{} comes "
-                                    "after {} ({}:{})", what, f.hi, f.lo, fields[i - 1].name, fields[i - 1].hi, fields[i - 1].lo));
+      if (high_bit_first && !overlaps[i] && i > 0 && f.hi > fields[i - 1].lo) {
+        fail_at(f.line, fmt::format("{}: fields are listed high bit first, as the manual prints them; {} comes "
+                                    "after {} ({})", what, f.bits_text, fields[i - 1].name, fields[i - 1].bits_text));
       }
       if (owner_access && *owner_access == Access::ro && f.access &&
           (*f.access == Access::rw || *f.access == Access::wo || *f.access == Access::w1c)) {
@@ -527,7 +612,7 @@ class Loader {
         check_upper_name(v.name, v.line, fmt::format("{} value '{}'", what, v.name));
         if (!value_names.insert(v.name).second) fail_at(v.line, fmt::format("{}: duplicate value name '{}'", what, v.name));
         if (width < 64 && v.value >> width) {
-          fail_at(v.line, fmt::format("{}: value {} = {:#x} does not fit {} bits", what, v.name, v.value, width));
+          fail_at(v.line, fmt::format("{}: value {} = {} does not fit {} bits", what, v.name, v.value_text, width));
         }
       }
     }
@@ -538,7 +623,7 @@ class Loader {
   void check_upper_name(const std::string& name, int line, const std::string& what) {
     if (!is_upper_name(name)) {
       fail_at(line, fmt::format("{}: names are upper case letters, digits or '_'", what));
-    } else if (is_standard_macro(name)) {
+    } else if (is_standard_macro_name(name)) {
       fail_at(line, fmt::format("{}: '{}' is a standard C/C++ macro name; choose another", what, name));
     }
   }
@@ -546,6 +631,8 @@ class Loader {
   void check_lower_name(const std::string& name, int line, const std::string& what) {
     if (!is_lower_name(name)) {
       fail_at(line, fmt::format("{}: names are lower case letters, digits, '-' or '_'", what));
+    } else if (is_standard_macro_name(identifier(name))) {
+      fail_at(line, fmt::format("{}: '{}' is a standard C/C++ macro name; choose another", what, name));
     } else if (is_reserved_identifier(identifier(name))) {
       fail_at(line, fmt::format("{}: '{}' is a C++ keyword or a name the generated code already uses", what, name));
     }
@@ -571,6 +658,111 @@ class Loader {
     }
   }
 
+  // A reset value may set only bits some field covers: the generated code
+  // treats the others as reserved (RES0) and clears them on every write.
+  void check_reset(const RegisterDesc& r, const std::string& what) {
+    if (!r.reset) return;
+    if (r.width < 64 && *r.reset >> r.width) {
+      fail_at(r.line, fmt::format("{}: reset {} does not fit {} bits", what, r.reset_text, r.width));
+      return;
+    }
+    uint64_t covered = 0;
+    for (const auto& f : r.fields) {
+      if (f.hi < r.width) covered |= low_bits(f.hi - f.lo + 1) << f.lo;  // others: check_fields reports them
+    }
+    if (const uint64_t reserved = *r.reset & ~covered) {
+      const bool one = (reserved & (reserved - 1)) == 0;
+      fail_at(r.line, fmt::format("{}: reset {} sets {} {} that no field covers (reserved: generated writes clear them)",
+                                  what, r.reset_text, one ? "bit" : "bits", bit_list(reserved)));
+    }
+  }
+
+  // One register's instances in its block: instance i covers the `bytes`
+  // bytes from offset + i * stride; `last` is the last byte of the last
+  // instance, computed without wrapping.
+  struct RegisterSpan {
+    size_t index = 0;  // in Description::registers, so declaration order
+    uint64_t offset = 0, stride = 0, bytes = 0;
+    unsigned count = 0;
+    uint64_t last = 0;
+  };
+
+  // The last byte of r's last instance; nothing when it lies past 2^64 - 1.
+  static std::optional<uint64_t> last_byte(const RegisterDesc& r, uint64_t bytes) {
+    const auto steps = checked_mul(r.count - 1, r.stride);  // r.count >= 1
+    const auto last_first = steps ? checked_add(r.offset, *steps) : std::nullopt;
+    return last_first ? checked_add(*last_first, bytes - 1) : std::nullopt;
+  }
+
+  // Reports each register that overlaps an earlier-declared one of its block,
+  // once, at its lowest overlapping instance. A register whose span (first
+  // instance to last) meets no other span needs no per-instance work; only a
+  // cluster of overlapping spans (interleaved arrays, as VT-d's fault
+  // records) is checked instance by instance (check_cluster).
+  void check_register_overlaps(const Description& d, std::vector<RegisterSpan> spans) {
+    std::sort(spans.begin(), spans.end(), [](const RegisterSpan& a, const RegisterSpan& b) {
+      return a.offset != b.offset ? a.offset < b.offset : a.index < b.index;
+    });
+    for (size_t begin = 0; begin < spans.size();) {
+      size_t end = begin + 1;
+      uint64_t cluster_last = spans[begin].last;
+      while (end < spans.size() && spans[end].offset <= cluster_last) cluster_last = std::max(cluster_last, spans[end++].last);
+      if (end - begin > 1) check_cluster(d, std::span<const RegisterSpan>(spans).subspan(begin, end - begin));
+      begin = end;
+    }
+  }
+
+  // Exact overlap within a cluster of k registers: their instance streams,
+  // each already in address order, are merged through a heap, so the check
+  // takes O(instances * log k) time and O(k) memory. An instance overlaps
+  // exactly the instances still open when it starts, and a register has at
+  // most one open at a time (its own instances are disjoint: stride >= width).
+  void check_cluster(const Description& d, std::span<const RegisterSpan> cluster) {
+    struct Found {
+      uint64_t first = 0, last = 0;
+      size_t other = 0;  // declaration index of the register overlapped
+    };
+    const size_t k = cluster.size();
+    std::vector<std::optional<Found>> found(k);
+    std::vector<uint64_t> open_first(k);  // first byte of each member's latest instance
+    std::vector<unsigned> started(k, 0);  // instances of each member started so far
+    using Event = std::pair<uint64_t, size_t>;  // address, member
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> starts, ends;
+    // Members with an open instance, by declaration index; `unreported`: those not yet found overlapping.
+    std::set<std::pair<size_t, size_t>> open, open_unreported;
+    for (size_t m = 0; m < k; ++m) starts.emplace(cluster[m].offset, m);
+    while (!starts.empty()) {
+      const auto [first, m] = starts.top();
+      starts.pop();
+      const RegisterSpan& r = cluster[m];
+      const uint64_t last = first + (r.bytes - 1);  // at most r.last: no wrap
+      while (!ends.empty() && ends.top().first < first) {
+        const size_t closed = ends.top().second;
+        ends.pop();
+        open.erase({cluster[closed].index, closed});
+        open_unreported.erase({cluster[closed].index, closed});
+      }
+      // An earlier-declared register's instance covers `first`.
+      if (!found[m] && !open.empty() && open.begin()->first < r.index) found[m] = Found{first, last, open.begin()->first};
+      // This instance starts inside the open instance of every later-declared register still open.
+      for (auto it = open_unreported.upper_bound({r.index, k}); it != open_unreported.end(); it = open_unreported.erase(it)) {
+        const size_t later = it->second;
+        found[later] = Found{open_first[later], open_first[later] + (cluster[later].bytes - 1), r.index};
+      }
+      open.emplace(r.index, m);
+      if (!found[m]) open_unreported.emplace(r.index, m);
+      ends.emplace(last, m);
+      open_first[m] = first;
+      if (++started[m] < r.count) starts.emplace(first + r.stride, m);  // at most r.last: no wrap
+    }
+    for (size_t m = 0; m < k; ++m) {
+      if (!found[m]) continue;
+      const RegisterDesc& r = d.registers[cluster[m].index];
+      fail_at(r.line, fmt::format("register '{}': bytes {:#x}-{:#x} overlap register '{}'", r.name, found[m]->first,
+                                  found[m]->last, d.registers[found[m]->other].name));
+    }
+  }
+
   void validate(const Description& d) {
     const std::filesystem::path path(file_);
     const std::string expected = path.extension() == ".yaml" ? path.stem().string() : std::string();
@@ -584,70 +776,71 @@ class Loader {
       if (!block_names.insert(b.name).second) fail_at(b.line, fmt::format("block '{}' is declared twice", b.name));
     }
     std::set<std::string> names;
-    // Per block: byte ranges already taken, for overlap.
-    std::map<std::string, std::map<uint64_t, std::pair<uint64_t, std::string>>> taken;  // block -> first -> (last, name)
-    for (const auto& r : d.registers) {
+    std::map<std::string, std::vector<RegisterSpan>> spans;  // per block, for the overlap check
+    for (size_t index = 0; index < d.registers.size(); ++index) {
+      const RegisterDesc& r = d.registers[index];
       const std::string what = fmt::format("register '{}'", r.name);
       check_upper_name(r.name, r.line, what);
       if (!names.insert(r.name).second) fail_at(r.line, what + ": duplicate register name");
       if (r.width != 32 && r.width != 64) {
-        fail_at(r.line, fmt::format("{}: width must be 32 or 64, not {}", what, r.width));
+        fail_at(r.line, fmt::format("{}: width must be 32 or 64, not {}", what, r.width_text));
         continue;
       }
       const uint64_t bytes = r.width / 8;
       if (r.offset % bytes != 0) {
-        fail_at(r.line, fmt::format("{}: offset {:#x} is not aligned to its {}-byte width", what, r.offset, bytes));
+        fail_at(r.line, fmt::format("{}: offset {} is not aligned to its {}-byte width", what, r.offset_text, bytes));
       }
       if (r.count == 0) fail_at(r.line, what + ": count must be at least 1");
-      if (r.count > 1 && (r.stride < bytes || r.stride % bytes != 0)) {
-        fail_at(r.line, fmt::format("{}: stride {:#x} must be a multiple of its {}-byte width", what, r.stride, bytes));
+      // Stride at least the width: an array's own instances never overlap.
+      const bool stride_fits = r.count <= 1 || (r.stride >= bytes && r.stride % bytes == 0);
+      if (!stride_fits && r.stride_text.empty()) {
+        fail_at(r.line, fmt::format("{}: count {} needs a stride, a multiple of its {}-byte width", what, r.count_text, bytes));
+      } else if (!stride_fits) {
+        fail_at(r.line, fmt::format("{}: stride {} must be a multiple of its {}-byte width", what, r.stride_text, bytes));
       }
-      if (r.count == 1 && r.stride != 0) fail_at(r.line, what + ": stride without count");
-      if (r.reset && r.width < 64 && *r.reset >> r.width) {
-        fail_at(r.line, fmt::format("{}: reset {:#x} does not fit {} bits", what, *r.reset, r.width));
+      if (r.count == 1 && r.stride != 0) {
+        fail_at(r.line, fmt::format("{}: stride {} is given for a single register (count 1); drop it or give count",
+                                    what, r.stride_text));
       }
+      check_reset(r, what);
       std::string block = r.block;
       if (!block.empty() && !block_names.contains(block)) {
         fail_at(r.line, fmt::format("{}: block '{}' is not declared under 'blocks'", what, block));
       }
       if (block.empty() && !d.blocks.empty()) block = d.blocks.front().name;
-      const uint64_t span = uint64_t{r.count - 1} * r.stride + (bytes - 1);  // count <= kMaxCount: no overflow
-      if (r.count == 0 || r.offset > UINT64_MAX - span) {
-        if (r.count != 0) fail_at(r.line, fmt::format("{}: its instances run past the end of the address space", what));
-      } else {
-        // Byte ranges taken per block, keyed by first byte: each new range
-        // meets at most its neighbours, so the whole check is O(n log n).
-        auto& ranges = taken[block];
-        for (unsigned i = 0; i < r.count; ++i) {
-          const uint64_t first = r.offset + i * r.stride, last = first + bytes - 1;
-          auto next = ranges.lower_bound(first);
-          const auto* hit = next != ranges.end() && next->first <= last ? &*next : nullptr;
-          if (hit == nullptr && next != ranges.begin() && std::prev(next)->second.first >= first) hit = &*std::prev(next);
-          if (hit != nullptr) {
-            fail_at(r.line, fmt::format("{}: bytes {:#x}-{:#x} overlap register '{}'", what, first, last, hit->second.second));
-            break;  // one message per register
-          }
-          ranges.emplace(first, std::pair{last, r.name});
+      if (r.count != 0) {
+        if (const auto last = last_byte(r, bytes); !last) {
+          // Quotes only the numbers the description gives.
+          std::string given = "offset " + r.offset_text;
+          if (!r.count_text.empty()) given += ", count " + r.count_text;
+          if (!r.stride_text.empty()) given += ", stride " + r.stride_text;
+          fail_at(r.line, fmt::format("{}: {} past the end of the address space ({})", what,
+                                      r.count_text.empty() ? "it runs" : "its instances run", given));
+        } else if (stride_fits) {
+          spans[block].push_back({index, r.offset, r.stride, bytes, r.count, *last});
         }
       }
       check_access(r);
       check_fields(r.fields, r.name, r.width, r.access, true);
     }
+    for (auto& [block, list] : spans) check_register_overlaps(d, std::move(list));
     for (const auto& s : d.structures) {
       const std::string what = fmt::format("structure '{}'", s.name);
       check_upper_name(s.name, s.line, what);
       if (!names.insert(s.name).second) fail_at(s.line, what + ": duplicate name (registers and structures share one namespace)");
       if (s.size_bytes == 0 || s.size_bytes % 8 != 0) {
-        fail_at(s.line, fmt::format("{}: size {} must be a positive multiple of 8 bytes", what, s.size_bytes));
+        fail_at(s.line, fmt::format("{}: size {} must be a positive multiple of 8 bytes", what, s.size_text));
         continue;
       }
       check_fields(s.fields, s.name, s.size_bytes * 8, std::nullopt, false);
+      std::map<std::string, const FieldDesc*> fields_by_name;
+      for (const auto& f : s.fields) fields_by_name.emplace(f.name, &f);
       for (const auto& x : s.fixed) {
-        auto it = std::find_if(s.fields.begin(), s.fields.end(), [&](const FieldDesc& f) { return f.name == x.field; });
-        if (it == s.fields.end()) {
+        const auto it = fields_by_name.find(x.field);
+        if (it == fields_by_name.end()) {
           fail_at(x.line, fmt::format("{}: fixed names no field '{}'", what, x.field));
-        } else if (it->hi - it->lo + 1 < 64 && x.value >> (it->hi - it->lo + 1)) {
-          fail_at(x.line, fmt::format("{}: fixed {} = {:#x} does not fit {} bits", what, x.field, x.value, it->hi - it->lo + 1));
+        } else if (const unsigned width = it->second->hi - it->second->lo + 1; width < 64 && x.value >> width) {
+          fail_at(x.line, fmt::format("{}: fixed {} = {} does not fit {} bits", what, x.field, x.value_text, width));
         }
       }
     }
@@ -655,16 +848,52 @@ class Loader {
     for (const auto& p : d.page_tables) check_page_table(p, d, table_names);
   }
 
+  // Fields by name, per descriptor, built once: many page tables may share one descriptor.
+  const FieldDesc* find_field(const StructDesc& desc, const std::string& name) {
+    auto [it, fresh] = fields_by_descriptor_.try_emplace(&desc);
+    if (fresh) {
+      for (const auto& f : desc.fields) it->second.emplace(f.name, &f);
+    }
+    const auto field = it->second.find(name);
+    return field == it->second.end() ? nullptr : field->second;
+  }
+
   void check_ref(const FieldRef& r, const StructDesc& desc, const std::string& what, const char* role) {
     if (!r.present) return;
-    auto it = std::find_if(desc.fields.begin(), desc.fields.end(), [&](const FieldDesc& f) { return f.name == r.field; });
-    if (it == desc.fields.end()) {
+    const FieldDesc* f = find_field(desc, r.field);
+    if (f == nullptr) {
       fail_at(r.line, fmt::format("{} {}: descriptor '{}' has no field '{}'", what, role, desc.name, r.field));
       return;
     }
-    const unsigned width = it->hi - it->lo + 1;
+    const unsigned width = f->hi - f->lo + 1;
     if (std::string(role) != "output_address" && width < 64 && r.value >> width) {
-      fail_at(r.line, fmt::format("{} {}: value {:#x} does not fit field {} ({} bits)", what, role, r.value, r.field, width));
+      fail_at(r.line, fmt::format("{} {}: value {} does not fit field {} ({} bits)", what, role, r.value_text, r.field, width));
+    }
+  }
+
+  // Markers no entry could carry as described: a marker in the output-address
+  // field would overwrite address bits; a marker in valid's field wanting
+  // another value never appears in a valid entry; exec and exec_never with one
+  // field and value would grant and deny execution at once. (Markers sharing a
+  // field and value are otherwise fine: Arm's TYPE = 1 marks both a table and
+  // a last-level page, AMD-Vi v2's P = 1 is both valid and read.)
+  void check_markers(const PageTableDesc& p, const StructDesc& desc, const std::string& what) {
+    auto usable = [&](const FieldRef& r) { return r.present && find_field(desc, r.field) != nullptr; };
+    for (const auto& [r, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"},
+                                  {&p.read, "read"}, {&p.write, "write"}, {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
+      if (!usable(*r)) continue;
+      if (usable(p.output_address) && r->field == p.output_address.field) {
+        fail_at(r->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
+                                     what, role, r->field));
+      } else if (r != &p.valid && usable(p.valid) && r->field == p.valid.field && r->value != p.valid.value) {
+        fail_at(r->line, fmt::format("{} {}: {} = {} contradicts valid ({} = {}): no valid entry could carry it", what, role,
+                                     r->field, r->value_text, p.valid.field, p.valid.value_text));
+      }
+    }
+    if (usable(p.exec) && usable(p.exec_never) && p.exec.field == p.exec_never.field && p.exec.value == p.exec_never.value) {
+      fail_at(std::max(p.exec.line, p.exec_never.line),
+              fmt::format("{}: exec ({} = {}) and exec_never ({} = {}) are one field and value; it cannot both grant and "
+                          "deny execution", what, p.exec.field, p.exec.value_text, p.exec_never.field, p.exec_never.value_text));
     }
   }
 
@@ -673,7 +902,9 @@ class Loader {
     check_lower_name(p.name, p.line, what);
     // '-' and '_' give the same C++ name, so uniqueness is checked on that.
     if (!names.insert(identifier(p.name)).second) fail_at(p.line, what + ": duplicate page table name");
-    if (p.granule_lg2 < 9 || p.granule_lg2 > 16) fail_at(p.line, fmt::format("{}: granule_lg2 {} is not 9..16", what, p.granule_lg2));
+    // Rules derived from the granule (table sizes) are skipped when it is out of range: one error, not a cascade.
+    const bool granule_ok = p.granule_lg2 >= 9 && p.granule_lg2 <= 16;
+    if (!granule_ok) fail_at(p.line, fmt::format("{}: granule_lg2 {} is not 9..16", what, p.granule_lg2_text));
     if (p.input_bits_max == 0) fail_at(p.line, what + ": input_bits_max must be 1..64");
     if (p.output_bits_max == 0) fail_at(p.line, what + ": output_bits_max must be 1..64");
     if (p.levels.empty()) fail_at(p.line, what + ": levels must not be empty");
@@ -687,7 +918,7 @@ class Loader {
       fail_at(p.line, fmt::format("{}: descriptor '{}' is a command or event, not a structure", what, desc->name));
     }
     if (desc->size_bytes != 8 && desc->size_bytes != 16) {
-      fail_at(p.line, fmt::format("{}: descriptor '{}' is {} bytes; entries are 8 or 16", what, desc->name, desc->size_bytes));
+      fail_at(p.line, fmt::format("{}: descriptor '{}' is {} bytes; entries are 8 or 16", what, desc->name, desc->size_text));
       return;
     }
     for (const auto& [ref, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"},
@@ -695,13 +926,14 @@ class Loader {
                                     {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       check_ref(*ref, *desc, what, role);
     }
-    // The output-address field, shifted, must reach every output bit.
-    for (const auto& f : desc->fields) {
-      if (!p.output_address.present || f.name != p.output_address.field) continue;
-      const uint64_t reach = uint64_t{f.hi - f.lo + 1} + p.output_address.value;
-      if (p.output_address.value >= 64 || reach < p.output_bits_max) {
+    check_markers(p, *desc, what);
+    // The output-address field, shifted, must reach every output bit. The
+    // shift is compared before it is added, so a huge one cannot wrap.
+    if (const FieldDesc* f = p.output_address.present ? find_field(*desc, p.output_address.field) : nullptr) {
+      const unsigned width = f->hi - f->lo + 1;
+      if (p.output_address.value >= 64 || width + p.output_address.value < p.output_bits_max) {
         fail_at(p.output_address.line, fmt::format("{} output_address: field {} ({} bits) shifted by {} cannot hold {} output bits",
-                                                   what, f.name, f.hi - f.lo + 1, p.output_address.value, p.output_bits_max));
+                                                   what, f->name, width, p.output_address.value_text, p.output_bits_max_text));
       }
     }
     if (p.levels.empty()) return;
@@ -713,30 +945,33 @@ class Loader {
       down = down && p.levels[i].level < p.levels[i - 1].level;
     }
     if (!up && !down) fail_at(p.levels.front().line, what + ": level numbers must strictly increase or strictly decrease");
-    if (p.levels.front().index_hi + 1 != p.input_bits_max) {
-      fail_at(p.levels.front().line, fmt::format("{}: the top level's index must end at bit {} (input_bits_max - 1), not {}",
-                                                 what, p.input_bits_max - 1, p.levels.front().index_hi));
+    const LevelDesc& top = p.levels.front();
+    const LevelDesc& bottom = p.levels.back();
+    if (p.input_bits_max != 0 && top.index_hi + 1 != p.input_bits_max) {
+      fail_at(top.line, fmt::format("{}: the top level's index {} must end at bit input_bits_max - 1 ({} - 1)", what,
+                                    top.index_text, p.input_bits_max_text));
     }
-    if (p.levels.back().index_lo != p.granule_lg2) {
-      fail_at(p.levels.back().line, fmt::format("{}: the last level's index must start at bit {} (granule_lg2), not {}", what,
-                                                p.granule_lg2, p.levels.back().index_lo));
+    if (granule_ok && bottom.index_lo != p.granule_lg2) {
+      fail_at(bottom.line, fmt::format("{}: the last level's index {} must start at bit granule_lg2 ({})", what,
+                                       bottom.index_text, p.granule_lg2_text));
     }
-    unsigned entry_lg2 = desc->size_bytes == 8 ? 3 : 4;
-    const unsigned per_table = p.granule_lg2 > entry_lg2 ? p.granule_lg2 - entry_lg2 : 0;
+    const unsigned entry_lg2 = desc->size_bytes == 8 ? 3 : 4;
     bool any_leaf = false;
     for (size_t i = 0; i < p.levels.size(); ++i) {
       const LevelDesc& l = p.levels[i];
       any_leaf = any_leaf || l.leaf;
       if (i > 0 && l.index_hi + 1 != p.levels[i - 1].index_lo) {
-        fail_at(l.line, fmt::format("{}: level {} index {}:{} does not continue level {} index {}:{}", what, l.level, l.index_hi,
-                                    l.index_lo, p.levels[i - 1].level, p.levels[i - 1].index_hi, p.levels[i - 1].index_lo));
+        fail_at(l.line, fmt::format("{}: level {} index {} does not continue level {} index {}", what, l.level_text, l.index_text,
+                                    p.levels[i - 1].level_text, p.levels[i - 1].index_text));
       }
+      if (!granule_ok) continue;
+      const unsigned per_table = p.granule_lg2 - entry_lg2;  // granule_lg2 >= 9 > entry_lg2
       const unsigned width = l.index_hi - l.index_lo + 1;
       // A top level may be concatenated (up to 16 tables, 4 more bits), as Arm stage 2 and RISC-V x4 allow.
       const unsigned allowed = i == 0 ? per_table + 4 : per_table;
       if (width > allowed) {
         fail_at(l.line, fmt::format("{}: level {} decodes {} bits; a {}-byte table of {}-byte entries holds {} bits", what,
-                                    l.level, width, 1u << p.granule_lg2, desc->size_bytes, per_table));
+                                    l.level_text, width, uint64_t{1} << p.granule_lg2, desc->size_bytes, per_table));
       }
     }
     if (!any_leaf) fail_at(p.line, what + ": no level may hold a leaf");
@@ -744,6 +979,7 @@ class Loader {
 
   std::string file_;
   std::vector<GenError> errors_;
+  std::map<const StructDesc*, std::map<std::string, const FieldDesc*>> fields_by_descriptor_;
   int architecture_line_ = 1;
 };
 
@@ -752,15 +988,13 @@ class Loader {
 LoadedDescription load_description(const std::string& text, const std::string& file) { return Loader(file).run(text); }
 
 LoadedDescription load_description_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  input::FileText file = input::read_input_file(path);
+  if (!file.text) {
     LoadedDescription out;
-    out.errors.push_back({path, 0, "cannot read the file"});
+    out.errors.push_back({path, 0, "cannot read the file: " + file.problem});
     return out;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_description(buffer.str(), path);
+  return load_description(*file.text, path);
 }
 
 }  // namespace smmuman::gen

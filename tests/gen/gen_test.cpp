@@ -1,7 +1,9 @@
 // smmu-gen: every malformed description is refused with the line and reason
 // its file states; the golden description generates exactly its expected
 // header; generation is deterministic; every shipped description is valid;
-// the command line explains itself and detects stale committed headers.
+// no name a standard header defines as a macro is accepted; the command line
+// explains itself, detects stale committed headers and exits with documented
+// codes. (What validation costs is measured by `smmuman-bench gen`.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -113,8 +115,94 @@ TEST(SmmuGenCli, HelpAndStalenessCheck) {
   EXPECT_EQ(run(std::string(SMMU_GEN) + " " + description + " --check " + header.string(), &out), 1);
   EXPECT_NE(out.find("stale"), std::string::npos) << out;
   EXPECT_EQ(run(std::string(SMMU_GEN) + " " + (kSource / "tests/gen/errors/field-too-wide.yaml").string(), &out), 1);
-  EXPECT_NE(out.find("field-too-wide.yaml:14: R.TOP"), std::string::npos) << out;
+  EXPECT_NE(out.find("field-too-wide.yaml:16: R.TOP"), std::string::npos) << out;
   fs::remove_all(dir);
+}
+
+// Exit codes, as gen/README.md documents them: 0 success (and --help,
+// --version), 1 a description with errors or a file that cannot be read, 2 a
+// usage error (never CLI11's own codes, such as 105, 106 or 109).
+TEST(SmmuGenCli, ExitCodes) {
+  const std::string gen = SMMU_GEN;
+  const std::string valid = (kSource / "tests/backends/common/test-iommu.yaml").string();
+  const std::string invalid = (kSource / "tests/gen/errors/field-too-wide.yaml").string();
+  std::string out;
+  EXPECT_EQ(run(gen + " " + valid + " --validate"), 0);
+  EXPECT_EQ(run(gen + " --version", &out), 0);
+  EXPECT_NE(out.find("smmu-gen"), std::string::npos) << out;
+  EXPECT_EQ(run(gen + " " + invalid + " --validate"), 1);
+  EXPECT_EQ(run(gen + " /nonexistent/description.yaml --validate", &out), 1);
+  EXPECT_NE(out.find("cannot read"), std::string::npos) << out;
+  for (const std::string& usage : {" --no-such-option " + valid, std::string(""), " " + valid + " -o", " " + valid + " extra.yaml",
+                                  " " + valid + " -o out.hpp --check out.hpp", " " + valid + " --check out.hpp --validate"}) {
+    EXPECT_EQ(run(gen + usage, &out), 2) << "smmu-gen" << usage << "\n" << out;
+    EXPECT_FALSE(out.empty()) << "smmu-gen" << usage << " says nothing";
+  }
+}
+
+// A directory says so; a terminal escape in a description (here a key written
+// with YAML's \e escape) comes back shown, never raw.
+TEST(SmmuGenCli, UnreadableAndHostileInputIsReportedCleanly) {
+  const std::string gen = SMMU_GEN;
+  std::string out;
+  EXPECT_EQ(run(gen + " " + kSource.string() + " --validate", &out), 1);
+  EXPECT_NE(out.find(kSource.string() + ": cannot read the file: it is a directory\n"), std::string::npos) << out;
+
+  const fs::path file = fs::temp_directory_path() / ("smmu-gen-hostile-" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(file) << "architecture: x\ntitle: t\nsources: { T: \"d\" }\n\"\\e[2J\\u202e\": 1\n";
+  EXPECT_EQ(run(gen + " " + file.string() + " --validate", &out), 1);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << "raw ESC in: " << out;
+  EXPECT_NE(out.find("unknown key '\\x1B[2J\\u{202E}'"), std::string::npos) << out;
+  fs::remove(file);
+
+  // Output paths that are directories say why, and leave nothing behind.
+  const std::string valid = (kSource / "tests/backends/common/test-iommu.yaml").string();
+  const std::string dir = fs::temp_directory_path().string();
+  EXPECT_EQ(run(gen + " " + valid + " --check " + dir, &out), 1);
+  EXPECT_NE(out.find("cannot be read (it is a directory)"), std::string::npos) << out;
+  EXPECT_EQ(run(gen + " " + valid + " -o " + dir, &out), 1);
+  EXPECT_NE(out.find(dir + ": cannot write: Is a directory"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir + ".partial"));
+}
+
+// [A-Z][A-Z0-9_]* or [a-z][a-z0-9_]*: the two shapes of name a description
+// gives (page-table and architecture names with '-' already made '_').
+bool is_description_name(const std::string& s) {
+  if (s.empty()) return false;
+  const bool upper = s[0] >= 'A' && s[0] <= 'Z';
+  const bool lower = s[0] >= 'a' && s[0] <= 'z';
+  return (upper || lower) && std::all_of(s.begin(), s.end(), [&](char c) {
+           return (c >= '0' && c <= '9') || c == '_' || (upper ? c >= 'A' && c <= 'Z' : c >= 'a' && c <= 'z');
+         });
+}
+
+// Every macro the build's compiler defines for the standard headers a backend
+// includes beside a generated header, upper case (as register, field, value
+// or structure names) or lower case (as architecture or page-table names), is
+// refused as a name, as is Boost's prefix; names merely shaped like macros are not.
+TEST(StandardMacroNames, EveryMacroOfTheIncludedHeadersIsRefused) {
+  const auto r = test::run_command(
+      "printf '#include <%s>\\n' cstdint climits cstddef cstdio cstdlib cerrno csignal | " SMMUMAN_CXX " -std=c++20 -dM -E -x c++ -");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line, missing;
+  size_t checked = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("#define ", 0) != 0) continue;
+    const std::string name = line.substr(8, line.find_first_of(" (", 8) - 8);
+    if (!is_description_name(name)) continue;
+    ++checked;
+    if (!is_standard_macro_name(name)) missing += " " + name;
+  }
+  EXPECT_GT(checked, 300u) << "the compiler printed too few macros:\n" << r.output;
+  EXPECT_EQ(missing, "") << "macros accepted as names (add them to gen/src/standard_macros.cpp)";
+  for (const char* macro : {"NULL", "EOF", "PATH_MAX", "SIGRTMIN", "SA_RESTART", "SEGV_MAPERR", "ENOTRECOVERABLE", "BOOST_PP_CAT",
+                            "errno", "stdout", "si_pid"}) {
+    EXPECT_TRUE(is_standard_macro_name(macro)) << macro;
+  }
+  for (const char* name : {"ECAP", "EVTQ_BASE", "SMMU_CR0", "SIGNAL", "INT_STATUS_MAX", "BOOST", "E", "sv39", "arm_smmuv3"}) {
+    EXPECT_FALSE(is_standard_macro_name(name)) << name;
+  }
 }
 
 }  // namespace
