@@ -62,4 +62,17 @@ inline Deployment make_deployment() {
   return d;
 }
 
+// The same platform as seen from inside a VM: a guest deployment (no VMs of
+// its own, startup mappings allowed for every device), whose unit u0 cannot
+// grant write without read, as a Renesas IPMMU cannot.
+inline Deployment make_guest_deployment() {
+  Deployment d = make_deployment();
+  d.name = "guest fixture";
+  d.role = Role::guest;
+  d.vms.clear();
+  d.units[0].write_implies_read = true;
+  d.finalize();
+  return d;
+}
+
 }  // namespace smmuman::core::test

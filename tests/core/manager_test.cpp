@@ -31,9 +31,13 @@ class ManagerTest : public ::testing::Test {
   static MapRequest identity(uint64_t addr, uint64_t len, Perms perms) { return MapRequest{perms, std::nullopt, {{addr, len}}}; }
 };
 
-// Connecting a VM client for a VM that does not exist is refused.
+// Connecting a VM client for a VM that does not exist is refused, including
+// the index just past the last VM.
 TEST_F(ManagerTest, ConnectRejectsUnknownVm) {
   expect_rejected(Errc::invalid_argument, [&] { return m.connect({"ghost", 7, false}); });
+  const auto vm_count = static_cast<VmIndex>(m.deployment().vms.size());
+  expect_rejected(Errc::invalid_argument, [&] { return m.connect({"one past", vm_count, false}); });
+  EXPECT_TRUE(m.connect({"last", vm_count - 1, false}).ok());
 }
 
 // Objects belong to a live client; destroying someone else's object is refused.
