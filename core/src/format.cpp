@@ -49,6 +49,7 @@ const char* to_string(Errc code) {
     case Errc::no_such_object: return "no such object";
     case Errc::out_of_range: return "out of range";
     case Errc::reserved_region: return "reserved region";
+    case Errc::no_resources: return "no resources";
   }
   return "?";
 }

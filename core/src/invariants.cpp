@@ -1,21 +1,73 @@
-// The core invariant, recomputed from scratch over deployment and state.
-// It shares no admission code with the manager, and reads VM memory and
-// startup mappings as declared rather than through the manager's lookup
-// tables, so a bug in one is caught by the other.
+// The core invariant, recomputed over deployment and state. It shares no
+// admission code with the manager and none of the lookups Deployment::finalize
+// derives: it builds its own from the items as declared, once per deployment,
+// so a bug in one is caught by the other and a check stays O(n log n).
 #include <fmt/format.h>
+
+#include <map>
 
 #include "smmuman/core/manager.hpp"
 
 namespace smmuman::core {
 
+struct InvariantChecker::Tables {
+  std::vector<std::string> deployment_problems;
+  std::vector<std::optional<VmIndex>> passthrough_vm;  // per device
+  std::vector<bool> has_startup;                       // per device
+  RangeSet<HpaSpace> reserved;                         // regions, unit frames, device registers
+  // Host ranges of every VM: first -> (last, VM); disjoint in a sound deployment.
+  std::map<uint64_t, std::pair<uint64_t, VmIndex>> vm_host;
+  // Per VM, its regions by first guest address.
+  std::vector<std::map<uint64_t, const VmMemoryRegion*>> vm_regions;
+
+  explicit Tables(const Deployment& d) {
+    for (const auto& e : validate_deployment(d)) deployment_problems.push_back(to_string(e.origin) + ": " + e.message);
+    passthrough_vm.assign(d.devices.size(), std::nullopt);
+    has_startup.assign(d.devices.size(), false);
+    for (const auto& r : d.platform.reserved) reserved.insert(r.range);
+    for (const auto& u : d.units) {
+      if (u.registers) reserved.insert(*u.registers);
+    }
+    for (const auto& dev : d.devices) {
+      if (const auto* mmio = std::get_if<MmioId>(&dev.ident)) reserved.insert(mmio->registers);
+    }
+    vm_regions.resize(d.vms.size());
+    for (VmIndex v = 0; v < d.vms.size(); ++v) {
+      for (DeviceIndex p : d.vms[v].passthrough) {
+        if (p < passthrough_vm.size() && !passthrough_vm[p]) passthrough_vm[p] = v;
+      }
+      for (const auto& region : d.vms[v].memory) {
+        vm_host.emplace(region.host_first, std::pair{region.host().last(), v});
+        vm_regions[v].emplace(region.guest.first(), &region);
+      }
+    }
+    for (const auto& m : d.startup_mappings) {
+      if (m.device < has_startup.size()) has_startup[m.device] = true;
+    }
+  }
+
+  // A VM whose host memory overlaps r, if any.
+  std::optional<VmIndex> vm_reaching(const HpaRange& r) const {
+    auto it = vm_host.upper_bound(r.last());
+    if (it == vm_host.begin()) return std::nullopt;
+    --it;
+    if (it->second.first < r.first()) return std::nullopt;
+    return it->second.second;
+  }
+};
+
+InvariantChecker::InvariantChecker(const Deployment& deployment)
+    : d_(deployment), tables_(std::make_unique<const Tables>(deployment)) {}
+InvariantChecker::~InvariantChecker() = default;
+
 namespace {
 
-class InvariantChecker {
+class StateCheck {
  public:
-  InvariantChecker(const Deployment& d, const State& s) : d_(d), s_(s) {}
+  StateCheck(const Deployment& d, const State& s, const InvariantChecker::Tables& t) : d_(d), s_(s), t_(t) {}
 
-  std::vector<std::string> run() {
-    for (const auto& e : validate_deployment(d_)) violations_.push_back(to_string(e.origin) + ": " + e.message);
+  std::vector<std::string> run(std::vector<std::string> violations) {
+    violations_ = std::move(violations);
     if (s_.device_object.size() != d_.devices.size()) {
       violations_.push_back("device table has the wrong size");
       return std::move(violations_);
@@ -26,14 +78,7 @@ class InvariantChecker {
   }
 
  private:
-  std::optional<VmIndex> passthrough_vm(DeviceIndex dev) const {
-    for (VmIndex v = 0; v < d_.vms.size(); ++v) {
-      for (DeviceIndex p : d_.vms[v].passthrough) {
-        if (p == dev) return v;
-      }
-    }
-    return std::nullopt;
-  }
+  std::optional<VmIndex> passthrough_vm(DeviceIndex dev) const { return t_.passthrough_vm[dev]; }
 
   template <class... Args>
   void fail(fmt::format_string<Args...> format, Args&&... args) {
@@ -61,9 +106,7 @@ class InvariantChecker {
         }
         const std::string& name = d_.devices[dev].name;
         if (s_.device_object[dev] != oid) fail("device '{}' is in object {} but recorded elsewhere", name, oid);
-        for (const auto& m : d_.startup_mappings) {
-          if (m.device == dev) fail("device '{}' has startup mappings yet is attached", name);
-        }
+        if (t_.has_startup[dev]) fail("device '{}' has startup mappings yet is attached", name);
         if (passthrough_vm(dev) != owner->second.spec.vm) {
           fail("device '{}' is attached by client '{}', which is not its VM's client", name, owner->second.spec.name);
         }
@@ -97,25 +140,22 @@ class InvariantChecker {
         fail("object {}: mapping {} has permission bits {:#x}", oid, to_string(e.in), e.attr.perms.bits());
       }
       if (!d_.platform.memory.contains(hpa)) fail("object {}: {} is outside permitted memory", oid, to_string(hpa));
-      if (d_.reserved_set.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
+      if (t_.reserved.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
       if (!vm) {
-        for (const auto& other : d_.vms) {
-          for (const auto& region : other.memory) {
-            if (region.host().overlaps(hpa)) {
-              fail("object {}: host mapping {} reaches the memory of VM '{}'", oid, to_string(hpa), other.name);
-            }
-          }
+        if (const auto other = t_.vm_reaching(hpa)) {
+          fail("object {}: host mapping {} reaches the memory of VM '{}'", oid, to_string(hpa), d_.vms[*other].name);
         }
         continue;
       }
-      check_guest_mapping(oid, e, d_.vms[*vm]);
+      check_guest_mapping(oid, e, *vm);
     }
   }
 
   // A guest mapping: the guest-physical range it was made for lies in the VM's
   // declared regions and translates region by region to exactly this output.
   // Walks the VM's regions as declared, not the manager's lookup tables.
-  void check_guest_mapping(ObjectId oid, const MappingTable::Entry& e, const Vm& vm) {
+  void check_guest_mapping(ObjectId oid, const MappingTable::Entry& e, VmIndex v) {
+    const Vm& vm = d_.vms[v];
     if (!e.attr.source_first) {
       fail("object {}: guest mapping {} has no guest-physical source", oid, to_string(e.in));
       return;
@@ -127,7 +167,11 @@ class InvariantChecker {
     }
     const GpaRange gpa = GpaRange::from_first_last(*e.attr.source_first, *e.attr.source_first + span);
     u128 covered = 0;
-    for (const auto& region : vm.memory) {
+    const auto& regions = t_.vm_regions[v];
+    auto it = regions.upper_bound(gpa.first());
+    if (it != regions.begin()) --it;
+    for (; it != regions.end() && it->first <= gpa.last(); ++it) {
+      const VmMemoryRegion& region = *it->second;
       const auto part = region.guest.intersect(gpa);
       if (!part) continue;
       covered += part->size();
@@ -149,13 +193,18 @@ class InvariantChecker {
 
   const Deployment& d_;
   const State& s_;
+  const InvariantChecker::Tables& t_;
   std::vector<std::string> violations_;
 };
 
 }  // namespace
 
+std::vector<std::string> InvariantChecker::check(const State& state) const {
+  return StateCheck(d_, state, *tables_).run(tables_->deployment_problems);
+}
+
 std::vector<std::string> check_invariants(const Deployment& d, const State& s) {
-  return InvariantChecker(d, s).run();
+  return InvariantChecker(d).check(s);
 }
 
 }  // namespace smmuman::core

@@ -1,29 +1,125 @@
-// Client operations: validate fully, then perform without failure.
+// Client operations: each decides a plan from the current state without
+// changing it; execute prepares the plan in hardware and commits it.
 #include "smmuman/core/manager.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "smmuman/core/range_set.hpp"
 
 namespace smmuman::core {
 
-Manager::Manager(Deployment deployment, bool check_invariants)
-    : deployment_(std::move(deployment)), check_invariants_(check_invariants) {
-  deployment_.finalize();
-  state_.device_object.assign(deployment_.devices.size(), std::nullopt);
-  after_operation("start");
+void apply(State& state, StateEdit&& edit) noexcept {
+  for (auto& [id, objects] : edit.client_objects) {
+    if (auto it = state.clients.find(id); it != state.clients.end()) objects.apply(it->second.objects);
+  }
+  for (auto& [id, devices] : edit.object_devices) {
+    if (auto it = state.objects.find(id); it != state.objects.end()) devices.apply(it->second.devices);
+  }
+  for (auto& [id, mappings] : edit.object_mappings) {
+    if (auto it = state.objects.find(id); it != state.objects.end()) it->second.mappings.apply(std::move(mappings));
+  }
+  for (const auto& [device, object] : edit.device_object) state.device_object[device] = object;
+  edit.clients.apply(state.clients);
+  edit.objects.apply(state.objects);
+  if (edit.next_client) state.next_client = *edit.next_client;
+  if (edit.next_object) state.next_object = *edit.next_object;
 }
 
-void Manager::after_operation(const char* what) const {
-  if (!check_invariants_) return;
-  const auto violations = check_invariants(deployment_, state_);
+Manager::Manager(Deployment deployment, bool check_invariants) : deployment_(std::move(deployment)) {
+  deployment_.finalize();
+  state_.device_object.assign(deployment_.devices.size(), std::nullopt);
+  if (!check_invariants) return;
+  checker_ = std::make_unique<InvariantChecker>(deployment_);
+  // Nothing is published yet, so a bad deployment is an exception, not a stop.
+  const auto violations = checker_->check(state_);
   if (violations.empty()) return;
-  std::string text = fmt::format("invariant violated after {}:", what);
+  std::string text = "invariant violated at start:";
   for (const auto& v : violations) text += "\n  " + v;
   throw InvariantViolation(text);
 }
 
-Result<ClientId> Manager::connect(const ClientSpec& spec) {
+Manager::~Manager() = default;
+
+void Manager::check_or_stop(const char* operation) const {
+  if (!checker_) return;
+  try {
+    const auto violations = checker_->check(state_);
+    if (violations.empty()) return;
+    std::fprintf(stderr, "smmuman: invariant violated after %s; stopping before the hardware is programmed:\n",
+                 operation);
+    for (const auto& v : violations) std::fprintf(stderr, "  %s\n", v.c_str());
+  } catch (...) {
+    std::fprintf(stderr, "smmuman: the invariant check after %s failed; stopping\n", operation);
+  }
+  // Fail-stop: hardware still holds the last checked state.
+  std::abort();
+}
+
+Status Manager::execute(Plan& plan) {
+  if (hardware_) {
+    auto prepared = hardware_->prepare(plan);
+    if (!prepared) return prepared.error();
+  }
+  apply(state_, std::move(plan.edit));
+  check_or_stop(plan.operation);
+  if (hardware_) hardware_->commit(plan);
+  return Ok{};
+}
+
+StreamTarget Manager::target_of(DeviceIndex device) const {
+  if (const auto object = state_.device_object[device]) return DomainId{*object, deployment_.devices[device].unit};
+  if (!deployment_.device_startup[device].empty()) return StartupTarget{device};
+  return AbortTarget{};
+}
+
+DomainEntry Manager::held_by(UnitIndex unit, const MappingTable::Entry& entry) const {
+  DomainEntry held = entry;
+  // A unit that cannot grant write without read holds write as read+write.
+  if (deployment_.units[unit].write_implies_read && held.attr.perms.has(Perm::write)) {
+    held.attr.perms = held.attr.perms | Perm::read;
+  }
+  return held;
+}
+
+Plan Manager::boot_plan() const {
+  Plan plan;
+  plan.operation = "boot";
+  for (const auto& [id, object] : state_.objects) {
+    std::set<UnitIndex> units;
+    for (DeviceIndex dev : object.devices) units.insert(deployment_.devices[dev].unit);
+    for (UnitIndex unit : units) {
+      plan.steps.push_back(step::CreateDomain{DomainId{id, unit}});
+      for (const auto& e : object.mappings.entries()) plan.steps.push_back(step::Map{DomainId{id, unit}, held_by(unit, e)});
+    }
+  }
+  for (DeviceIndex dev = 0; dev < deployment_.devices.size(); ++dev) {
+    const Device& device = deployment_.devices[dev];
+    step::BindStreams bind{dev, device.unit, device.stream_ids, AbortTarget{}, target_of(dev), {}};
+    if (std::holds_alternative<StartupTarget>(bind.to)) {
+      for (size_t i : deployment_.device_startup[dev]) {
+        const StartupMapping& m = deployment_.startup_mappings[i];
+        bind.startup.push_back(held_by(device.unit, DomainEntry{m.iova, m.hpa_first, TranslationAttr{m.perms, std::nullopt}}));
+      }
+    }
+    plan.steps.push_back(std::move(bind));
+  }
+  return plan;
+}
+
+Status Manager::attach_hardware(HardwareLayer& hardware) {
+  Plan plan = boot_plan();
+  auto prepared = hardware.prepare(plan);
+  if (!prepared) return prepared.error();
+  hardware.commit(plan);
+  hardware_ = &hardware;
+  return Ok{};
+}
+
+Result<Plan> Manager::decide_connect(const ClientSpec& spec) const {
   if (spec.vm) {
     if (deployment_.role == Role::guest) {
       return make_error(Errc::invalid_argument, "a guest deployment has no VMs to serve");
@@ -35,39 +131,76 @@ Result<ClientId> Manager::connect(const ClientSpec& spec) {
   if (state_.next_client == 0 || state_.clients.contains(state_.next_client)) {
     return make_error(Errc::invalid_argument, "client identifiers are exhausted");
   }
-  const ClientId id = state_.next_client++;
-  state_.clients.emplace(id, Client{spec, {}});
-  after_operation("connect");
-  return id;
+  Plan plan;
+  plan.operation = "connect";
+  const ClientId id = state_.next_client;
+  plan.edit.clients.insert(id, Client{spec, {}});
+  plan.edit.next_client = id + 1;
+  plan.new_client = id;
+  return plan;
 }
 
-Status Manager::disconnect(ClientId client) {
+Result<ClientId> Manager::connect(const ClientSpec& spec) {
+  auto plan = decide_connect(spec);
+  if (!plan) return plan.error();
+  if (auto done = execute(plan.value()); !done) return done.error();
+  return *plan.value().new_client;
+}
+
+void Manager::plan_object_teardown(Plan& plan, ObjectId id, const Object& object) const {
+  std::set<UnitIndex> units;
+  for (DeviceIndex dev : object.devices) {
+    const Device& device = deployment_.devices[dev];
+    units.insert(device.unit);
+    plan.steps.push_back(
+        step::BindStreams{dev, device.unit, device.stream_ids, DomainId{id, device.unit}, AbortTarget{}, {}});
+    plan.edit.device_object.emplace_back(dev, std::nullopt);
+  }
+  for (UnitIndex unit : units) plan.steps.push_back(step::DestroyDomain{DomainId{id, unit}});
+  plan.edit.objects.erase(id);
+}
+
+Result<Plan> Manager::decide_disconnect(ClientId client) const {
   auto it = state_.clients.find(client);
   if (it == state_.clients.end()) {
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
   }
-  for (ObjectId object : it->second.objects) {
-    for (DeviceIndex dev : state_.objects.at(object).devices) state_.device_object[dev].reset();
-    state_.objects.erase(object);
-  }
-  state_.clients.erase(it);
-  after_operation("disconnect");
-  return Ok{};
+  Plan plan;
+  plan.operation = "disconnect";
+  for (ObjectId object : it->second.objects) plan_object_teardown(plan, object, state_.objects.at(object));
+  plan.edit.clients.erase(client);
+  return plan;
 }
 
-Result<ObjectId> Manager::create_object(ClientId client) {
-  auto it = state_.clients.find(client);
-  if (it == state_.clients.end()) {
+Status Manager::disconnect(ClientId client) {
+  auto plan = decide_disconnect(client);
+  if (!plan) return plan.error();
+  return execute(plan.value());
+}
+
+Result<Plan> Manager::decide_create_object(ClientId client) const {
+  if (!state_.clients.contains(client)) {
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
   }
   if (state_.next_object == 0 || state_.objects.contains(state_.next_object)) {
     return make_error(Errc::invalid_argument, "object identifiers are exhausted");
   }
-  const ObjectId id = state_.next_object++;
-  state_.objects.emplace(id, Object{client, {}, {}});
-  it->second.objects.insert(id);
-  after_operation("create_object");
-  return id;
+  Plan plan;
+  plan.operation = "create_object";
+  const ObjectId id = state_.next_object;
+  plan.edit.objects.insert(id, Object{client, {}, {}});
+  plan.edit.client_objects.emplace_back(client, ContainerEdit<std::set<ObjectId>>{});
+  plan.edit.client_objects.back().second.insert(id);
+  plan.edit.next_object = id + 1;
+  plan.new_object = id;
+  return plan;
+}
+
+Result<ObjectId> Manager::create_object(ClientId client) {
+  auto plan = decide_create_object(client);
+  if (!plan) return plan.error();
+  if (auto done = execute(plan.value()); !done) return done.error();
+  return *plan.value().new_object;
 }
 
 Result<const Object*> Manager::owned_object(ClientId client, ObjectId object) const {
@@ -81,14 +214,21 @@ Result<const Object*> Manager::owned_object(ClientId client, ObjectId object) co
   return &it->second;
 }
 
-Status Manager::destroy_object(ClientId client, ObjectId object) {
+Result<Plan> Manager::decide_destroy_object(ClientId client, ObjectId object) const {
   auto owned = owned_object(client, object);
   if (!owned) return owned.error();
-  for (DeviceIndex dev : owned.value()->devices) state_.device_object[dev].reset();
-  state_.clients.at(client).objects.erase(object);
-  state_.objects.erase(object);
-  after_operation("destroy_object");
-  return Ok{};
+  Plan plan;
+  plan.operation = "destroy_object";
+  plan_object_teardown(plan, object, *owned.value());
+  plan.edit.client_objects.emplace_back(client, ContainerEdit<std::set<ObjectId>>{});
+  plan.edit.client_objects.back().second.erase(object);
+  return plan;
+}
+
+Status Manager::destroy_object(ClientId client, ObjectId object) {
+  auto plan = decide_destroy_object(client, object);
+  if (!plan) return plan.error();
+  return execute(plan.value());
 }
 
 std::vector<DeviceIndex> Manager::resolve(const DeviceSelector& sel) const {
@@ -118,7 +258,57 @@ std::vector<DeviceIndex> visible_to(const Deployment& d, const ClientSpec& spec,
 }
 }  // namespace
 
-Result<AttachOutcome> Manager::attach(ClientId client, ObjectId object, const DeviceSelector& sel) {
+void Manager::plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, std::optional<ObjectId> object) const {
+  // Devices each affected object holds per unit, before and after the move.
+  std::map<DomainId, std::pair<size_t, size_t>> counts;
+  std::set<ObjectId> counted;
+  auto count_object = [&](ObjectId id) {
+    if (!counted.insert(id).second) return;
+    for (DeviceIndex dev : state_.objects.at(id).devices) {
+      auto& c = counts[DomainId{id, deployment_.devices[dev].unit}];
+      ++c.first;
+      ++c.second;
+    }
+  };
+  if (object) count_object(*object);
+  std::vector<DeviceIndex> moving;
+  for (DeviceIndex dev : devices) {
+    const auto current = state_.device_object[dev];
+    if (current == object) continue;  // already there
+    moving.push_back(dev);
+    const UnitIndex unit = deployment_.devices[dev].unit;
+    if (current) {
+      count_object(*current);
+      --counts[DomainId{*current, unit}].second;
+    }
+    if (object) ++counts[DomainId{*object, unit}].second;
+  }
+  // Domains that gain their first device are created and filled first, so a
+  // stream bound to one sees every mapping at once.
+  for (const auto& [domain, count] : counts) {
+    if (count.first != 0 || count.second == 0) continue;
+    plan.steps.push_back(step::CreateDomain{domain});
+    for (const auto& e : state_.objects.at(domain.object).mappings.entries()) {
+      plan.steps.push_back(step::Map{domain, held_by(domain.unit, e)});
+    }
+  }
+  std::map<ObjectId, ContainerEdit<std::set<DeviceIndex>>> device_sets;
+  for (DeviceIndex dev : moving) {
+    const Device& device = deployment_.devices[dev];
+    const auto current = state_.device_object[dev];
+    const StreamTarget to = object ? StreamTarget{DomainId{*object, device.unit}} : StreamTarget{AbortTarget{}};
+    plan.steps.push_back(step::BindStreams{dev, device.unit, device.stream_ids, target_of(dev), to, {}});
+    if (current) device_sets[*current].erase(dev);
+    if (object) device_sets[*object].insert(dev);
+    plan.edit.device_object.emplace_back(dev, object);
+  }
+  for (const auto& [domain, count] : counts) {
+    if (count.first != 0 && count.second == 0) plan.steps.push_back(step::DestroyDomain{domain});
+  }
+  for (auto& [id, edit] : device_sets) plan.edit.object_devices.emplace_back(id, std::move(edit));
+}
+
+Result<Plan> Manager::decide_attach(ClientId client, ObjectId object, const DeviceSelector& sel) const {
   auto owned = owned_object(client, object);
   if (!owned) return owned.error();
   const ClientSpec& spec = state_.clients.at(client).spec;
@@ -145,19 +335,21 @@ Result<AttachOutcome> Manager::attach(ClientId client, ObjectId object, const De
       }
     }
   }
-  // Perform: cannot fail from here on.
-  Object& target = state_.objects.at(object);
-  for (DeviceIndex dev : devices) {
-    if (const auto current = state_.device_object[dev]) state_.objects.at(*current).devices.erase(dev);
-    state_.device_object[dev] = object;
-    target.devices.insert(dev);
-  }
-  const AttachOutcome outcome{!target.mappings.empty()};
-  after_operation("attach");
-  return outcome;
+  Plan plan;
+  plan.operation = "attach";
+  plan_moves(plan, devices, object);
+  plan.reissue_mappings = !owned.value()->mappings.empty();
+  return plan;
 }
 
-Status Manager::detach(ClientId client, const DeviceSelector& sel) {
+Result<AttachOutcome> Manager::attach(ClientId client, ObjectId object, const DeviceSelector& sel) {
+  auto plan = decide_attach(client, object, sel);
+  if (!plan) return plan.error();
+  if (auto done = execute(plan.value()); !done) return done.error();
+  return AttachOutcome{plan.value().reissue_mappings};
+}
+
+Result<Plan> Manager::decide_detach(ClientId client, const DeviceSelector& sel) const {
   auto it = state_.clients.find(client);
   if (it == state_.clients.end()) {
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
@@ -173,12 +365,16 @@ Status Manager::detach(ClientId client, const DeviceSelector& sel) {
                                                      deployment_.devices[dev].name, it->second.spec.name));
     }
   }
-  for (DeviceIndex dev : devices) {
-    state_.objects.at(*state_.device_object[dev]).devices.erase(dev);
-    state_.device_object[dev].reset();
-  }
-  after_operation("detach");
-  return Ok{};
+  Plan plan;
+  plan.operation = "detach";
+  plan_moves(plan, devices, std::nullopt);
+  return plan;
+}
+
+Status Manager::detach(ClientId client, const DeviceSelector& sel) {
+  auto plan = decide_detach(client, sel);
+  if (!plan) return plan.error();
+  return execute(plan.value());
 }
 
 Result<std::vector<Manager::Placement>> Manager::admit_mapping(const Client& client, IovaRange iova,
@@ -227,7 +423,7 @@ Result<std::vector<Manager::Placement>> Manager::admit_mapping(const Client& cli
   return pieces;
 }
 
-Status Manager::map(ClientId client, ObjectId object, const MapRequest& request) {
+Result<Plan> Manager::decide_map(ClientId client, ObjectId object, const MapRequest& request) const {
   auto owned = owned_object(client, object);
   if (!owned) return owned.error();
   const Client& caller = state_.clients.at(client);
@@ -245,8 +441,8 @@ Status Manager::map(ClientId client, ObjectId object, const MapRequest& request)
                       fmt::format("a request with a target takes one entry, not {}", request.entries.size()));
   }
   const bool unmap = request.perms.none();
-  std::vector<IovaRange> erased;
-  std::vector<Placement> placed;
+  std::vector<IovaRange> named;                    // each entry, rounded out to whole pages
+  std::vector<std::vector<Placement>> placements;  // each entry's admitted pieces
   for (size_t i = 0; i < request.entries.size(); ++i) {
     const MapEntry& e = request.entries[i];
     auto exact = IovaRange::from_base_len(e.addr, e.len);
@@ -255,10 +451,8 @@ Status Manager::map(ClientId client, ObjectId object, const MapRequest& request)
                         fmt::format("entry {}: {} + {} is empty or wraps past 2^64", i, format_hex(e.addr), e.len));
     }
     const IovaRange iova = round_to_granule(*exact);
-    if (unmap) {
-      erased.push_back(iova);
-      continue;
-    }
+    named.push_back(iova);
+    if (unmap) continue;
     uint64_t out_first = iova.first();
     if (request.target) {
       // Rounding moves both ends by the same offset, so it must be the same.
@@ -275,13 +469,54 @@ Status Manager::map(ClientId client, ObjectId object, const MapRequest& request)
       error.message = fmt::format("entry {}: {}", i, error.message);
       return error;
     }
-    placed.insert(placed.end(), admitted.value().begin(), admitted.value().end());
+    placements.push_back(std::move(admitted.value()));
   }
-  MappingTable& table = state_.objects.at(object).mappings;
-  for (const auto& r : erased) table.erase(r);
-  for (const auto& p : placed) table.assign(p.iova, p.hpa_first, p.attr);
-  after_operation(unmap ? "unmap" : "map");
-  return Ok{};
+  // Everything named is cleared; a later entry wins where entries overlap.
+  RangeSet<IovaSpace> cleared_set;
+  for (const auto& r : named) cleared_set.insert(r);
+  const std::vector<IovaRange> cleared = cleared_set.ranges();
+  std::vector<MappingTable::Entry> added;
+  RangeSet<IovaSpace> later;
+  for (size_t i = placements.size(); i-- > 0;) {
+    for (const Placement& p : placements[i]) {
+      RangeSet<IovaSpace> piece{p.iova};
+      for (const auto& part : piece.subtract(later).ranges()) {
+        const uint64_t delta = part.first() - p.iova.first();
+        TranslationAttr attr = p.attr;
+        if (attr.source_first) *attr.source_first += delta;
+        added.push_back(MappingTable::Entry{part, p.hpa_first + delta, attr});
+      }
+    }
+    later.insert(named[i]);
+  }
+  std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.in.first() < b.in.first(); });
+
+  Plan plan;
+  plan.operation = unmap ? "unmap" : "map";
+  const Object& target = *owned.value();
+  std::vector<std::vector<MappingTable::Entry>> removed;
+  plan.edit.object_mappings.emplace_back(object, target.mappings.plan_update(cleared, added, removed));
+  std::set<UnitIndex> units;
+  for (DeviceIndex dev : target.devices) units.insert(deployment_.devices[dev].unit);
+  for (UnitIndex unit : units) {
+    const DomainId domain{object, unit};
+    for (size_t i = 0; i < cleared.size(); ++i) {
+      if (removed[i].empty()) continue;
+      step::Unmap step{domain, cleared[i], {}};
+      for (const auto& e : removed[i]) step.removed.push_back(held_by(unit, e));
+      plan.steps.push_back(std::move(step));
+    }
+  }
+  for (UnitIndex unit : units) {
+    for (const auto& e : added) plan.steps.push_back(step::Map{DomainId{object, unit}, held_by(unit, e)});
+  }
+  return plan;
+}
+
+Status Manager::map(ClientId client, ObjectId object, const MapRequest& request) {
+  auto plan = decide_map(client, object, request);
+  if (!plan) return plan.error();
+  return execute(plan.value());
 }
 
 AccessResult Manager::access(DeviceIndex device, uint64_t iova, AccessKind kind) const {

@@ -1,12 +1,14 @@
-// The runtime state of smmuman and the operations clients perform on it.
+// The operations clients perform on smmuman's runtime state.
 //
-// Every operation is validated completely before it changes anything and then
-// performed by code that cannot fail (as seL4's decode/perform split), so a
-// failed operation leaves the state exactly as it was.
+// Every operation is a pure decision that yields a Plan (plan.hpp); a hardware
+// layer, when attached, prepares it and may refuse; then the core commits its
+// state and the hardware commits the plan, neither of which can fail (as
+// seL4's decode/perform split). A refused operation changes nothing.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -14,48 +16,11 @@
 #include <vector>
 
 #include "smmuman/core/deployment.hpp"
+#include "smmuman/core/plan.hpp"
 #include "smmuman/core/result.hpp"
-#include "smmuman/core/translation_map.hpp"
+#include "smmuman/core/state.hpp"
 
 namespace smmuman::core {
-
-using ClientId = uint32_t;
-using ObjectId = uint32_t;
-
-struct ClientSpec {
-  std::string name;
-  // Set for a VM's client (its requests name guest-physical memory); unset
-  // for a host client, whose requests name physical memory directly.
-  std::optional<VmIndex> vm;
-  // QNX SMMU_ABILITY_TARGET_NAME ("smmu/target"): may map IOVA -> address.
-  bool may_target = false;
-  bool operator==(const ClientSpec&) const = default;
-};
-
-struct Client {
-  ClientSpec spec;
-  std::set<ObjectId> objects;
-  bool operator==(const Client&) const = default;
-};
-
-using MappingTable = TranslationMap<IovaSpace, HpaSpace>;
-
-// A group of devices sharing one set of mappings (QNX smmu_obj_create).
-struct Object {
-  ClientId owner = 0;
-  MappingTable mappings;
-  std::set<DeviceIndex> devices;
-  bool operator==(const Object&) const = default;
-};
-
-struct State {
-  std::map<ClientId, Client> clients;
-  std::map<ObjectId, Object> objects;
-  std::vector<std::optional<ObjectId>> device_object;  // per device
-  ClientId next_client = 1;
-  ObjectId next_object = 1;
-  bool operator==(const State&) const = default;
-};
 
 // Names devices the way clients do: by MMIO register base, or by PCI
 // bus:dev.func where any field may be kAnyPciField (QNX SMMU_PCI_FIELD_ANY).
@@ -100,14 +65,42 @@ struct AccessResult {
   bool operator==(const AccessResult&) const = default;
 };
 
+class InvariantChecker;
+
 class Manager {
  public:
   // The deployment must have passed validate_deployment; it is finalized here.
   explicit Manager(Deployment deployment, bool check_invariants = kCheckInvariantsByDefault);
+  ~Manager();
+  // The invariant checker refers to the deployment held here.
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
 
   const Deployment& deployment() const { return deployment_; }
   const State& state() const { return state_; }
 
+  // Routes every later operation through `hardware` (which must outlive the
+  // manager), after programming it with boot_plan(). Fails, changing nothing,
+  // when the hardware refuses that plan.
+  Status attach_hardware(HardwareLayer& hardware);
+  // Programs the whole current state into hardware whose every stream aborts:
+  // each domain created and filled, each declared stream bound (to its
+  // domain, its startup mappings, or explicitly to abort).
+  Plan boot_plan() const;
+
+  // The decisions: pure, they change nothing. Each returns the plan that
+  // performs the operation, or why it is refused.
+  Result<Plan> decide_connect(const ClientSpec& spec) const;
+  Result<Plan> decide_disconnect(ClientId client) const;
+  Result<Plan> decide_create_object(ClientId client) const;
+  Result<Plan> decide_destroy_object(ClientId client, ObjectId object) const;
+  Result<Plan> decide_attach(ClientId client, ObjectId object, const DeviceSelector& device) const;
+  Result<Plan> decide_detach(ClientId client, const DeviceSelector& device) const;
+  Result<Plan> decide_map(ClientId client, ObjectId object, const MapRequest& request) const;
+  // Prepares, then commits, a plan decided on the current state.
+  Status execute(Plan& plan);
+
+  // The operations: decide, then execute.
   Result<ClientId> connect(const ClientSpec& spec);
   // Destroys the client's objects; their devices fail closed.
   Status disconnect(ClientId client);
@@ -145,18 +138,48 @@ class Manager {
   Result<const Object*> owned_object(ClientId client, ObjectId object) const;
   Result<std::vector<Placement>> admit_mapping(const Client& client, IovaRange iova, uint64_t out_first,
                                                Perms perms) const;
-  void after_operation(const char* what) const;
+  // Steps and edits that move `devices` out of their objects, to `object`
+  // (or to abort when unset), with the domains this creates and empties.
+  void plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, std::optional<ObjectId> object) const;
+  // Steps that tear down a whole object: its streams abort, its domains go.
+  void plan_object_teardown(Plan& plan, ObjectId id, const Object& object) const;
+  // The hardware's view of a core mapping on one unit.
+  DomainEntry held_by(UnitIndex unit, const MappingTable::Entry& entry) const;
+  StreamTarget target_of(DeviceIndex device) const;
+  // Stops the process when the committed state breaks the invariant, before
+  // hardware is programmed with it.
+  void check_or_stop(const char* operation) const;
 
   Deployment deployment_;
   State state_;
-  bool check_invariants_;
+  std::unique_ptr<InvariantChecker> checker_;
+  HardwareLayer* hardware_ = nullptr;
 };
 
-// Every invariant over a deployment and a runtime state, recomputed from
-// scratch: guest mappings inside their VM's ranges, every mapping inside
-// permitted memory and clear of reserved regions, one object per device and
-// one client per object, pass-through devices only with their VM's clients,
-// startup-owned devices never attached. Empty when all hold.
+// Every invariant over a deployment and a runtime state, recomputed from the
+// declared deployment: guest mappings inside their VM's ranges, every mapping
+// inside permitted memory and clear of reserved regions, one object per device
+// and one client per object, pass-through devices only with their VM's
+// clients, startup-owned devices never attached. Its lookups are its own,
+// built once per deployment, so checking a state costs O(n log n) in its size
+// and shares nothing with the manager's admission tables.
+class InvariantChecker {
+ public:
+  explicit InvariantChecker(const Deployment& deployment);
+  ~InvariantChecker();
+  InvariantChecker(const InvariantChecker&) = delete;
+  InvariantChecker& operator=(const InvariantChecker&) = delete;
+  // Empty when all hold.
+  std::vector<std::string> check(const State& state) const;
+
+  struct Tables;  // the checker's own lookups (invariants.cpp)
+
+ private:
+  const Deployment& d_;
+  std::unique_ptr<const Tables> tables_;
+};
+
+// InvariantChecker(d).check(s), for a single check.
 std::vector<std::string> check_invariants(const Deployment& d, const State& s);
 
 struct InvariantViolation : std::logic_error {

@@ -18,6 +18,9 @@ enum class Errc {
   no_such_object,     // EINVAL: the object or client does not exist or is not the caller's
   out_of_range,       // EFAULT: memory outside what the caller may grant
   reserved_region,    // EACCES: memory that may never be mapped
+  no_resources,       // ENOMEM: the hardware layer refused in prepare (no page-table memory,
+                      // no free context, command queue full); QNX names no errno for this,
+                      // so ENOMEM is our choice (docs/core-semantics.md)
 };
 
 constexpr int to_errno(Errc code) {
@@ -29,6 +32,7 @@ constexpr int to_errno(Errc code) {
     case Errc::no_such_object: return EINVAL;
     case Errc::out_of_range: return EFAULT;
     case Errc::reserved_region: return EACCES;
+    case Errc::no_resources: return ENOMEM;
   }
   return EINVAL;
 }
