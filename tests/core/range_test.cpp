@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "smmuman/core/range_set.hpp"
@@ -169,6 +171,56 @@ RC_GTEST_PROP(TranslationMapLaws, AgreesWithPerAddressModel, (const std::vector<
       RC_ASSERT(*e->attr.source_first == e->out_first);  // the source moves with the entry
     }
   }
+}
+
+// A planned update, applied, equals erasing each cleared range and then
+// assigning each added entry one by one, and it reports exactly what each
+// cleared range held before; the table is untouched until apply.
+RC_GTEST_PROP(TranslationMapLaws, PlannedUpdateEqualsStepByStep,
+              (const std::vector<std::tuple<uint8_t, uint8_t, uint16_t>>& before_ops,
+               const std::vector<std::pair<uint8_t, uint8_t>>& cleared_ops,
+               const std::vector<std::tuple<uint8_t, uint8_t, uint16_t>>& added_ops)) {
+  pick_universe();
+  using Map = TranslationMap<IovaSpace, HpaSpace>;
+  auto small_iova = [](uint8_t x, uint8_t y) {
+    const R r = small_range(x, y);
+    return IovaRange::from_first_last(r.first(), r.last());
+  };
+  Map map;
+  for (const auto& [x, y, out] : before_ops) {
+    const uint64_t out_first = uint64_t{out} << 8;
+    map.assign(small_iova(x, y), out_first, TranslationAttr{Perms::rw(), out_first});
+  }
+  RangeSet<IovaSpace> cleared_set;
+  for (const auto& [x, y] : cleared_ops) cleared_set.insert(small_iova(x, y));
+  const std::vector<IovaRange> cleared = cleared_set.ranges();
+  // Added entries: disjoint pieces of the cleared ranges.
+  std::vector<Map::Entry> added;
+  RangeSet<IovaSpace> taken;
+  for (const auto& [x, y, out] : added_ops) {
+    RangeSet<IovaSpace> piece{small_iova(x, y)};
+    for (const auto& part : piece.intersect(cleared_set).subtract(taken).ranges()) {
+      added.push_back(Map::Entry{part, uint64_t{out} << 12, TranslationAttr{Perms(Perm::read), std::nullopt}});
+      taken.insert(part);
+    }
+  }
+  std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.in.first() < b.in.first(); });
+
+  Map expected = map;
+  std::vector<std::vector<Map::Entry>> expected_removed;
+  for (const auto& r : cleared) {
+    expected_removed.push_back(map.overlap_with(r));
+    expected.erase(r);
+  }
+  for (const auto& e : added) expected.assign(e.in, e.out_first, e.attr);
+
+  const Map untouched = map;
+  std::vector<std::vector<Map::Entry>> removed;
+  auto edit = map.plan_update(cleared, added, removed);
+  RC_ASSERT(map == untouched);
+  RC_ASSERT(removed == expected_removed);
+  map.apply(std::move(edit));
+  RC_ASSERT(map == expected);
 }
 
 }  // namespace

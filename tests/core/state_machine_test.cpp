@@ -6,11 +6,16 @@
 //   - the manager's invariant checker finds nothing,
 //   - the manager succeeded exactly when the model says it should,
 //   - a failed operation left the manager's state exactly as it was,
+//   - the manager drives a hardware model that holds only what its plans
+//     programmed and refuses plans that do not fit (programmed_model.hpp);
+//     now and then the model refuses at a random step of prepare, which must
+//     leave core and hardware exactly as they were,
 //   - effective access agrees with the model, by device and by stream, at the
 //     first and last byte of each page, over every page the step touched and
 //     the page on either side of each range, over every page any device's
 //     object maps before or after the step, and at random probe addresses
-//     (where streams no device owns are checked too).
+//     (where streams no device owns are checked too); the hardware model
+//     must agree on every one of these.
 // The model shares no code with core/: it walks pages one by one.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -22,6 +27,7 @@
 #include <set>
 
 #include "fixtures.hpp"
+#include "programmed_model.hpp"
 #include "smmuman/core/manager.hpp"
 
 namespace smmuman::core {
@@ -136,7 +142,15 @@ struct Model {
   }
 };
 
-using Sut = Manager;
+// The manager, driving a hardware model that holds only what the plans
+// programmed (programmed_model.hpp).
+struct Sut {
+  Manager m{facts().d, /*check_invariants=*/true};
+  test::ProgrammedModel hw{m.deployment()};
+  Sut() {
+    if (!m.attach_hardware(hw).ok()) throw std::logic_error("the hardware model refused the boot plan");
+  }
+};
 using Cmd = rc::state::Command<Model, Sut>;
 
 // Picks an existing id most of the time, sometimes one that does not exist.
@@ -210,6 +224,7 @@ struct Depth {
   uint64_t steps = 0;
   uint64_t steps_comparing_a_mapped_page = 0;  // some compared address is mapped, for the device compared
   uint64_t steps_over_mappings = 0;            // stricter: the step's own request met mapped state
+  uint64_t refusals = 0;                       // operations the hardware refused in prepare
 };
 Depth g_depth;
 
@@ -239,8 +254,11 @@ bool compare_page(const Model& model, const Sut& sut, DeviceIndex dev, uint64_t 
   for (const uint64_t addr : {page, page + (kPage - 1)}) {
     for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
       const AccessResult want = model.access(dev, addr, k);
-      RC_ASSERT(sut.access(dev, addr, k) == want);
-      for (uint32_t sid : device.stream_ids) RC_ASSERT(sut.access_stream(device.unit, sid, addr, k) == want);
+      RC_ASSERT(sut.m.access(dev, addr, k) == want);
+      for (uint32_t sid : device.stream_ids) {
+        RC_ASSERT(sut.m.access_stream(device.unit, sid, addr, k) == want);
+        RC_ASSERT(sut.hw.access_stream(device.unit, sid, addr, k) == want);
+      }
       mapped = mapped || want.allowed;
     }
   }
@@ -252,7 +270,8 @@ void compare_unowned_stream(const Sut& sut, uint64_t addr) {
   for (UnitIndex u = 0; u < facts().d.units.size(); ++u) {
     const AccessResult want = facts().d.units[u].bypass_unconfigured ? AccessResult{true, addr} : AccessResult{};
     for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
-      RC_ASSERT(sut.access_stream(u, 0xff, addr, k) == want);  // the fixture gives no device stream 0xff
+      RC_ASSERT(sut.m.access_stream(u, 0xff, addr, k) == want);  // the fixture gives no device stream 0xff
+      RC_ASSERT(sut.hw.access_stream(u, 0xff, addr, k) == want);
     }
   }
 }
@@ -261,8 +280,9 @@ void compare_unowned_stream(const Sut& sut, uint64_t addr) {
 // neighbours), compared for every device.
 void check_after_step(const Model& before, const Model& after, const Sut& sut, const std::set<uint64_t>& touched,
                       const std::vector<std::pair<DeviceIndex, uint64_t>>& probes) {
-  const auto violations = check_invariants(sut.deployment(), sut.state());
+  const auto violations = check_invariants(sut.m.deployment(), sut.m.state());
   RC_ASSERT(violations.empty());
+  if (!sut.hw.inconsistency.empty()) RC_FAIL(sut.hw.inconsistency);
   bool over_mappings = false;
   bool compared_mapped = false;
   for (DeviceIndex dev = 0; dev < kDeviceCount; ++dev) {
@@ -297,13 +317,42 @@ std::vector<std::pair<DeviceIndex, uint64_t>> gen_probes() {
   return probes;
 }
 
-// Runs a manager operation; on failure the state must not have moved.
+// Now and then a step at which the hardware refuses the plan's first attempt.
+std::optional<size_t> gen_refusal() {
+  if (*rc::gen::inRange(0, 3) != 0) return std::nullopt;
+  // Most plans have a few steps; now and then one further in.
+  return *rc::gen::weightedElement<size_t>({{4, 0}, {2, 1}, {1, 2}, {1, 5}});
+}
+
+// Runs a manager operation. With `refuse_at`, it first runs with the hardware
+// refusing at that step; a refusal must leave core and hardware exactly as
+// they were, and the operation is then run again. Any failure must too.
 template <class F>
-bool run_checked(Sut& sut, F&& op) {
-  const State before = sut.state();
-  const auto result = op();
-  if (!result.ok()) RC_ASSERT(sut.state() == before);
-  return result.ok();
+auto run_checked(Sut& sut, std::optional<size_t> refuse_at, F&& op) {
+  const State before = sut.m.state();
+  const test::ProgrammedModel programmed_before = sut.hw;
+  auto unchanged = [&] {
+    RC_ASSERT(sut.m.state() == before);
+    RC_ASSERT(sut.hw.same_programming(programmed_before));
+  };
+  if (refuse_at) {
+    sut.hw.fail_at_step = refuse_at;
+    auto first = op();
+    sut.hw.fail_at_step.reset();
+    // Not refused: the plan was shorter, or the decision itself refused.
+    if (first.ok() || first.error().code != Errc::no_resources) {
+      if (!first.ok()) unchanged();
+      return first;
+    }
+    ++g_depth.refusals;
+    unchanged();
+  }
+  auto result = op();
+  if (!result.ok()) {
+    RC_ASSERT(result.error().code != Errc::no_resources);
+    unchanged();
+  }
+  return result;
 }
 
 struct Connect : Cmd {
@@ -318,11 +367,9 @@ struct Connect : Cmd {
     if (allowed()) m.clients[m.next_client++] = RefClient{vm, may_target};
   }
   void run(const Model& m, Sut& sut) const override {
-    const State before = sut.state();
-    const auto id = sut.connect({"c", vm, may_target});
+    const auto id = run_checked(sut, std::nullopt, [&] { return sut.m.connect({"c", vm, may_target}); });
     RC_ASSERT(id.ok() == allowed());
     if (id.ok()) RC_ASSERT(id.value() == m.next_client);
-    if (!id.ok()) RC_ASSERT(sut.state() == before);
     Model after = m;
     apply(after);
     check_after_step(m, after, sut, {}, {});
@@ -334,6 +381,7 @@ struct Disconnect : Cmd {
   explicit Disconnect(const Model& m) : client(pick_id(m.clients, m.next_client)) {}
   ClientId client;
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  std::optional<size_t> refuse_at = gen_refusal();
   void apply(Model& m) const override {
     if (!m.clients.contains(client)) return;
     for (auto it = m.objects.begin(); it != m.objects.end();) {
@@ -347,7 +395,7 @@ struct Disconnect : Cmd {
     m.clients.erase(client);
   }
   void run(const Model& m, Sut& sut) const override {
-    RC_ASSERT(run_checked(sut, [&] { return sut.disconnect(client); }) == m.clients.contains(client));
+    RC_ASSERT(run_checked(sut, refuse_at, [&] { return sut.m.disconnect(client); }).ok() == m.clients.contains(client));
     Model after = m;
     apply(after);
     check_after_step(m, after, sut, {}, probes);
@@ -363,7 +411,7 @@ struct CreateObject : Cmd {
     m.objects[m.next_object++] = RefObject{client, {}, {}};
   }
   void run(const Model& m, Sut& sut) const override {
-    const auto r = sut.create_object(client);
+    const auto r = run_checked(sut, std::nullopt, [&] { return sut.m.create_object(client); });
     RC_ASSERT(r.ok() == m.clients.contains(client));
     if (r.ok()) RC_ASSERT(r.value() == m.next_object);
     Model after = m;
@@ -378,13 +426,15 @@ struct DestroyObject : Cmd {
   ClientId client;
   ObjectId object;
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  std::optional<size_t> refuse_at = gen_refusal();
   void apply(Model& m) const override {
     if (!m.owns(client, object)) return;
     for (auto dev : m.objects.at(object).devices) m.device_object[dev].reset();
     m.objects.erase(object);
   }
   void run(const Model& m, Sut& sut) const override {
-    RC_ASSERT(run_checked(sut, [&] { return sut.destroy_object(client, object); }) == m.owns(client, object));
+    RC_ASSERT(run_checked(sut, refuse_at, [&] { return sut.m.destroy_object(client, object); }).ok() ==
+              m.owns(client, object));
     Model after = m;
     apply(after);
     check_after_step(m, after, sut, {}, probes);
@@ -398,6 +448,7 @@ struct Attach : Cmd {
   ObjectId object;
   DeviceSelector sel = gen_selector();
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  std::optional<size_t> refuse_at = gen_refusal();
 
   bool allowed(const Model& m) const {
     if (!m.owns(client, object)) return false;
@@ -420,9 +471,7 @@ struct Attach : Cmd {
     }
   }
   void run(const Model& m, Sut& sut) const override {
-    const State before = sut.state();
-    const auto result = sut.attach(client, object, sel);
-    if (!result.ok()) RC_ASSERT(sut.state() == before);
+    const auto result = run_checked(sut, refuse_at, [&] { return sut.m.attach(client, object, sel); });
     RC_ASSERT(result.ok() == allowed(m));
     // QNX's "+1": the object already had mappings when the device joined.
     if (result.ok()) RC_ASSERT(result.value().reissue_mappings == !m.objects.at(object).pages.empty());
@@ -440,6 +489,7 @@ struct Detach : Cmd {
   ClientId client;
   DeviceSelector sel = gen_selector();
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  std::optional<size_t> refuse_at = gen_refusal();
 
   bool allowed(const Model& m) const {
     if (!m.clients.contains(client)) return false;
@@ -458,7 +508,7 @@ struct Detach : Cmd {
     }
   }
   void run(const Model& m, Sut& sut) const override {
-    RC_ASSERT(run_checked(sut, [&] { return sut.detach(client, sel); }) == allowed(m));
+    RC_ASSERT(run_checked(sut, refuse_at, [&] { return sut.m.detach(client, sel); }).ok() == allowed(m));
     Model after = m;
     apply(after);
     check_after_step(m, after, sut, {}, probes);
@@ -491,6 +541,7 @@ struct Map : Cmd {
   std::optional<uint64_t> target;
   std::vector<MapEntry> entries;
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
+  std::optional<size_t> refuse_at = gen_refusal();
 
   // The pages this request would write, or nullopt when it must be refused.
   // Each item: iova page -> (hpa page, perms); perms 0 means remove.
@@ -553,7 +604,8 @@ struct Map : Cmd {
     return pages;
   }
   void run(const Model& m, Sut& sut) const override {
-    const bool ok = run_checked(sut, [&] { return sut.map(client, object, MapRequest{perms, target, entries}); });
+    const bool ok =
+        run_checked(sut, refuse_at, [&] { return sut.m.map(client, object, MapRequest{perms, target, entries}); }).ok();
     RC_ASSERT(ok == plan(m).has_value());
     Model after = m;
     apply(after);
@@ -572,15 +624,15 @@ struct Map : Cmd {
 // a few pages mapped in the clients' hot windows (gen_addr_for).
 void run_state_machine() {
   Model model;
-  Manager sut(facts().d, /*check_invariants=*/true);
+  Sut sut;
   const bool host = facts().d.role == Role::host;
   const std::optional<VmIndex> vm_a = host ? std::optional<VmIndex>(0) : std::nullopt;
   const std::optional<VmIndex> vm_b = host ? std::optional<VmIndex>(1) : std::nullopt;
   const std::pair<std::optional<VmIndex>, bool> starters[] = {{std::nullopt, true}, {std::nullopt, false}, {vm_a, true}, {vm_b, false}};
   for (const auto& [vm, may_target] : starters) {
-    const ClientId c = sut.connect({"starter", vm, may_target}).value();
+    const ClientId c = sut.m.connect({"starter", vm, may_target}).value();
     model.clients[model.next_client++] = RefClient{vm, may_target};
-    sut.create_object(c).value();
+    sut.m.create_object(c).value();
     model.objects[model.next_object++] = RefObject{c, {}, {}};
   }
   const std::tuple<ClientId, DeviceSelector, DeviceIndex> attached[] = {{1, MmioSelector{0x3000000, 0x1000}, kDevHost},
@@ -588,7 +640,7 @@ void run_state_machine() {
                                                                        {3, PciSelector{0, 1, 0}, kDevVmA},
                                                                        {4, PciSelector{0, 2, 0}, kDevVmB}};
   for (const auto& [client, sel, dev] : attached) {
-    RC_ASSERT(sut.attach(client, client, sel).ok());
+    RC_ASSERT(sut.m.attach(client, client, sel).ok());
     model.device_object[dev] = client;
     model.objects.at(client).devices.insert(dev);
   }
@@ -607,7 +659,7 @@ void run_state_machine() {
                                  {3, host ? 0x5fe000u : 0x1fc000u, 4, Perms::rw()},
                                  {4, host ? 0x4fe000u : 0x208000u, 2, Perms::rw()}};
   for (const auto& m : first_maps) {
-    RC_ASSERT(sut.map(m.client, m.client, MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}}).ok());
+    RC_ASSERT(sut.m.map(m.client, m.client, MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}}).ok());
     const auto vm = model.clients.at(m.client).vm;
     for (uint64_t p = 0; p < m.pages; ++p) {
       const uint64_t page = m.iova + p * kPage;
@@ -631,13 +683,16 @@ void check_on(const char* name, Deployment deployment) {
   const auto percent = [](uint64_t part) { return g_depth.steps ? 100.0 * double(part) / double(g_depth.steps) : 0.0; };
   const double compared = percent(g_depth.steps_comparing_a_mapped_page);
   const double over = percent(g_depth.steps_over_mappings);
-  std::printf("%s: %llu steps; %.1f%% compared at least one mapped page, %.1f%% made a request that met mapped state\n",
-              name, static_cast<unsigned long long>(g_depth.steps), compared, over);
+  std::printf("%s: %llu steps; %.1f%% compared at least one mapped page, %.1f%% made a request that met mapped "
+              "state; %llu refused by the hardware in prepare\n",
+              name, static_cast<unsigned long long>(g_depth.steps), compared, over,
+              static_cast<unsigned long long>(g_depth.refusals));
   EXPECT_TRUE(ok);
   // At CI's case count the runs are long enough for the shares to be stable.
   if (g_depth.steps >= 20000) {
     EXPECT_GE(compared, 75.0) << "the state machine no longer compares mapped pages";
     EXPECT_GE(over, 12.0) << "the state machine's requests no longer meet mapped state";
+    EXPECT_GE(percent(g_depth.refusals), 2.0) << "the hardware model hardly ever refuses a plan";
   }
 }
 
