@@ -590,7 +590,7 @@ class Reader {
   // or quietly when the cause was already reported elsewhere).
   std::optional<std::pair<core::UnitIndex, uint32_t>> resolve_stream(const DeviceDraft& d) {
     const auto* pci = std::get_if<core::PciAddress>(&d.ident);
-    core::UnitIndex unit = 0;
+    core::UnitIndex unit{0};
     std::optional<uint32_t> sid;
     int line = d.line;
     if (d.use) {

@@ -42,7 +42,7 @@ std::string summarize(const core::Deployment& d) {
   }
 
   line(fmt::format("devices ({}):", d.devices.size()));
-  for (core::DeviceIndex i = 0; i < d.devices.size(); ++i) {
+  for (core::DeviceIndex i{0}; i < d.devices.size(); ++i) {
     const auto& dev = d.devices[i];
     std::string owner = "host";
     if (d.device_vm.size() == d.devices.size() && d.device_vm[i]) owner = "VM " + shown(d.vms[*d.device_vm[i]].name);
@@ -116,7 +116,7 @@ nlohmann::json deployment_to_json(const core::Deployment& d) {
     j["units"].push_back(unit);
   }
   j["devices"] = nlohmann::json::array();
-  for (core::DeviceIndex i = 0; i < d.devices.size(); ++i) {
+  for (core::DeviceIndex i{0}; i < d.devices.size(); ++i) {
     const auto& dev = d.devices[i];
     nlohmann::json device = {{"name", dev.name},
                              {"id", core::to_string(dev.ident)},

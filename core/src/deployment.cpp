@@ -25,7 +25,7 @@ void Deployment::finalize() {
   vm_memory.assign(vms.size(), {});
   vm_host_memory.clear();
   device_vm.assign(devices.size(), std::nullopt);
-  for (VmIndex v = 0; v < vms.size(); ++v) {
+  for (VmIndex v{0}; v < vms.size(); ++v) {
     for (const auto& region : vms[v].memory) {
       vm_memory[v].assign(region.guest, region.host_first, TranslationAttr{region.perms, std::nullopt});
       vm_host_memory.insert(region.host());
@@ -125,7 +125,7 @@ class Checker {
     std::set<std::string> names;
     std::vector<HpaRange> frames;
     std::vector<UnitIndex> frame_unit;
-    for (UnitIndex i = 0; i < d_.units.size(); ++i) {
+    for (UnitIndex i{0}; i < d_.units.size(); ++i) {
       const Unit& u = d_.units[i];
       check_name(u.origin, "unit", u.name);
       if (!names.insert(u.name).second) fail(u.origin, "unit '{}' is declared twice", u.name);
@@ -162,7 +162,7 @@ class Checker {
       if (u.registers) frames.emplace_back(*u.registers, u.name);
     }
     const RangeIndex<HpaSpace, std::string> unit_frames(std::move(frames));
-    for (DeviceIndex i = 0; i < d_.devices.size(); ++i) {
+    for (DeviceIndex i{0}; i < d_.devices.size(); ++i) {
       const Device& dev = d_.devices[i];
       check_name(dev.origin, "device", dev.name);
       if (!names.insert(dev.name).second) fail(dev.origin, "device '{}' is declared twice", dev.name);
@@ -229,7 +229,7 @@ class Checker {
     std::vector<HpaRange> host_ranges;  // every well-formed region's host range, in declaration order
     std::vector<std::pair<VmIndex, const VmMemoryRegion*>> host_region;
     std::vector<std::optional<VmIndex>> passthrough_vm(d_.devices.size());
-    for (VmIndex v = 0; v < d_.vms.size(); ++v) {
+    for (VmIndex v{0}; v < d_.vms.size(); ++v) {
       const Vm& vm = d_.vms[v];
       check_name(vm.origin, "VM", vm.name);
       if (!names.insert(vm.name).second) fail(vm.origin, "VM '{}' is declared twice", vm.name);

@@ -32,7 +32,7 @@ struct InvariantChecker::Tables {
       if (const auto* mmio = std::get_if<MmioId>(&dev.ident)) reserved.insert(mmio->registers);
     }
     vm_regions.resize(d.vms.size());
-    for (VmIndex v = 0; v < d.vms.size(); ++v) {
+    for (VmIndex v{0}; v < d.vms.size(); ++v) {
       for (DeviceIndex p : d.vms[v].passthrough) {
         if (p < passthrough_vm.size() && !passthrough_vm[p]) passthrough_vm[p] = v;
       }
@@ -112,7 +112,7 @@ class StateCheck {
         }
       }
     }
-    for (DeviceIndex dev = 0; dev < d_.devices.size(); ++dev) {
+    for (DeviceIndex dev{0}; dev < d_.devices.size(); ++dev) {
       const auto oid = s_.device_object[dev];
       if (!oid) continue;
       auto it = s_.objects.find(*oid);

@@ -96,7 +96,7 @@ Plan Manager::boot_plan() const {
       for (const auto& e : object.mappings.entries()) plan.steps.push_back(step::Map{DomainId{id, unit}, held_by(unit, e)});
     }
   }
-  for (DeviceIndex dev = 0; dev < deployment_.devices.size(); ++dev) {
+  for (DeviceIndex dev{0}; dev < deployment_.devices.size(); ++dev) {
     const Device& device = deployment_.devices[dev];
     step::BindStreams bind{dev, device.unit, device.stream_ids, AbortTarget{}, target_of(dev), {}};
     if (std::holds_alternative<StartupTarget>(bind.to)) {
@@ -128,14 +128,14 @@ Result<Plan> Manager::decide_connect(const ClientSpec& spec) const {
       return make_error(Errc::invalid_argument, fmt::format("client '{}': no VM with index {}", spec.name, *spec.vm));
     }
   }
-  if (state_.next_client == 0 || state_.clients.contains(state_.next_client)) {
+  if (state_.next_client == ClientId{} || state_.clients.contains(state_.next_client)) {
     return make_error(Errc::invalid_argument, "client identifiers are exhausted");
   }
   Plan plan;
   plan.operation = "connect";
   const ClientId id = state_.next_client;
   plan.edit.clients.insert(id, Client{spec, {}});
-  plan.edit.next_client = id + 1;
+  plan.edit.next_client = id.next();
   plan.new_client = id;
   return plan;
 }
@@ -182,7 +182,7 @@ Result<Plan> Manager::decide_create_object(ClientId client) const {
   if (!state_.clients.contains(client)) {
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
   }
-  if (state_.next_object == 0 || state_.objects.contains(state_.next_object)) {
+  if (state_.next_object == ObjectId{} || state_.objects.contains(state_.next_object)) {
     return make_error(Errc::invalid_argument, "object identifiers are exhausted");
   }
   Plan plan;
@@ -191,7 +191,7 @@ Result<Plan> Manager::decide_create_object(ClientId client) const {
   plan.edit.objects.insert(id, Object{client, {}, {}});
   plan.edit.client_objects.emplace_back(client, ContainerEdit<std::set<ObjectId>>{});
   plan.edit.client_objects.back().second.insert(id);
-  plan.edit.next_object = id + 1;
+  plan.edit.next_object = id.next();
   plan.new_object = id;
   return plan;
 }
@@ -233,7 +233,7 @@ Status Manager::destroy_object(ClientId client, ObjectId object) {
 
 std::vector<DeviceIndex> Manager::resolve(const DeviceSelector& sel) const {
   std::vector<DeviceIndex> out;
-  for (DeviceIndex i = 0; i < deployment_.devices.size(); ++i) {
+  for (DeviceIndex i{0}; i < deployment_.devices.size(); ++i) {
     const DeviceIdent& ident = deployment_.devices[i].ident;
     if (const auto* mmio = std::get_if<MmioSelector>(&sel)) {
       // QNX names an MMIO device by its register base (smmu_device_add_mmio).
@@ -543,7 +543,7 @@ AccessResult Manager::access(DeviceIndex device, uint64_t iova, AccessKind kind)
 
 AccessResult Manager::access_stream(UnitIndex unit, uint32_t stream_id, uint64_t iova, AccessKind kind) const {
   if (unit >= deployment_.units.size()) return {};
-  for (DeviceIndex i = 0; i < deployment_.devices.size(); ++i) {
+  for (DeviceIndex i{0}; i < deployment_.devices.size(); ++i) {
     const Device& dev = deployment_.devices[i];
     if (dev.unit == unit && std::find(dev.stream_ids.begin(), dev.stream_ids.end(), stream_id) != dev.stream_ids.end()) {
       return access(i, iova, kind);

@@ -151,7 +151,7 @@ TEST(QnxSmmuExample, Imx8ExampleLoads) {
   EXPECT_EQ(std::get<core::MmioId>(d.devices[0].ident).registers, HpaRange::from_first_last(0x5b010000, 0x5b010000));
 
   struct Mapping {
-    core::DeviceIndex device;
+    uint32_t device;
     uint64_t first;
     uint64_t size;
     Perms perms;
@@ -165,7 +165,7 @@ TEST(QnxSmmuExample, Imx8ExampleLoads) {
   for (size_t i = 0; i < std::size(mappings); ++i) {
     SCOPED_TRACE(i);
     const auto& m = d.startup_mappings[i];
-    EXPECT_EQ(m.device, mappings[i].device);
+    EXPECT_EQ(m.device, core::DeviceIndex{mappings[i].device});
     EXPECT_EQ(m.iova, IovaRange::from_base_len(mappings[i].first, mappings[i].size));
     EXPECT_EQ(m.hpa_first, mappings[i].first);  // identity
     EXPECT_EQ(m.perms, mappings[i].perms);

@@ -96,13 +96,13 @@ class InvariantCheckerTest : public ::testing::Test {
   void SetUp() override {
     s = State{};
     s.device_object.assign(d.devices.size(), std::nullopt);
-    s.clients[1] = Client{{"host", std::nullopt, false}, {10}};
-    s.clients[2] = Client{{"vm-a", 0, true}, {20}};
-    s.objects[10] = Object{1, {}, {kDevHostPci}};
-    s.objects[20] = Object{2, {}, {kDevVmA}};
-    s.device_object[kDevHostPci] = 10;
-    s.device_object[kDevVmA] = 20;
-    s.objects[20].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x800000,
+    s.clients[ClientId{1}] = Client{{"host", std::nullopt, false}, {ObjectId{10}}};
+    s.clients[ClientId{2}] = Client{{"vm-a", VmIndex{0}, true}, {ObjectId{20}}};
+    s.objects[ObjectId{10}] = Object{ClientId{1}, {}, {kDevHostPci}};
+    s.objects[ObjectId{20}] = Object{ClientId{2}, {}, {kDevVmA}};
+    s.device_object[kDevHostPci] = ObjectId{10};
+    s.device_object[kDevVmA] = ObjectId{20};
+    s.objects[ObjectId{20}].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x800000,
                                   TranslationAttr{Perms::rw(), 0x400000});
   }
   // The violations found, joined; the tests match the rule they expect to fire.
@@ -122,37 +122,37 @@ TEST_F(InvariantCheckerTest, SoundStateHolds) { EXPECT_EQ(violations(), ""); }
 
 // A guest mapping that does not match its VM's translation is caught.
 TEST_F(InvariantCheckerTest, CatchesMistranslatedGuestMapping) {
-  s.objects[20].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x801000,
+  s.objects[ObjectId{20}].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x801000,
                                 TranslationAttr{Perms::rw(), 0x400000});
   expect_violation("translates to 0x801000 instead of 0x800000");
 }
 
 // A guest mapping whose source leaves the VM's guest ranges is caught.
 TEST_F(InvariantCheckerTest, CatchesGuestMappingOutsideVm) {
-  s.objects[20].mappings.assign(IovaRange::from_first_last(0x6ff000, 0x700fff), 0xcff000,
+  s.objects[ObjectId{20}].mappings.assign(IovaRange::from_first_last(0x6ff000, 0x700fff), 0xcff000,
                                 TranslationAttr{Perms::rw(), 0x6ff000});
   expect_violation("lies outside VM 'a'");
 }
 
 // A host mapping into VM memory or a reserved page is caught.
 TEST_F(InvariantCheckerTest, CatchesHostMappingIntoVmOrReserved) {
-  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x800000, TranslationAttr{Perms::rw(), {}});
+  s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x800000, TranslationAttr{Perms::rw(), {}});
   expect_violation("reaches the memory of VM 'a'");
   SetUp();
-  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x200000, TranslationAttr{Perms::rw(), {}});
+  s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x200000, TranslationAttr{Perms::rw(), {}});
   expect_violation("touches a reserved region");
 }
 
 // A mapping whose output wraps past 2^64 is caught, not misread as a range.
 TEST_F(InvariantCheckerTest, CatchesWrappingMapping) {
-  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0x1fff), 0xfffffffffffff000,
+  s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x0, 0x1fff), 0xfffffffffffff000,
                                 TranslationAttr{Perms::rw(), {}});
   expect_violation("wraps past 2^64");
 }
 
 // Unknown permission bits in a stored mapping are caught.
 TEST_F(InvariantCheckerTest, CatchesUnknownPermissionBits) {
-  s.objects[10].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x100000,
+  s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x100000,
                                 TranslationAttr{Perms::from_bits(0x8), {}});
   expect_violation("has permission bits 0x8");
 }
@@ -160,30 +160,30 @@ TEST_F(InvariantCheckerTest, CatchesUnknownPermissionBits) {
 // A device in two objects, a configuration-owned device attached, or an object
 // whose owner is gone, is caught.
 TEST_F(InvariantCheckerTest, CatchesOwnershipViolations) {
-  s.objects[10].devices.insert(kDevVmA);
+  s.objects[ObjectId{10}].devices.insert(kDevVmA);
   expect_violation("is in object 10 but recorded elsewhere");
   SetUp();
-  s.objects[10].devices.insert(kDevStartup);
-  s.device_object[kDevStartup] = 10;
+  s.objects[ObjectId{10}].devices.insert(kDevStartup);
+  s.device_object[kDevStartup] = ObjectId{10};
   expect_violation("has startup mappings yet is attached");
   SetUp();
-  s.clients.erase(1);
+  s.clients.erase(ClientId{1});
   expect_violation("owned by client 1, which is gone");
 }
 
 // A pass-through device in a host client's object is caught.
 TEST_F(InvariantCheckerTest, CatchesPassThroughDeviceWithHostClient) {
-  s.objects[20].devices.erase(kDevVmA);
-  s.objects[10].devices.insert(kDevVmA);
-  s.device_object[kDevVmA] = 10;
+  s.objects[ObjectId{20}].devices.erase(kDevVmA);
+  s.objects[ObjectId{10}].devices.insert(kDevVmA);
+  s.device_object[kDevVmA] = ObjectId{10};
   expect_violation("is attached by client 'host', which is not its VM's client");
 }
 
 // Guest mapping permissions beyond the VM's are caught.
 TEST_F(InvariantCheckerTest, CatchesGuestPermissionEscalation) {
-  s.clients[3] = Client{{"vm-b", 1, true}, {30}};
-  s.objects[30] = Object{3, {}, {}};
-  s.objects[30].mappings.assign(IovaRange::from_first_last(0x500000, 0x500fff), 0xf00000,
+  s.clients[ClientId{3}] = Client{{"vm-b", VmIndex{1}, true}, {ObjectId{30}}};
+  s.objects[ObjectId{30}] = Object{ClientId{3}, {}, {}};
+  s.objects[ObjectId{30}].mappings.assign(IovaRange::from_first_last(0x500000, 0x500fff), 0xf00000,
                                 TranslationAttr{Perms::rw(), 0x500000});
   expect_violation("exceeds VM 'b' permissions");
 }

@@ -20,16 +20,16 @@ inline constexpr uint64_t kMemFirst = 0x100000;
 inline constexpr uint64_t kMemLast = 0xffffff;
 inline constexpr uint64_t kReservedMsi = 0x200000;
 
-enum DeviceName : DeviceIndex {
-  kDevHost = 0,      // mmio 0x3000000, unit u0 sid 1
-  kDevVmA = 1,       // pci 0:1.0, unit u0, passed to VM a
-  kDevVmB = 2,       // pci 0:2.0, unit u0, passed to VM b
-  kDevHostPci = 3,   // pci 0:3.0, unit u0
-  kDevStartup = 4,   // mmio 0x3001000, unit u0, startup mapping
-  kDevBypass = 5,    // mmio 0x3002000, unit u1 (which bypasses streams no device owns)
-  kDevHostPci2 = 6,  // pci 0:3.1, unit u0
-  kDeviceCount = 7,
-};
+inline constexpr DeviceIndex kDevHost{0};      // mmio 0x3000000, unit u0 sid 1
+inline constexpr DeviceIndex kDevVmA{1};       // pci 0:1.0, unit u0, passed to VM a
+inline constexpr DeviceIndex kDevVmB{2};       // pci 0:2.0, unit u0, passed to VM b
+inline constexpr DeviceIndex kDevHostPci{3};   // pci 0:3.0, unit u0
+inline constexpr DeviceIndex kDevStartup{4};   // mmio 0x3001000, unit u0, startup mapping
+inline constexpr DeviceIndex kDevBypass{5};    // mmio 0x3002000, unit u1 (which bypasses streams no device owns)
+inline constexpr DeviceIndex kDevHostPci2{6};  // pci 0:3.1, unit u0
+inline constexpr uint32_t kDeviceCount = 7;
+inline constexpr UnitIndex kUnit0{0};
+inline constexpr UnitIndex kUnit1{1};
 
 inline Deployment make_deployment() {
   Deployment d;
@@ -41,13 +41,13 @@ inline Deployment make_deployment() {
   d.units.push_back(Unit{"u1", UnitType::arm_smmu_v2, std::nullopt, 8, true, false, {}});
   auto mmio = [](uint64_t base) { return DeviceIdent{MmioId{HpaRange::from_first_last(base, base + 0xfff)}}; };
   d.devices = {
-      Device{"dev0-host", mmio(0x3000000), 0, {1}, {}},
-      Device{"dev1-vm-a", PciAddress{0, 1, 0}, 0, {8}, {}},
-      Device{"dev2-vm-b", PciAddress{0, 2, 0}, 0, {16}, {}},
-      Device{"dev3-host-pci", PciAddress{0, 3, 0}, 0, {24}, {}},
-      Device{"dev4-startup", mmio(0x3001000), 0, {2}, {}},
-      Device{"dev5-bypass", mmio(0x3002000), 1, {3}, {}},
-      Device{"dev6-host-pci", PciAddress{0, 3, 1}, 0, {25}, {}},
+      Device{"dev0-host", mmio(0x3000000), kUnit0, {1}, {}},
+      Device{"dev1-vm-a", PciAddress{0, 1, 0}, kUnit0, {8}, {}},
+      Device{"dev2-vm-b", PciAddress{0, 2, 0}, kUnit0, {16}, {}},
+      Device{"dev3-host-pci", PciAddress{0, 3, 0}, kUnit0, {24}, {}},
+      Device{"dev4-startup", mmio(0x3001000), kUnit0, {2}, {}},
+      Device{"dev5-bypass", mmio(0x3002000), kUnit1, {3}, {}},
+      Device{"dev6-host-pci", PciAddress{0, 3, 1}, kUnit0, {25}, {}},
   };
   Vm a{"a", {}, {kDevVmA}, {}};
   a.memory.push_back({GpaRange::from_first_last(0x400000, 0x5fffff), 0x800000, Perms::rwx(), {}});

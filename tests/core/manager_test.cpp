@@ -34,20 +34,20 @@ class ManagerTest : public ::testing::Test {
 // Connecting a VM client for a VM that does not exist is refused, including
 // the index just past the last VM.
 TEST_F(ManagerTest, ConnectRejectsUnknownVm) {
-  expect_rejected(Errc::invalid_argument, [&] { return m.connect({"ghost", 7, false}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.connect({"ghost", VmIndex{7}, false}); });
   const auto vm_count = static_cast<VmIndex>(m.deployment().vms.size());
   expect_rejected(Errc::invalid_argument, [&] { return m.connect({"one past", vm_count, false}); });
-  EXPECT_TRUE(m.connect({"last", vm_count - 1, false}).ok());
+  EXPECT_TRUE(m.connect({"last", VmIndex{vm_count - 1}, false}).ok());
 }
 
 // Objects belong to a live client; destroying someone else's object is refused.
 TEST_F(ManagerTest, ObjectLifecycleAndOwnership) {
-  expect_rejected(Errc::no_such_object, [&] { return m.create_object(99); });
+  expect_rejected(Errc::no_such_object, [&] { return m.create_object(ClientId{99}); });
   const ClientId c1 = connect_host();
   const ClientId c2 = connect_host();
   const ObjectId o = m.create_object(c1).value();
   expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c2, o); });
-  expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c1, o + 1); });
+  expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c1, o.next()); });
   EXPECT_TRUE(m.destroy_object(c1, o).ok());
   expect_rejected(Errc::no_such_object, [&] { return m.destroy_object(c1, o); });
 }
@@ -98,8 +98,8 @@ TEST_F(ManagerTest, StartupOwnedDeviceIsBusy) {
 // A VM's pass-through device is refused to host clients and invisible to other VMs.
 TEST_F(ManagerTest, PassThroughDevicesOnlyForTheirVm) {
   const ClientId host = connect_host();
-  const ClientId a = connect_vm(0);
-  const ClientId b = connect_vm(1);
+  const ClientId a = connect_vm(VmIndex{0});
+  const ClientId b = connect_vm(VmIndex{1});
   const ObjectId oh = m.create_object(host).value();
   const ObjectId oa = m.create_object(a).value();
   const ObjectId ob = m.create_object(b).value();
@@ -117,7 +117,7 @@ TEST_F(ManagerTest, DetachRequiresOwnership) {
   expect_rejected(Errc::not_found, [&] { return m.detach(c1, PciSelector{0, 3, 0}); });
   ASSERT_TRUE(m.attach(c1, o1, PciSelector{0, 3, 0}).ok());
   expect_rejected(Errc::not_found, [&] { return m.detach(c2, PciSelector{0, 3, 0}); });
-  expect_rejected(Errc::no_such_object, [&] { return m.detach(77, PciSelector{0, 3, 0}); });
+  expect_rejected(Errc::no_such_object, [&] { return m.detach(ClientId{77}, PciSelector{0, 3, 0}); });
   EXPECT_TRUE(m.detach(c1, PciSelector{0, 3, 0}).ok());
   EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
 }
@@ -184,7 +184,7 @@ TEST_F(ManagerTest, HostMapAdmission) {
 // A guest's mapping is translated through its VM's ranges, even across a host
 // discontinuity, and may not leave the VM or exceed the VM's permissions.
 TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
-  const ClientId a = connect_vm(0);
+  const ClientId a = connect_vm(VmIndex{0});
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
   ASSERT_TRUE(m.map(a, o, identity(0x5ff000, 0x2000, Perms::rw())).ok());
@@ -193,7 +193,7 @@ TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
   expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x6ff000, 0x2000, Perms::rw())); });
   expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x100000, 0x1000, Perms::rw())); });
 
-  const ClientId b = connect_vm(1);
+  const ClientId b = connect_vm(VmIndex{1});
   const ObjectId ob = m.create_object(b).value();
   expect_rejected(Errc::permission_denied, [&] { return m.map(b, ob, identity(0x500000, 0x1000, Perms::rw())); });
   EXPECT_TRUE(m.map(b, ob, identity(0x500000, 0x1000, Perm::read)).ok());
@@ -201,7 +201,7 @@ TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
 
 // A guest with a target maps its own device address onto guest-physical memory.
 TEST_F(ManagerTest, GuestTargetMapping) {
-  const ClientId a = connect_vm(0);
+  const ClientId a = connect_vm(VmIndex{0});
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
   ASSERT_TRUE(m.map(a, o, MapRequest{Perm::write, 0x400000, {{0x10000000, 0x1000}}}).ok());
@@ -249,8 +249,8 @@ TEST_F(ManagerTest, MapRejectsUnknownPermissionBits) {
 
 // Requests from a client that does not exist are refused, whatever they ask.
 TEST_F(ManagerTest, UnknownClient) {
-  expect_rejected(Errc::no_such_object, [&] { return m.attach(42, 1, PciSelector{0, 3, 0}); });
-  expect_rejected(Errc::no_such_object, [&] { return m.map(42, 1, identity(0x100000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::no_such_object, [&] { return m.attach(ClientId{42}, ObjectId{1}, PciSelector{0, 3, 0}); });
+  expect_rejected(Errc::no_such_object, [&] { return m.map(ClientId{42}, ObjectId{1}, identity(0x100000, 0x1000, Perms::rw())); });
 }
 
 // A guest deployment serves no VM clients.
@@ -259,7 +259,7 @@ TEST(ManagerGuest, GuestDeploymentRefusesVmClients) {
   d.role = Role::guest;
   d.vms.clear();
   Manager guest(std::move(d), true);
-  const auto r = guest.connect({"vm", 0, false});
+  const auto r = guest.connect({"vm", VmIndex{0}, false});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::invalid_argument);
   EXPECT_TRUE(guest.state().clients.empty());
@@ -309,10 +309,10 @@ TEST_F(ManagerTest, EffectiveAccessWhenUnattached) {
   EXPECT_FALSE(m.access(kDevStartup, 0x310000, AccessKind::write).allowed);
   EXPECT_FALSE(m.access(kDevStartup, 0x300010, AccessKind::exec).allowed);
   EXPECT_FALSE(m.access(kDevBypass, 0x123, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access_stream(1, 3, 0x123, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access_stream(0, 0x77, 0x100000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access_stream(1, 0x77, 0x100000, AccessKind::read).allowed);
-  EXPECT_EQ(m.access_stream(0, 2, 0x300000, AccessKind::read), (AccessResult{true, 0x300000}));
+  EXPECT_FALSE(m.access_stream(kUnit1, 3, 0x123, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access_stream(kUnit0, 0x77, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access_stream(kUnit1, 0x77, 0x100000, AccessKind::read).allowed);
+  EXPECT_EQ(m.access_stream(kUnit0, 2, 0x300000, AccessKind::read), (AccessResult{true, 0x300000}));
 }
 
 }  // namespace

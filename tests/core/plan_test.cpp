@@ -55,13 +55,13 @@ class PlanTest : public ::testing::Test {
     for (uint64_t page : pages) {
       for (uint64_t addr : {page, page + kPage - 1}) {
         for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
-          for (DeviceIndex dev = 0; dev < d.devices.size(); ++dev) {
+          for (DeviceIndex dev{0}; dev < d.devices.size(); ++dev) {
             for (uint32_t sid : d.devices[dev].stream_ids) {
               ASSERT_EQ(hw.access_stream(d.devices[dev].unit, sid, addr, k), m.access(dev, addr, k))
                   << "device " << d.devices[dev].name << " at " << format_hex(addr) << " " << to_string(k);
             }
           }
-          for (UnitIndex u = 0; u < d.units.size(); ++u) {
+          for (UnitIndex u{0}; u < d.units.size(); ++u) {
             ASSERT_EQ(hw.access_stream(u, 0xff, addr, k), m.access_stream(u, 0xff, addr, k));
           }
         }
@@ -91,9 +91,9 @@ TEST_F(PlanTest, BootBindsEveryDeclaredStream) {
   ASSERT_EQ(startup.startup.size(), 1u);
   EXPECT_EQ(startup.startup[0].attr.perms, Perms::rw());
   EXPECT_EQ(std::get<step::BindStreams>(boot.steps[kDevHost]).to, StreamTarget{AbortTarget{}});
-  EXPECT_TRUE(hw.access_stream(0, 2, 0x300000, AccessKind::write).allowed);
-  EXPECT_FALSE(hw.access_stream(0, 1, 0x300000, AccessKind::read).allowed);
-  EXPECT_TRUE(hw.access_stream(1, 0xff, 0x300000, AccessKind::read).allowed);
+  EXPECT_TRUE(hw.access_stream(kUnit0, 2, 0x300000, AccessKind::write).allowed);
+  EXPECT_FALSE(hw.access_stream(kUnit0, 1, 0x300000, AccessKind::read).allowed);
+  EXPECT_TRUE(hw.access_stream(kUnit1, 0xff, 0x300000, AccessKind::read).allowed);
   expect_hardware_agrees(scenario_pages());
 }
 
@@ -113,7 +113,7 @@ TEST_F(PlanTest, AttachCreatesAndFillsTheDomainBeforeBinding) {
   EXPECT_TRUE(attach.value().reissue_mappings);
   const auto& bind = std::get<step::BindStreams>(attach.value().steps[2]);
   EXPECT_EQ(bind.from, StreamTarget{AbortTarget{}});
-  EXPECT_EQ(bind.to, StreamTarget{(DomainId{o, 0})});
+  EXPECT_EQ(bind.to, StreamTarget{(DomainId{o, kUnit0})});
   EXPECT_EQ(bind.stream_ids, std::vector<uint32_t>{1});
   ASSERT_TRUE(m.execute(attach.value()).ok());
   expect_hardware_agrees(scenario_pages());
@@ -131,9 +131,9 @@ TEST_F(PlanTest, MoveRebindsDirectlyAndDestroysTheEmptiedDomain) {
   ASSERT_TRUE(move.ok());
   EXPECT_EQ(kinds(move.value()), (Kinds{"create", "map", "bind", "destroy"}));
   const auto& bind = std::get<step::BindStreams>(move.value().steps[2]);
-  EXPECT_EQ(bind.from, StreamTarget{(DomainId{o1, 0})});
-  EXPECT_EQ(bind.to, StreamTarget{(DomainId{o2, 0})});
-  EXPECT_EQ(std::get<step::DestroyDomain>(move.value().steps[3]).domain, (DomainId{o1, 0}));
+  EXPECT_EQ(bind.from, StreamTarget{(DomainId{o1, kUnit0})});
+  EXPECT_EQ(bind.to, StreamTarget{(DomainId{o2, kUnit0})});
+  EXPECT_EQ(std::get<step::DestroyDomain>(move.value().steps[3]).domain, (DomainId{o1, kUnit0}));
   ASSERT_TRUE(m.execute(move.value()).ok());
   EXPECT_EQ(hw.domain_count(), 1u);
   expect_hardware_agrees(scenario_pages());
@@ -180,8 +180,8 @@ TEST_F(PlanTest, ObjectOnTwoUnitsHasTwoDomains) {
   auto map = m.decide_map(c, o, identity(0x1f0000, 1, Perms::rw()));
   ASSERT_TRUE(map.ok());
   ASSERT_EQ(kinds(map.value()), (Kinds{"map", "map"}));
-  EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).domain, (DomainId{o, 0}));
-  EXPECT_EQ(std::get<step::Map>(map.value().steps[1]).domain, (DomainId{o, 1}));
+  EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).domain, (DomainId{o, kUnit0}));
+  EXPECT_EQ(std::get<step::Map>(map.value().steps[1]).domain, (DomainId{o, kUnit1}));
   ASSERT_TRUE(m.execute(map.value()).ok());
   expect_hardware_agrees(scenario_pages());
 }
@@ -230,8 +230,8 @@ TEST(PlanWriteImpliesRead, WriteOnlyIsHeldAsReadWrite) {
   ASSERT_EQ(map.value().steps.size(), 1u);
   EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).entry.attr.perms, Perms::rw());
   ASSERT_TRUE(m.execute(map.value()).ok());
-  EXPECT_TRUE(hw.access_stream(0, 1, 0x1f0000, AccessKind::read).allowed);
-  EXPECT_EQ(hw.access_stream(0, 1, 0x1f0000, AccessKind::read), m.access(kDevHost, 0x1f0000, AccessKind::read));
+  EXPECT_TRUE(hw.access_stream(kUnit0, 1, 0x1f0000, AccessKind::read).allowed);
+  EXPECT_EQ(hw.access_stream(kUnit0, 1, 0x1f0000, AccessKind::read), m.access(kDevHost, 0x1f0000, AccessKind::read));
 }
 
 // A refused boot plan leaves the manager without hardware: later operations
@@ -260,8 +260,8 @@ TEST(PlanBoot, LateAttachProgramsTheWholeState) {
   ASSERT_TRUE(m.attach_hardware(hw).ok()) << hw.inconsistency;
   EXPECT_EQ(hw.domain_count(), 2u);
   for (uint64_t addr = 0x1ef000; addr < 0x1f4000; addr += kPage) {
-    EXPECT_EQ(hw.access_stream(0, 1, addr, AccessKind::write), m.access(kDevHost, addr, AccessKind::write));
-    EXPECT_EQ(hw.access_stream(1, 3, addr, AccessKind::read), m.access(kDevBypass, addr, AccessKind::read));
+    EXPECT_EQ(hw.access_stream(kUnit0, 1, addr, AccessKind::write), m.access(kDevHost, addr, AccessKind::write));
+    EXPECT_EQ(hw.access_stream(kUnit1, 3, addr, AccessKind::read), m.access(kDevBypass, addr, AccessKind::read));
   }
 }
 

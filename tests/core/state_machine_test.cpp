@@ -67,7 +67,7 @@ struct Facts {
     }
   }
   std::optional<VmIndex> device_vm(DeviceIndex dev) const {
-    for (VmIndex v = 0; v < d.vms.size(); ++v) {
+    for (VmIndex v{0}; v < d.vms.size(); ++v) {
       for (DeviceIndex p : d.vms[v].passthrough) {
         if (p == dev) return v;
       }
@@ -94,8 +94,17 @@ struct Model {
   std::map<ClientId, RefClient> clients;
   std::map<ObjectId, RefObject> objects;
   std::vector<std::optional<ObjectId>> device_object = std::vector<std::optional<ObjectId>>(kDeviceCount);
-  ClientId next_client = 1;
-  ObjectId next_object = 1;
+  ClientId next_client{1};
+  ObjectId next_object{1};
+
+  void add_client(RefClient c) {
+    clients[next_client] = c;
+    next_client = next_client.next();
+  }
+  void add_object(ClientId owner) {
+    objects[next_object] = RefObject{owner, {}, {}};
+    next_object = next_object.next();
+  }
 
   bool owns(ClientId c, ObjectId o) const {
     return clients.contains(c) && objects.contains(o) && objects.at(o).owner == c;
@@ -105,7 +114,7 @@ struct Model {
   std::vector<DeviceIndex> resolve(const DeviceSelector& sel, std::optional<VmIndex> vm) const {
     std::vector<DeviceIndex> out;
     const auto& devices = facts().d.devices;
-    for (DeviceIndex i = 0; i < devices.size(); ++i) {
+    for (DeviceIndex i{0}; i < devices.size(); ++i) {
       bool match = false;
       if (const auto* m = std::get_if<MmioSelector>(&sel)) {
         const auto* id = std::get_if<MmioId>(&devices[i].ident);
@@ -154,9 +163,9 @@ struct Sut {
 using Cmd = rc::state::Command<Model, Sut>;
 
 // Picks an existing id most of the time, sometimes one that does not exist.
-template <class Map>
-uint32_t pick_id(const Map& map, uint32_t next) {
-  if (map.empty() || *rc::gen::inRange(0, 8) == 0) return *rc::gen::inRange<uint32_t>(0, next + 2);
+template <class Map, class Id>
+Id pick_id(const Map& map, Id next) {
+  if (map.empty() || *rc::gen::inRange(0, 8) == 0) return Id{*rc::gen::inRange<uint32_t>(0, next.value() + 2)};
   auto it = map.begin();
   std::advance(it, *rc::gen::inRange<size_t>(0, map.size()));
   return it->first;
@@ -267,7 +276,7 @@ bool compare_page(const Model& model, const Sut& sut, DeviceIndex dev, uint64_t 
 
 // A stream no device owns: denied, unless its unit bypasses such streams.
 void compare_unowned_stream(const Sut& sut, uint64_t addr) {
-  for (UnitIndex u = 0; u < facts().d.units.size(); ++u) {
+  for (UnitIndex u{0}; u < facts().d.units.size(); ++u) {
     const AccessResult want = facts().d.units[u].bypass_unconfigured ? AccessResult{true, addr} : AccessResult{};
     for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
       RC_ASSERT(sut.m.access_stream(u, 0xff, addr, k) == want);  // the fixture gives no device stream 0xff
@@ -285,7 +294,7 @@ void check_after_step(const Model& before, const Model& after, const Sut& sut, c
   if (!sut.hw.inconsistency.empty()) RC_FAIL(sut.hw.inconsistency);
   bool over_mappings = false;
   bool compared_mapped = false;
-  for (DeviceIndex dev = 0; dev < kDeviceCount; ++dev) {
+  for (DeviceIndex dev{0}; dev < kDeviceCount; ++dev) {
     const auto* now = object_pages(after, dev);
     const auto* then = object_pages(before, dev);
     std::set<uint64_t> pages = touched;
@@ -313,7 +322,7 @@ void check_after_step(const Model& before, const Model& after, const Sut& sut, c
 
 std::vector<std::pair<DeviceIndex, uint64_t>> gen_probes() {
   std::vector<std::pair<DeviceIndex, uint64_t>> probes;
-  for (int i = 0; i < 4; ++i) probes.emplace_back(*rc::gen::inRange<DeviceIndex>(0, kDeviceCount), gen_addr());
+  for (int i = 0; i < 4; ++i) probes.emplace_back(DeviceIndex{*rc::gen::inRange<uint32_t>(0, kDeviceCount)}, gen_addr());
   return probes;
 }
 
@@ -364,7 +373,7 @@ struct Connect : Cmd {
     return !vm || (facts().d.role == Role::host && *vm < facts().d.vms.size());
   }
   void apply(Model& m) const override {
-    if (allowed()) m.clients[m.next_client++] = RefClient{vm, may_target};
+    if (allowed()) m.add_client(RefClient{vm, may_target});
   }
   void run(const Model& m, Sut& sut) const override {
     const auto id = run_checked(sut, std::nullopt, [&] { return sut.m.connect({"c", vm, may_target}); });
@@ -408,7 +417,7 @@ struct CreateObject : Cmd {
   ClientId client;
   void apply(Model& m) const override {
     if (!m.clients.contains(client)) return;
-    m.objects[m.next_object++] = RefObject{client, {}, {}};
+    m.add_object(client);
   }
   void run(const Model& m, Sut& sut) const override {
     const auto r = run_checked(sut, std::nullopt, [&] { return sut.m.create_object(client); });
@@ -626,45 +635,51 @@ void run_state_machine() {
   Model model;
   Sut sut;
   const bool host = facts().d.role == Role::host;
-  const std::optional<VmIndex> vm_a = host ? std::optional<VmIndex>(0) : std::nullopt;
-  const std::optional<VmIndex> vm_b = host ? std::optional<VmIndex>(1) : std::nullopt;
+  const std::optional<VmIndex> vm_a = host ? std::optional<VmIndex>(VmIndex{0}) : std::nullopt;
+  const std::optional<VmIndex> vm_b = host ? std::optional<VmIndex>(VmIndex{1}) : std::nullopt;
   const std::pair<std::optional<VmIndex>, bool> starters[] = {{std::nullopt, true}, {std::nullopt, false}, {vm_a, true}, {vm_b, false}};
-  for (const auto& [vm, may_target] : starters) {
-    const ClientId c = sut.m.connect({"starter", vm, may_target}).value();
-    model.clients[model.next_client++] = RefClient{vm, may_target};
-    sut.m.create_object(c).value();
-    model.objects[model.next_object++] = RefObject{c, {}, {}};
+  ClientId clients[4];
+  ObjectId objects[4];
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& [vm, may_target] = starters[i];
+    clients[i] = sut.m.connect({"starter", vm, may_target}).value();
+    RC_ASSERT(clients[i] == model.next_client);
+    model.add_client(RefClient{vm, may_target});
+    objects[i] = sut.m.create_object(clients[i]).value();
+    RC_ASSERT(objects[i] == model.next_object);
+    model.add_object(clients[i]);
   }
-  const std::tuple<ClientId, DeviceSelector, DeviceIndex> attached[] = {{1, MmioSelector{0x3000000, 0x1000}, kDevHost},
-                                                                       {2, PciSelector{0, 3, 0}, kDevHostPci},
-                                                                       {3, PciSelector{0, 1, 0}, kDevVmA},
-                                                                       {4, PciSelector{0, 2, 0}, kDevVmB}};
-  for (const auto& [client, sel, dev] : attached) {
-    RC_ASSERT(sut.m.attach(client, client, sel).ok());
-    model.device_object[dev] = client;
-    model.objects.at(client).devices.insert(dev);
+  const std::pair<DeviceSelector, DeviceIndex> attached[] = {{MmioSelector{0x3000000, 0x1000}, kDevHost},
+                                                             {PciSelector{0, 3, 0}, kDevHostPci},
+                                                             {PciSelector{0, 1, 0}, kDevVmA},
+                                                             {PciSelector{0, 2, 0}, kDevVmB}};
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& [sel, dev] = attached[i];
+    RC_ASSERT(sut.m.attach(clients[i], objects[i], sel).ok());
+    model.device_object[dev] = objects[i];
+    model.objects.at(objects[i]).devices.insert(dev);
   }
   // Object 2 maps write-only: a write-implies-read unit grants read too. On a
   // host deployment VM a maps across its host discontinuity and VM b up to
   // its read-only region; on a guest one, clients 3 and 4 map host memory
   // around the reserved page.
   struct FirstMap {
-    ClientId client;
     uint64_t iova;
     uint64_t pages;
     Perms perms;
   };
-  const FirstMap first_maps[] = {{1, 0x1f0000, 4, Perms::rw()},
-                                 {2, 0x1f8000, 4, Perms(Perm::write)},
-                                 {3, host ? 0x5fe000u : 0x1fc000u, 4, Perms::rw()},
-                                 {4, host ? 0x4fe000u : 0x208000u, 2, Perms::rw()}};
-  for (const auto& m : first_maps) {
-    RC_ASSERT(sut.m.map(m.client, m.client, MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}}).ok());
-    const auto vm = model.clients.at(m.client).vm;
+  const FirstMap first_maps[] = {{0x1f0000, 4, Perms::rw()},
+                                 {0x1f8000, 4, Perms(Perm::write)},
+                                 {host ? 0x5fe000u : 0x1fc000u, 4, Perms::rw()},
+                                 {host ? 0x4fe000u : 0x208000u, 2, Perms::rw()}};
+  for (size_t i = 0; i < 4; ++i) {
+    const FirstMap& m = first_maps[i];
+    RC_ASSERT(sut.m.map(clients[i], objects[i], MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}}).ok());
+    const auto vm = model.clients.at(clients[i]).vm;
     for (uint64_t p = 0; p < m.pages; ++p) {
       const uint64_t page = m.iova + p * kPage;
       const uint64_t hpa = vm ? facts().vm_pages[*vm].at(page).hpa_page : page;
-      model.objects.at(m.client).pages[page] = {hpa, m.perms.bits()};
+      model.objects.at(objects[i]).pages[page] = {hpa, m.perms.bits()};
     }
   }
   // Maps and attaches outnumber teardowns, so sequences keep building state.

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "smmuman/core/ids.hpp"
 #include "smmuman/core/perms.hpp"
 #include "smmuman/core/range.hpp"
 #include "smmuman/core/range_set.hpp"
@@ -66,9 +67,6 @@ struct Platform {
   Origin origin;
 };
 
-using UnitIndex = uint32_t;
-using DeviceIndex = uint32_t;
-using VmIndex = uint32_t;
 
 struct Unit {
   std::string name;
@@ -113,7 +111,7 @@ std::string to_string(const DeviceIdent& ident);
 struct Device {
   std::string name;
   DeviceIdent ident;
-  UnitIndex unit = 0;
+  UnitIndex unit;
   std::vector<uint32_t> stream_ids;
   Origin origin;
 };
@@ -135,7 +133,7 @@ struct Vm {
 
 // A mapping granted by configuration rather than by a client (QNX `allow`).
 struct StartupMapping {
-  DeviceIndex device = 0;
+  DeviceIndex device;
   IovaRange iova;
   uint64_t hpa_first = 0;
   Perms perms;

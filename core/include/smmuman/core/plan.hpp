@@ -22,8 +22,8 @@ namespace smmuman::core {
 // context descriptor set, an SMMUv2 context bank, a VT-d domain. An object
 // holding devices on two units has two domains with the same mappings.
 struct DomainId {
-  ObjectId object = 0;
-  UnitIndex unit = 0;
+  ObjectId object;
+  UnitIndex unit;
   auto operator<=>(const DomainId&) const = default;
 };
 
@@ -32,7 +32,7 @@ struct AbortTarget {  // every transaction faults: the fail-closed default
   bool operator==(const AbortTarget&) const = default;
 };
 struct StartupTarget {  // the device's configuration-time mappings
-  DeviceIndex device = 0;
+  DeviceIndex device;
   bool operator==(const StartupTarget&) const = default;
 };
 using StreamTarget = std::variant<AbortTarget, StartupTarget, DomainId>;
@@ -55,8 +55,8 @@ struct Map {
 // Moves every stream of a device from one target to another. When `to` is a
 // StartupTarget, `startup` holds the mappings that target translates with.
 struct BindStreams {
-  DeviceIndex device = 0;
-  UnitIndex unit = 0;
+  DeviceIndex device;
+  UnitIndex unit;
   std::vector<uint32_t> stream_ids;
   StreamTarget from;
   StreamTarget to;

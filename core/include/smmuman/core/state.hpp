@@ -15,9 +15,6 @@
 
 namespace smmuman::core {
 
-using ClientId = uint32_t;
-using ObjectId = uint32_t;
-
 struct ClientSpec {
   std::string name;
   // Set for a VM's client (its requests name guest-physical memory); unset
@@ -39,7 +36,7 @@ using MappingTable = TranslationMap<IovaSpace, HpaSpace>;
 // A group of devices sharing one set of mappings (QNX smmu_obj_create). On
 // each unit where it holds devices it has one domain (plan.hpp).
 struct Object {
-  ClientId owner = 0;
+  ClientId owner;
   MappingTable mappings;
   std::set<DeviceIndex> devices;
   bool operator==(const Object&) const = default;
@@ -49,8 +46,8 @@ struct State {
   std::map<ClientId, Client> clients;
   std::map<ObjectId, Object> objects;
   std::vector<std::optional<ObjectId>> device_object;  // per device
-  ClientId next_client = 1;
-  ObjectId next_object = 1;
+  ClientId next_client{1};
+  ObjectId next_object{1};
   bool operator==(const State&) const = default;
 };
 
