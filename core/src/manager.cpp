@@ -377,144 +377,194 @@ Status Manager::detach(ClientId client, const DeviceSelector& sel) {
   return execute(plan.value());
 }
 
-Result<std::vector<Manager::Placement>> Manager::admit_mapping(const Client& client, IovaRange iova,
-                                                                uint64_t out_first, Perms perms) const {
-  const uint64_t span = iova.last() - iova.first();
-  if (!span_fits(out_first, span)) {
-    return make_error(Errc::invalid_argument, fmt::format("target {} + {} wraps past 2^64", format_hex(out_first),
-                                                          format_size(iova.size())));
+Status Manager::check_owner(ClientId client, ObjectId object) const {
+  auto owned = owned_object(client, object);
+  if (!owned) return owned.error();
+  return Ok{};
+}
+
+// Host-physical memory a client may grant: permitted, not reserved, and for
+// a host client not a VM's.
+Result<std::vector<MappingTable::Entry>> Manager::admit_host(IovaRange iova, Hpa memory, Perms perms,
+                                                             bool host_client) const {
+  const HpaRange hpa = HpaRange::from_first_last(memory.value(), memory.value() + (iova.last() - iova.first()));
+  if (!deployment_.platform.memory.contains(hpa)) {
+    return make_error(Errc::out_of_range, fmt::format("{} is not inside permitted memory", to_string(hpa)));
   }
-  // Each piece: where the device address range lands in host memory.
-  std::vector<Placement> pieces;
-  if (!client.spec.vm) {
-    pieces.push_back(Placement{iova, out_first, TranslationAttr{perms, std::nullopt}});
-  } else {
-    const Vm& vm = deployment_.vms[*client.spec.vm];
-    const auto& memory = deployment_.vm_memory[*client.spec.vm];
-    const GpaRange gpa = GpaRange::from_first_last(out_first, out_first + span);
-    if (!memory.covers(gpa)) {
-      return make_error(Errc::out_of_range,
-                        fmt::format("{} is not inside the memory of VM '{}'", to_string(gpa), vm.name));
-    }
-    for (const auto& region : memory.overlap_with(gpa)) {
-      if (!region.attr.perms.covers(perms)) {
-        return make_error(Errc::permission_denied,
-                          fmt::format("VM '{}' holds {} as {}, not {}", vm.name, to_string(region.in),
-                                      to_string(region.attr.perms), to_string(perms)));
-      }
-      const uint64_t offset = region.in.first() - gpa.first();
-      pieces.push_back(Placement{IovaRange::from_first_last(iova.first() + offset, iova.first() + offset +
-                                                                                       (region.in.last() - region.in.first())),
-                                 region.out_first, TranslationAttr{perms, region.in.first()}});
-    }
+  if (deployment_.reserved_set.overlaps(hpa)) {
+    return make_error(Errc::reserved_region, fmt::format("{} overlaps a reserved region", to_string(hpa)));
   }
-  for (const auto& piece : pieces) {
-    const HpaRange hpa = HpaRange::from_first_last(piece.hpa_first, piece.hpa_first + (piece.iova.last() - piece.iova.first()));
-    if (!deployment_.platform.memory.contains(hpa)) {
-      return make_error(Errc::out_of_range, fmt::format("{} is not inside permitted memory", to_string(hpa)));
+  if (host_client && deployment_.vm_host_memory.overlaps(hpa)) {
+    return make_error(Errc::out_of_range, fmt::format("{} belongs to a VM", to_string(hpa)));
+  }
+  return std::vector<MappingTable::Entry>{MappingTable::Entry{iova, memory.value(), TranslationAttr{perms, std::nullopt}}};
+}
+
+// The GPA -> HPA step of a VM client's mapping: the guest-physical range lies
+// in the VM's memory with at least these permissions, and becomes one piece
+// per VM region it crosses, each checked as host-physical memory.
+Result<std::vector<MappingTable::Entry>> Manager::admit_guest(VmIndex vm_index, IovaRange iova, Gpa memory,
+                                                              Perms perms) const {
+  const Vm& vm = deployment_.vms[vm_index];
+  const auto& vm_memory = deployment_.vm_memory[vm_index];
+  const GpaRange gpa = GpaRange::from_first_last(memory.value(), memory.value() + (iova.last() - iova.first()));
+  if (!vm_memory.covers(gpa)) {
+    return make_error(Errc::out_of_range, fmt::format("{} is not inside the memory of VM '{}'", to_string(gpa), vm.name));
+  }
+  std::vector<MappingTable::Entry> pieces;
+  for (const auto& region : vm_memory.overlap_with(gpa)) {
+    if (!region.attr.perms.covers(perms)) {
+      return make_error(Errc::permission_denied, fmt::format("VM '{}' holds {} as {}, not {}", vm.name,
+                                                             to_string(region.in), to_string(region.attr.perms),
+                                                             to_string(perms)));
     }
-    if (deployment_.reserved_set.overlaps(hpa)) {
-      return make_error(Errc::reserved_region, fmt::format("{} overlaps a reserved region", to_string(hpa)));
-    }
-    if (!client.spec.vm && deployment_.vm_host_memory.overlaps(hpa)) {
-      return make_error(Errc::out_of_range, fmt::format("{} belongs to a VM", to_string(hpa)));
-    }
+    const uint64_t offset = region.in.first() - gpa.first();
+    const IovaRange part = IovaRange::from_first_last(iova.first() + offset,
+                                                      iova.first() + offset + (region.in.last() - region.in.first()));
+    const Hpa host{region.out_first};
+    auto admitted = admit_host(part, host, perms, /*host_client=*/false);
+    if (!admitted) return admitted.error();
+    pieces.push_back(MappingTable::Entry{part, host.value(), TranslationAttr{perms, region.in.first()}});
   }
   return pieces;
 }
 
-Result<Plan> Manager::decide_map(ClientId client, ObjectId object, const MapRequest& request) const {
-  auto owned = owned_object(client, object);
-  if (!owned) return owned.error();
-  const Client& caller = state_.clients.at(client);
-  if (request.entries.empty()) return make_error(Errc::invalid_argument, "no entries");
-  if (!request.perms.known()) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("unknown permission bits {:#x} (read, write and exec only)", request.perms.bits()));
+Result<std::vector<MappingTable::Entry>> Manager::admit(const Client& client, const MappingSpec& spec) const {
+  if (spec.perms.none() || !spec.perms.known()) {
+    return make_error(Errc::invalid_argument, fmt::format("permission bits {:#x}: a mapping takes one or more of "
+                                                          "read, write and exec, and nothing else",
+                                                          spec.perms.bits()));
   }
-  if (request.target && !caller.spec.may_target) {
+  if (!is_granule_aligned(spec.iova)) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is not aligned to {} bytes", to_string(spec.iova), kGranule));
+  }
+  const uint64_t memory_first = std::visit([](const auto& a) { return a.value(); }, spec.memory);
+  if ((memory_first & kGranuleMask) != 0) {
+    return make_error(Errc::invalid_argument, fmt::format("memory {} is not aligned to {} bytes",
+                                                          format_hex(memory_first), kGranule));
+  }
+  if (!span_fits(memory_first, spec.iova.last() - spec.iova.first())) {
+    return make_error(Errc::invalid_argument, fmt::format("memory {} + {} wraps past 2^64", format_hex(memory_first),
+                                                          format_size(spec.iova.size())));
+  }
+  // A client maps device addresses onto other memory only with the ability to.
+  if (memory_first != spec.iova.first() && !client.spec.may_target) {
     return make_error(Errc::permission_denied,
-                      fmt::format("client '{}' may not name a target (needs the smmu/target ability)", caller.spec.name));
+                      fmt::format("client '{}' may not map {} onto other memory (needs the smmu/target ability)",
+                                  client.spec.name, to_string(spec.iova)));
   }
-  if (request.target && request.entries.size() != 1) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("a request with a target takes one entry, not {}", request.entries.size()));
-  }
-  const bool unmap = request.perms.none();
-  std::vector<IovaRange> named;                    // each entry, rounded out to whole pages
-  std::vector<std::vector<Placement>> placements;  // each entry's admitted pieces
-  for (size_t i = 0; i < request.entries.size(); ++i) {
-    const MapEntry& e = request.entries[i];
-    auto exact = IovaRange::from_base_len(e.addr, e.len);
-    if (!exact) {
+  if (client.spec.vm) {
+    const auto* gpa = std::get_if<Gpa>(&spec.memory);
+    if (!gpa) {
       return make_error(Errc::invalid_argument,
-                        fmt::format("entry {}: {} + {} is empty or wraps past 2^64", i, format_hex(e.addr), e.len));
+                        fmt::format("client '{}' serves a VM: its mappings name guest-physical memory", client.spec.name));
     }
-    const IovaRange iova = round_to_granule(*exact);
-    named.push_back(iova);
-    if (unmap) continue;
-    uint64_t out_first = iova.first();
-    if (request.target) {
-      // Rounding moves both ends by the same offset, so it must be the same.
-      if ((*request.target & kGranuleMask) != (e.addr & kGranuleMask)) {
-        return make_error(Errc::invalid_argument,
-                          fmt::format("entry {}: device address {} and target {} differ in their offset within a "
-                                      "{}-byte page", i, format_hex(e.addr), format_hex(*request.target), kGranule));
-      }
-      out_first = *request.target & ~kGranuleMask;
-    }
-    auto admitted = admit_mapping(caller, iova, out_first, request.perms);
-    if (!admitted) {
-      Error error = admitted.error();
-      error.message = fmt::format("entry {}: {}", i, error.message);
-      return error;
-    }
-    placements.push_back(std::move(admitted.value()));
+    return admit_guest(*client.spec.vm, spec.iova, *gpa, spec.perms);
   }
-  // Everything named is cleared; a later entry wins where entries overlap.
-  RangeSet<IovaSpace> cleared_set;
-  for (const auto& r : named) cleared_set.insert(r);
-  const std::vector<IovaRange> cleared = cleared_set.ranges();
-  std::vector<MappingTable::Entry> added;
-  RangeSet<IovaSpace> later;
-  for (size_t i = placements.size(); i-- > 0;) {
-    for (const Placement& p : placements[i]) {
-      RangeSet<IovaSpace> piece{p.iova};
-      for (const auto& part : piece.subtract(later).ranges()) {
-        const uint64_t delta = part.first() - p.iova.first();
-        TranslationAttr attr = p.attr;
-        if (attr.source_first) *attr.source_first += delta;
-        added.push_back(MappingTable::Entry{part, p.hpa_first + delta, attr});
-      }
-    }
-    later.insert(named[i]);
+  const auto* hpa = std::get_if<Hpa>(&spec.memory);
+  if (!hpa) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("client '{}' is a host client: its mappings name host-physical memory", client.spec.name));
   }
-  std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.in.first() < b.in.first(); });
+  return admit_host(spec.iova, *hpa, spec.perms, /*host_client=*/true);
+}
 
+Plan Manager::plan_table_update(const char* operation, ObjectId id, const Object& object,
+                                const std::vector<IovaRange>& cleared, std::vector<MappingTable::Entry> added) const {
+  std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.in.first() < b.in.first(); });
   Plan plan;
-  plan.operation = unmap ? "unmap" : "map";
-  const Object& target = *owned.value();
+  plan.operation = operation;
   std::vector<std::vector<MappingTable::Entry>> removed;
-  plan.edit.object_mappings.emplace_back(object, target.mappings.plan_update(cleared, added, removed));
+  plan.edit.object_mappings.emplace_back(id, object.mappings.plan_update(cleared, added, removed));
   std::set<UnitIndex> units;
-  for (DeviceIndex dev : target.devices) units.insert(deployment_.devices[dev].unit);
+  for (DeviceIndex dev : object.devices) units.insert(deployment_.devices[dev].unit);
   for (UnitIndex unit : units) {
-    const DomainId domain{object, unit};
     for (size_t i = 0; i < cleared.size(); ++i) {
       if (removed[i].empty()) continue;
-      step::Unmap step{domain, cleared[i], {}};
+      step::Unmap step{DomainId{id, unit}, cleared[i], {}};
       for (const auto& e : removed[i]) step.removed.push_back(held_by(unit, e));
       plan.steps.push_back(std::move(step));
     }
   }
   for (UnitIndex unit : units) {
-    for (const auto& e : added) plan.steps.push_back(step::Map{DomainId{object, unit}, held_by(unit, e)});
+    for (const auto& e : added) plan.steps.push_back(step::Map{DomainId{id, unit}, held_by(unit, e)});
   }
   return plan;
 }
 
-Status Manager::map(ClientId client, ObjectId object, const MapRequest& request) {
-  auto plan = decide_map(client, object, request);
+Result<Plan> Manager::decide_mapping(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs,
+                                     bool replace) const {
+  auto owned = owned_object(client, object);
+  if (!owned) return owned.error();
+  if (specs.empty()) return make_error(Errc::invalid_argument, "no mappings");
+  const Client& caller = state_.clients.at(client);
+  std::vector<MappingTable::Entry> added;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    auto admitted = admit(caller, specs[i]);
+    if (!admitted) {
+      Error error = admitted.error();
+      error.message = fmt::format("mapping of {}: {}", to_string(specs[i].iova), error.message);
+      return error;
+    }
+    added.insert(added.end(), admitted.value().begin(), admitted.value().end());
+  }
+  std::vector<IovaRange> cleared;
+  for (const auto& spec : specs) cleared.push_back(spec.iova);
+  std::sort(cleared.begin(), cleared.end(), [](const auto& a, const auto& b) { return a.first() < b.first(); });
+  for (size_t i = 1; i < cleared.size(); ++i) {
+    if (cleared[i].overlaps(cleared[i - 1])) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("{} and {} overlap", to_string(cleared[i - 1]), to_string(cleared[i])));
+    }
+  }
+  const Object& target = *owned.value();
+  if (!replace) {
+    for (const auto& r : cleared) {
+      const auto present = target.mappings.overlap_with(r);
+      if (!present.empty()) {
+        return make_error(Errc::busy, fmt::format("{} is already mapped", to_string(present.front().in)));
+      }
+    }
+  }
+  return plan_table_update(replace ? "replace" : "map", object, target, cleared, std::move(added));
+}
+
+Result<Plan> Manager::decide_map(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) const {
+  return decide_mapping(client, object, specs, /*replace=*/false);
+}
+
+Result<Plan> Manager::decide_replace(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) const {
+  return decide_mapping(client, object, specs, /*replace=*/true);
+}
+
+Result<Plan> Manager::decide_unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) const {
+  auto owned = owned_object(client, object);
+  if (!owned) return owned.error();
+  if (ranges.empty()) return make_error(Errc::invalid_argument, "no ranges");
+  RangeSet<IovaSpace> cleared;
+  for (const auto& r : ranges) {
+    if (!is_granule_aligned(r)) {
+      return make_error(Errc::invalid_argument, fmt::format("{} is not aligned to {} bytes", to_string(r), kGranule));
+    }
+    cleared.insert(r);
+  }
+  return plan_table_update("unmap", object, *owned.value(), cleared.ranges(), {});
+}
+
+Status Manager::map(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) {
+  auto plan = decide_map(client, object, specs);
+  if (!plan) return plan.error();
+  return execute(plan.value());
+}
+
+Status Manager::replace(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) {
+  auto plan = decide_replace(client, object, specs);
+  if (!plan) return plan.error();
+  return execute(plan.value());
+}
+
+Status Manager::unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) {
+  auto plan = decide_unmap(client, object, ranges);
   if (!plan) return plan.error();
   return execute(plan.value());
 }

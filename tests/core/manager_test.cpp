@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "smmuman/api/qnx_mapping.hpp"
 #include "smmuman/core/manager.hpp"
 
 namespace smmuman::core {
 namespace {
 
 using namespace test;
+using api::qnx::MapRequest;
 
 class ManagerTest : public ::testing::Test {
  protected:
@@ -29,6 +31,8 @@ class ManagerTest : public ::testing::Test {
   }
 
   static MapRequest identity(uint64_t addr, uint64_t len, Perms perms) { return MapRequest{perms, std::nullopt, {{addr, len}}}; }
+  // Mappings go through QNX smmu_mapping_add (api/), as a client's would.
+  Status map(ClientId c, ObjectId o, const MapRequest& request) { return api::qnx::mapping_add(m, c, o, request); }
 };
 
 // Connecting a VM client for a VM that does not exist is refused, including
@@ -128,7 +132,7 @@ TEST_F(ManagerTest, AttachReportsExistingMappings) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
   EXPECT_FALSE(m.attach(c, o, PciSelector{0, 3, 0}).value().reissue_mappings);
-  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
   EXPECT_TRUE(m.attach(c, o, PciSelector{0, 3, 1}).value().reissue_mappings);
   EXPECT_TRUE(m.access(kDevHostPci2, 0x100800, AccessKind::write).allowed);
 }
@@ -138,7 +142,7 @@ TEST_F(ManagerTest, IdentityMapRoundsToGranule) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(m.map(c, o, identity(0x100ffc, 8, Perm::read)).ok());
+  ASSERT_TRUE(map(c, o, identity(0x100ffc, 8, Perm::read)).ok());
   EXPECT_EQ(m.access(kDevHostPci, 0x100000, AccessKind::read), (AccessResult{true, 0x100000}));
   EXPECT_EQ(m.access(kDevHostPci, 0x101fff, AccessKind::read), (AccessResult{true, 0x101fff}));
   EXPECT_FALSE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
@@ -151,18 +155,18 @@ TEST_F(ManagerTest, MapRejectsMalformedRequests) {
   const ClientId t = connect_host(/*may_target=*/true);
   const ObjectId o = m.create_object(c).value();
   const ObjectId ot = m.create_object(t).value();
-  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, MapRequest{Perms::rw(), std::nullopt, {}}); });
-  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(0x100000, 0, Perms::rw())); });
-  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(kU64Max, 2, Perms::rw())); });
-  expect_rejected(Errc::no_such_object, [&] { return m.map(c, ot, identity(0x100000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::invalid_argument, [&] { return map(c, o, MapRequest{Perms::rw(), std::nullopt, {}}); });
+  expect_rejected(Errc::invalid_argument, [&] { return map(c, o, identity(0x100000, 0, Perms::rw())); });
+  expect_rejected(Errc::invalid_argument, [&] { return map(c, o, identity(kU64Max, 2, Perms::rw())); });
+  expect_rejected(Errc::no_such_object, [&] { return map(c, ot, identity(0x100000, 0x1000, Perms::rw())); });
   expect_rejected(Errc::permission_denied,
-                  [&] { return m.map(c, o, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}}}); });
+                  [&] { return map(c, o, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}}}); });
   expect_rejected(Errc::invalid_argument,
-                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}, {0x3000, 0x1000}}}); });
+                  [&] { return map(t, ot, MapRequest{Perms::rw(), 0x100000, {{0x1000, 0x1000}, {0x3000, 0x1000}}}); });
   expect_rejected(Errc::invalid_argument,
-                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), 0x100010, {{0x1000, 0x1000}}}); });
+                  [&] { return map(t, ot, MapRequest{Perms::rw(), 0x100010, {{0x1000, 0x1000}}}); });
   expect_rejected(Errc::invalid_argument,
-                  [&] { return m.map(t, ot, MapRequest{Perms::rw(), kU64Max - 0xfff, {{0x1000, 0x2000}}}); });
+                  [&] { return map(t, ot, MapRequest{Perms::rw(), kU64Max - 0xfff, {{0x1000, 0x2000}}}); });
 }
 
 // Host mappings stay inside permitted memory, clear of reserved pages and VM memory;
@@ -170,15 +174,15 @@ TEST_F(ManagerTest, MapRejectsMalformedRequests) {
 TEST_F(ManagerTest, HostMapAdmission) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
-  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0xff000, 0x2000, Perms::rw())); });
-  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0x1000000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return map(c, o, identity(0xff000, 0x2000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return map(c, o, identity(0x1000000, 0x1000, Perms::rw())); });
   // The reserved region is 256 bytes, but its whole page is refused.
-  expect_rejected(Errc::reserved_region, [&] { return m.map(c, o, identity(0x200f00, 0x10, Perms::rw())); });
-  expect_rejected(Errc::out_of_range, [&] { return m.map(c, o, identity(0x9ff000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::reserved_region, [&] { return map(c, o, identity(0x200f00, 0x10, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return map(c, o, identity(0x9ff000, 0x1000, Perms::rw())); });
   expect_rejected(Errc::out_of_range, [&] {
-    return m.map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x100000, 0x1000}, {0x800000, 0x1000}}});
+    return map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x100000, 0x1000}, {0x800000, 0x1000}}});
   });
-  EXPECT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  EXPECT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
 }
 
 // A guest's mapping is translated through its VM's ranges, even across a host
@@ -187,16 +191,16 @@ TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
   const ClientId a = connect_vm(VmIndex{0});
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
-  ASSERT_TRUE(m.map(a, o, identity(0x5ff000, 0x2000, Perms::rw())).ok());
+  ASSERT_TRUE(map(a, o, identity(0x5ff000, 0x2000, Perms::rw())).ok());
   EXPECT_EQ(m.access(kDevVmA, 0x5ff010, AccessKind::read), (AccessResult{true, 0x9ff010}));
   EXPECT_EQ(m.access(kDevVmA, 0x600010, AccessKind::write), (AccessResult{true, 0xc00010}));
-  expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x6ff000, 0x2000, Perms::rw())); });
-  expect_rejected(Errc::out_of_range, [&] { return m.map(a, o, identity(0x100000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return map(a, o, identity(0x6ff000, 0x2000, Perms::rw())); });
+  expect_rejected(Errc::out_of_range, [&] { return map(a, o, identity(0x100000, 0x1000, Perms::rw())); });
 
   const ClientId b = connect_vm(VmIndex{1});
   const ObjectId ob = m.create_object(b).value();
-  expect_rejected(Errc::permission_denied, [&] { return m.map(b, ob, identity(0x500000, 0x1000, Perms::rw())); });
-  EXPECT_TRUE(m.map(b, ob, identity(0x500000, 0x1000, Perm::read)).ok());
+  expect_rejected(Errc::permission_denied, [&] { return map(b, ob, identity(0x500000, 0x1000, Perms::rw())); });
+  EXPECT_TRUE(map(b, ob, identity(0x500000, 0x1000, Perm::read)).ok());
 }
 
 // A guest with a target maps its own device address onto guest-physical memory.
@@ -204,7 +208,7 @@ TEST_F(ManagerTest, GuestTargetMapping) {
   const ClientId a = connect_vm(VmIndex{0});
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
-  ASSERT_TRUE(m.map(a, o, MapRequest{Perm::write, 0x400000, {{0x10000000, 0x1000}}}).ok());
+  ASSERT_TRUE(map(a, o, MapRequest{Perm::write, 0x400000, {{0x10000000, 0x1000}}}).ok());
   EXPECT_EQ(m.access(kDevVmA, 0x10000004, AccessKind::write), (AccessResult{true, 0x800004}));
   EXPECT_FALSE(m.access(kDevVmA, 0x10000004, AccessKind::read).allowed);
   EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::write).allowed);
@@ -215,8 +219,8 @@ TEST_F(ManagerTest, UnmapSplitsMappings) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x4000, Perms::rw())).ok());
-  ASSERT_TRUE(m.map(c, o, identity(0x101000, 0x1000, Perms())).ok());
+  ASSERT_TRUE(map(c, o, identity(0x100000, 0x4000, Perms::rw())).ok());
+  ASSERT_TRUE(map(c, o, identity(0x101000, 0x1000, Perms())).ok());
   EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
   EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
   EXPECT_TRUE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
@@ -229,7 +233,7 @@ TEST_F(ManagerTest, BypassUnitDeviceFailsClosedAfterDisconnect) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3002000, 0x1000}).ok());
-  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
   EXPECT_TRUE(m.access(kDevBypass, 0x100000, AccessKind::write).allowed);
   EXPECT_FALSE(m.access(kDevBypass, 0x800000, AccessKind::write).allowed);
   ASSERT_TRUE(m.disconnect(c).ok());
@@ -242,15 +246,15 @@ TEST_F(ManagerTest, BypassUnitDeviceFailsClosedAfterDisconnect) {
 TEST_F(ManagerTest, MapRejectsUnknownPermissionBits) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
-  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x8))); });
+  expect_rejected(Errc::invalid_argument, [&] { return map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x8))); });
   expect_rejected(Errc::invalid_argument,
-                  [&] { return m.map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x9))); });
+                  [&] { return map(c, o, identity(0x100000, 0x1000, Perms::from_bits(0x9))); });
 }
 
 // Requests from a client that does not exist are refused, whatever they ask.
 TEST_F(ManagerTest, UnknownClient) {
   expect_rejected(Errc::no_such_object, [&] { return m.attach(ClientId{42}, ObjectId{1}, PciSelector{0, 3, 0}); });
-  expect_rejected(Errc::no_such_object, [&] { return m.map(ClientId{42}, ObjectId{1}, identity(0x100000, 0x1000, Perms::rw())); });
+  expect_rejected(Errc::no_such_object, [&] { return map(ClientId{42}, ObjectId{1}, identity(0x100000, 0x1000, Perms::rw())); });
 }
 
 // A guest deployment serves no VM clients.
@@ -267,7 +271,7 @@ TEST(ManagerGuest, GuestDeploymentRefusesVmClients) {
   const ClientId c = guest.connect({"driver", std::nullopt, false}).value();
   const ObjectId o = guest.create_object(c).value();
   EXPECT_TRUE(guest.attach(c, o, PciSelector{0, 1, 0}).ok());
-  EXPECT_TRUE(guest.map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x800000, 0x1000}}}).ok());
+  EXPECT_TRUE(api::qnx::mapping_add(guest, c, o, MapRequest{Perms::rw(), std::nullopt, {{0x800000, 0x1000}}}).ok());
 }
 
 // On a unit that cannot grant write without read (Renesas IPMMU), a
@@ -279,9 +283,60 @@ TEST(ManagerWriteImpliesRead, WriteOnlyMappingIsReadable) {
   const ClientId c = m.connect({"host", std::nullopt, false}).value();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(m.map(c, o, MapRequest{Perm::write, std::nullopt, {{0x100000, 0x1000}}}).ok());
+  ASSERT_TRUE(api::qnx::mapping_add(m, c, o, MapRequest{Perm::write, std::nullopt, {{0x100000, 0x1000}}}).ok());
   EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
   EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::exec).allowed);
+}
+
+// The core's own operations take exact requests: aligned ranges, memory of
+// the client's own kind, disjoint ranges, real permissions. What a client API
+// would round or reinterpret is refused here, whole.
+TEST_F(ManagerTest, CoreMapTakesExactRequestsOnly) {
+  const ClientId c = connect_host();
+  const ClientId a = connect_vm(VmIndex{0});
+  const ObjectId o = m.create_object(c).value();
+  const ObjectId oa = m.create_object(a).value();
+  auto spec = [](uint64_t first, uint64_t last, ClientMemory memory, Perms perms = Perms::rw()) {
+    return MappingSpec{IovaRange::from_first_last(first, last), memory, perms};
+  };
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, {}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, {spec(0x100000, 0x100ffe, Hpa{0x100000})}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, {spec(0x100800, 0x1017ff, Hpa{0x100800})}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, {spec(0x100000, 0x100fff, Hpa{0x100000}, Perms{})}); });
+  expect_rejected(Errc::invalid_argument,
+                  [&] { return m.map(c, o, {spec(0x100000, 0x100fff, Hpa{0x100000}, Perms::from_bits(9))}); });
+  // Memory of the wrong kind: a host client names host-physical memory, a VM's client guest-physical.
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(c, o, {spec(0x100000, 0x100fff, Gpa{0x100000})}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.map(a, oa, {spec(0x400000, 0x400fff, Hpa{0x400000})}); });
+  // Overlapping ranges in one request say two things about the same addresses.
+  expect_rejected(Errc::invalid_argument, [&] {
+    return m.map(c, o, {spec(0x100000, 0x101fff, Hpa{0x100000}), spec(0x101000, 0x101fff, Hpa{0x101000})});
+  });
+  // Device addresses onto other memory need the target ability.
+  expect_rejected(Errc::permission_denied, [&] { return m.map(c, o, {spec(0x1000, 0x1fff, Hpa{0x100000})}); });
+  EXPECT_TRUE(m.map(c, o, {spec(0x100000, 0x100fff, Hpa{0x100000}), spec(0x102000, 0x102fff, Hpa{0x102000})}).ok());
+}
+
+// map refuses addresses already mapped; replace replaces them; unmap removes
+// exactly its ranges, may name unmapped ones, and refuses unaligned ones.
+TEST_F(ManagerTest, CoreMapReplaceUnmap) {
+  const ClientId c = connect_host();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  const auto r = IovaRange::from_first_last(0x100000, 0x103fff);
+  ASSERT_TRUE(m.map(c, o, {MappingSpec{r, Hpa{0x100000}, Perms::rw()}}).ok());
+  const auto inner = IovaRange::from_first_last(0x101000, 0x101fff);
+  expect_rejected(Errc::busy, [&] { return m.map(c, o, {MappingSpec{inner, Hpa{0x101000}, Perm::read}}); });
+  ASSERT_TRUE(m.replace(c, o, {MappingSpec{inner, Hpa{0x101000}, Perm::read}}).ok());
+  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x102000, AccessKind::write).allowed);
+  expect_rejected(Errc::invalid_argument, [&] { return m.unmap(c, o, {IovaRange::from_first_last(0x100000, 0x100ffe)}); });
+  expect_rejected(Errc::invalid_argument, [&] { return m.unmap(c, o, {}); });
+  ASSERT_TRUE(m.unmap(c, o, {IovaRange::from_first_last(0x102000, 0x102fff), IovaRange::from_first_last(0x102000, 0x108fff)}).ok());
+  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x103000, AccessKind::read).allowed);
 }
 
 // When a client goes, its objects go and its devices fail closed.
@@ -289,7 +344,7 @@ TEST_F(ManagerTest, DisconnectFailsClosed) {
   const ClientId c = connect_host();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(m.map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
+  ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
   ASSERT_TRUE(m.disconnect(c).ok());
   EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
   EXPECT_TRUE(m.state().objects.empty());

@@ -37,6 +37,15 @@ std::vector<std::string> kinds(const Plan& plan) {
 
 using Kinds = std::vector<std::string>;
 
+// Host memory mapped at the same device addresses.
+std::vector<MappingSpec> identity(uint64_t addr, uint64_t pages, Perms perms) {
+  return {MappingSpec{IovaRange::from_first_last(addr, addr + pages * kPage - 1), Hpa{addr}, perms}};
+}
+// A VM's memory mapped at the same device addresses.
+std::vector<MappingSpec> guest_identity(uint64_t addr, uint64_t pages, Perms perms) {
+  return {MappingSpec{IovaRange::from_first_last(addr, addr + pages * kPage - 1), Gpa{addr}, perms}};
+}
+
 class PlanTest : public ::testing::Test {
  protected:
   Manager m{make_deployment(), /*check_invariants=*/true};
@@ -44,9 +53,6 @@ class PlanTest : public ::testing::Test {
 
   void SetUp() override { ASSERT_TRUE(m.attach_hardware(hw).ok()); }
 
-  static MapRequest identity(uint64_t addr, uint64_t pages, Perms perms) {
-    return MapRequest{perms, std::nullopt, {{addr, pages * kPage}}};
-  }
 
   // The programmed hardware does what the manager says, for every device
   // stream and a stream nobody owns, at both ends of every page given.
@@ -146,7 +152,7 @@ TEST_F(PlanTest, ReplacingUnmapsWhatItReplacesFirst) {
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3000000, 0x1000}).ok());
   ASSERT_TRUE(m.map(c, o, identity(0x1f0000, 4, Perms::rw())).ok());
-  auto replace = m.decide_map(c, o, identity(0x1f1000, 1, Perms(Perm::read)));
+  auto replace = m.decide_replace(c, o, identity(0x1f1000, 1, Perms(Perm::read)));
   ASSERT_TRUE(replace.ok());
   ASSERT_EQ(kinds(replace.value()), (Kinds{"unmap", "map"}));
   const auto& unmap = std::get<step::Unmap>(replace.value().steps[0]);
@@ -165,7 +171,7 @@ TEST_F(PlanTest, UnmappingNothingProgramsNothing) {
   const ClientId c = m.connect({"host", std::nullopt, false}).value();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3000000, 0x1000}).ok());
-  auto unmap = m.decide_map(c, o, identity(0x1f0000, 4, Perms{}));
+  auto unmap = m.decide_unmap(c, o, {IovaRange::from_first_last(0x1f0000, 0x1f3fff)});
   ASSERT_TRUE(unmap.ok());
   EXPECT_TRUE(unmap.value().steps.empty());
 }
@@ -192,7 +198,7 @@ TEST_F(PlanTest, GuestMappingIsProgrammedAsHostPhysicalPieces) {
   const ClientId c = m.connect({"vm-a", VmIndex{0}, false}).value();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 1, 0}).ok());
-  auto map = m.decide_map(c, o, identity(0x5fe000, 4, Perms::rw()));
+  auto map = m.decide_map(c, o, guest_identity(0x5fe000, 4, Perms::rw()));
   ASSERT_TRUE(map.ok());
   ASSERT_EQ(kinds(map.value()), (Kinds{"map", "map"}));
   EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).entry.out_first, 0x9fe000u);
@@ -225,7 +231,7 @@ TEST(PlanWriteImpliesRead, WriteOnlyIsHeldAsReadWrite) {
   const ClientId c = m.connect({"guest", std::nullopt, false}).value();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3000000, 0x1000}).ok());
-  auto map = m.decide_map(c, o, MapRequest{Perms(Perm::write), std::nullopt, {{0x1f0000, kPage}}});
+  auto map = m.decide_map(c, o, identity(0x1f0000, 1, Perms(Perm::write)));
   ASSERT_TRUE(map.ok());
   ASSERT_EQ(map.value().steps.size(), 1u);
   EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).entry.attr.perms, Perms::rw());
@@ -255,7 +261,7 @@ TEST(PlanBoot, LateAttachProgramsTheWholeState) {
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3000000, 0x1000}).ok());
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3002000, 0x1000}).ok());
-  ASSERT_TRUE(m.map(c, o, MapRequest{Perms::rw(), std::nullopt, {{0x1f0000, 3 * kPage}}}).ok());
+  ASSERT_TRUE(m.map(c, o, identity(0x1f0000, 3, Perms::rw())).ok());
   ProgrammedModel hw{m.deployment()};
   ASSERT_TRUE(m.attach_hardware(hw).ok()) << hw.inconsistency;
   EXPECT_EQ(hw.domain_count(), 2u);
@@ -306,16 +312,16 @@ TEST_F(PlanTest, RefusalAtEveryStepOfEveryOperationChangesNothing) {
   run("map without devices", [&] { return m.map(host, o1, identity(0x1f0000, 4, Perms::rw())); });
   run("first device", [&] { return m.attach(host, o1, MmioSelector{0x3000000, 0x1000}); });
   run("second unit", [&] { return m.attach(host, o1, MmioSelector{0x3002000, 0x1000}); });
-  run("replace on two units", [&] { return m.map(host, o1, identity(0x1f1000, 1, Perms(Perm::read))); });
+  run("replace on two units", [&] { return m.replace(host, o1, identity(0x1f1000, 1, Perms(Perm::read))); });
   run("wildcard attach", [&] { return m.attach(host, o2, PciSelector{0, 3, kAnyPciField}); });
   run("move one device", [&] { return m.attach(host, o1, PciSelector{0, 3, 0}); });
   run("targeted map", [&] {
-    return m.map(host, o2, MapRequest{Perms::rw(), uint64_t{0x1f8000}, {{0x100000000, 2 * kPage}}});
+    return m.map(host, o2, {MappingSpec{IovaRange::from_first_last(0x100000000, 0x100001fff), Hpa{0x1f8000}, Perms::rw()}});
   });
   run("VM attach", [&] { return m.attach(vm, o3, PciSelector{0, 1, 0}); });
-  run("VM map across a discontinuity", [&] { return m.map(vm, o3, identity(0x5fe000, 4, Perms::rw())); });
+  run("VM map across a discontinuity", [&] { return m.map(vm, o3, guest_identity(0x5fe000, 4, Perms::rw())); });
   run("multi-entry unmap", [&] {
-    return m.map(host, o1, MapRequest{Perms{}, std::nullopt, {{0x1f0000, kPage}, {0x1f2000, 2 * kPage}}});
+    return m.unmap(host, o1, {IovaRange::from_first_last(0x1f0000, 0x1f0fff), IovaRange::from_first_last(0x1f2000, 0x1f3fff)});
   });
   run("detach", [&] { return m.detach(host, PciSelector{0, 3, 1}); });
   run("destroy object", [&] { return m.destroy_object(host, o1); });

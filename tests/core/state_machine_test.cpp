@@ -1,5 +1,6 @@
 // State-machine property: random sequences of valid and invalid operations
-// from several host and VM clients, run against the manager and against a
+// from several host and VM clients (mappings through the QNX smmu_mapping_add
+// layer of api/), run against the manager and against a
 // deliberately naive page-granular reference model, on a host deployment and
 // on a guest deployment whose unit grants read with every write. After every
 // step:
@@ -28,12 +29,15 @@
 
 #include "fixtures.hpp"
 #include "programmed_model.hpp"
+#include "smmuman/api/qnx_mapping.hpp"
 #include "smmuman/core/manager.hpp"
 
 namespace smmuman::core {
 namespace {
 
 using namespace test;
+using api::qnx::MapEntry;
+using api::qnx::MapRequest;
 
 constexpr uint64_t kPage = 0x1000;
 
@@ -614,7 +618,9 @@ struct Map : Cmd {
   }
   void run(const Model& m, Sut& sut) const override {
     const bool ok =
-        run_checked(sut, refuse_at, [&] { return sut.m.map(client, object, MapRequest{perms, target, entries}); }).ok();
+        run_checked(sut, refuse_at, [&] {
+          return api::qnx::mapping_add(sut.m, client, object, MapRequest{perms, target, entries});
+        }).ok();
     RC_ASSERT(ok == plan(m).has_value());
     Model after = m;
     apply(after);
@@ -674,7 +680,9 @@ void run_state_machine() {
                                  {host ? 0x4fe000u : 0x208000u, 2, Perms::rw()}};
   for (size_t i = 0; i < 4; ++i) {
     const FirstMap& m = first_maps[i];
-    RC_ASSERT(sut.m.map(clients[i], objects[i], MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}}).ok());
+    RC_ASSERT(api::qnx::mapping_add(sut.m, clients[i], objects[i],
+                                    MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}})
+                  .ok());
     const auto vm = model.clients.at(clients[i]).vm;
     for (uint64_t p = 0; p < m.pages; ++p) {
       const uint64_t page = m.iova + p * kPage;

@@ -44,18 +44,18 @@ struct AttachOutcome {
   bool reissue_mappings = false;
 };
 
-struct MapEntry {
-  uint64_t addr = 0;  // device address with a target, else the memory address
-  uint64_t len = 0;
-};
+// The memory a client's mapping names: host-physical for a host client,
+// guest-physical for a VM's client, whose requests the manager translates
+// through its VM's ranges.
+using ClientMemory = std::variant<Hpa, Gpa>;
 
-struct MapRequest {
-  // No permission bits means remove these entries (QNX smmu_mapping_add).
+// One translation as a client asks for it: device addresses `iova` onto the
+// client's memory from `memory` on, with `perms`. Both granule-aligned; a
+// client's rounding and request rules belong to its API layer (api/).
+struct MappingSpec {
+  IovaRange iova;
+  ClientMemory memory;
   Perms perms;
-  // QNX SMF_TARGET: entries name device addresses mapped to `target`. Only one
-  // entry is accepted with a target, since one target cannot serve several.
-  std::optional<uint64_t> target;
-  std::vector<MapEntry> entries;
 };
 
 // What a device reaches at one device address.
@@ -96,7 +96,13 @@ class Manager {
   Result<Plan> decide_destroy_object(ClientId client, ObjectId object) const;
   Result<Plan> decide_attach(ClientId client, ObjectId object, const DeviceSelector& device) const;
   Result<Plan> decide_detach(ClientId client, const DeviceSelector& device) const;
-  Result<Plan> decide_map(ClientId client, ObjectId object, const MapRequest& request) const;
+  // Maps each spec (pairwise disjoint) where nothing is mapped yet.
+  Result<Plan> decide_map(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) const;
+  // The same, replacing whatever is mapped there.
+  Result<Plan> decide_replace(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) const;
+  // Removes every device address of the ranges (granule-aligned; they may
+  // overlap, and removing what is not mapped changes nothing).
+  Result<Plan> decide_unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) const;
   // Prepares, then commits, a plan decided on the current state.
   Status execute(Plan& plan);
 
@@ -112,7 +118,12 @@ class Manager {
   // Removes the selected devices from whichever of the caller's objects holds them.
   Status detach(ClientId client, const DeviceSelector& device);
 
-  Status map(ClientId client, ObjectId object, const MapRequest& request);
+  Status map(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs);
+  Status replace(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs);
+  Status unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges);
+
+  // Succeeds when `client` exists and owns `object`.
+  Status check_owner(ClientId client, ObjectId object) const;
 
   // The reference semantics every backend is tested against.
   AccessResult access(DeviceIndex device, uint64_t iova, AccessKind kind) const;
@@ -130,14 +141,16 @@ class Manager {
 #endif
 
  private:
-  struct Placement {  // one admitted piece of a map request
-    IovaRange iova;
-    uint64_t hpa_first;
-    TranslationAttr attr;
-  };
   Result<const Object*> owned_object(ClientId client, ObjectId object) const;
-  Result<std::vector<Placement>> admit_mapping(const Client& client, IovaRange iova, uint64_t out_first,
-                                               Perms perms) const;
+  // The host-physical pieces of one spec, or why it cannot be granted.
+  Result<std::vector<MappingTable::Entry>> admit(const Client& client, const MappingSpec& spec) const;
+  Result<std::vector<MappingTable::Entry>> admit_host(IovaRange iova, Hpa memory, Perms perms, bool host_client) const;
+  Result<std::vector<MappingTable::Entry>> admit_guest(VmIndex vm, IovaRange iova, Gpa memory, Perms perms) const;
+  // The plan that clears `cleared` (sorted, disjoint) and adds `added` in one object.
+  Plan plan_table_update(const char* operation, ObjectId id, const Object& object, const std::vector<IovaRange>& cleared,
+                         std::vector<MappingTable::Entry> added) const;
+  Result<Plan> decide_mapping(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs,
+                              bool replace) const;
   // Steps and edits that move `devices` out of their objects, to `object`
   // (or to abort when unset), with the domains this creates and empties.
   void plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, std::optional<ObjectId> object) const;
