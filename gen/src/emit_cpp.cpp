@@ -196,7 +196,8 @@ class Emitter {
         if (!is_fixed(f)) line("    word_t {};", f.name);
       }
       line("  }};");
-      line("  // words: word_count words of any word type, overwritten whole.");
+      line("  // words: word_count words of any word type, overwritten whole. Every value");
+      line("  // must fit its field (fits(), or try_encode): a wider one stops the program.");
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
       line("  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {{");
       line("    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);");
@@ -205,13 +206,26 @@ class Emitter {
       }
       line("    ::smmuman::hw::set_fixed<{}, word_t, ops_t>(words);", s.name);
       line("  }}");
+      line("  // Whether every chosen value fits its field (encode requires it).");
+      line("  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {{");
+      for (const auto& f : s.fields) {
+        if (!is_fixed(f)) line("    if (!{}::fits(d.{})) return false;", f.name, f.name);
+      }
+      line("    return true;");
+      line("  }}");
+      line("  // Encodes when every value fits; otherwise returns false, words untouched.");
+      line("  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {{");
+      line("    if (!fits(d)) return false;");
+      line("    encode(words, d);");
+      line("    return true;");
+      line("  }}");
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
       line("  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {{");
-      std::string members;
+      line("    return Decoded<word_t>{{");
       for (const auto& f : s.fields) {
-        if (!is_fixed(f)) members += fmt::format("{}{}::template get<word_t, ops_t>(words)", members.empty() ? "" : ", ", f.name);
+        if (!is_fixed(f)) line("        .{} = {}::template get<word_t, ops_t>(words),", f.name, f.name);
       }
-      line("    return Decoded<word_t>{{{}}};", members);
+      line("    }};");
       line("  }}");
       line("}};");
       line("static_assert(::smmuman::hw::fields_disjoint<{}>());", s.name);

@@ -135,6 +135,28 @@ TEST(Structures, FieldAcrossWords) {
   EXPECT_EQ(words[1] >> 48, 0xbeefu);
 }
 
+// Encoders never truncate: a value wider than its field is refused by
+// try_encode, which leaves the words as they were; values that fit encode.
+TEST(Structures, TryEncodeRefusesValuesWiderThanTheirField) {
+  uint64_t words[2] = {0x1234, 0x5678};
+  EXPECT_FALSE(structs::ENTRY::fits({2, 5, 0, 0xbeef}));          // VALID is 1 bit
+  EXPECT_FALSE(structs::ENTRY::try_encode(words, {1, 8, 0, 0}));   // MODE is 3 bits
+  EXPECT_FALSE(structs::ENTRY::try_encode(words, {1, 5, 0, 0x10000}));  // DOMAIN is 16 bits
+  EXPECT_EQ(words[0], 0x1234u);
+  EXPECT_EQ(words[1], 0x5678u);
+  ASSERT_TRUE(structs::ENTRY::try_encode(words, {1, 5, ~uint64_t{0}, 0xffff}));  // ROOT is 64 bits
+  EXPECT_EQ(structs::ENTRY::decode(words).DOMAIN, 0xffffu);
+  EXPECT_EQ(structs::ENTRY::decode(words).ROOT, ~uint64_t{0});
+}
+
+// A value too wide for its field stops the program where it is written,
+// rather than lose its high bits.
+TEST(StructuresDeathTest, EncodingAValueTooWideStops) {
+  uint64_t words[2] = {0, 0};
+  volatile uint64_t domain = 0x10000;
+  EXPECT_DEATH(structs::ENTRY::encode(words, {1, 5, 0, domain}), "");
+}
+
 // Commands carry their fixed opcode, whatever the caller passes.
 TEST(Structures, FixedOpcode) {
   uint64_t words[2] = {~uint64_t{0}, ~uint64_t{0}};

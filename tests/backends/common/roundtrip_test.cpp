@@ -2,7 +2,8 @@
 // architecture (compiled once per architecture with SMMUMAN_HW_HEADER):
 //   - decode(encode(fields)) gives back every field (random values, masked to width);
 //   - encode writes the fixed fields (opcodes, event codes) and nothing outside fields;
-//   - encode(decode(words)) keeps exactly the bits some non-fixed field covers.
+//   - encode(decode(words)) keeps exactly the bits some non-fixed field covers;
+//   - decoded values always fit, and try_encode then writes what encode writes.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -27,6 +28,10 @@ void check_structure() {
   std::vector<uint64_t> again(S::word_count);
   S::encode(again.data(), decoded);
   RC_ASSERT(matches_fixed<S>(again.data()));
+  RC_ASSERT(S::fits(decoded));
+  std::vector<uint64_t> tried(S::word_count, ~uint64_t{0});
+  RC_ASSERT(S::try_encode(tried.data(), decoded));
+  RC_ASSERT(tried == again);
   // Each field reads back what decode saw; fixed fields read their fixed value.
   hana::for_each(S::fields, [&](auto f) {
     using F = typename decltype(f)::type;

@@ -31,6 +31,9 @@ struct BitOps<z3::expr> {
   static z3::expr constant(const z3::expr& like, uint64_t value) { return like.ctx().bv_val(value, 64); }
   static z3::expr shl(const z3::expr& v, unsigned n) { return z3::shl(v, v.ctx().bv_val(n, 64)); }
   static z3::expr lshr(const z3::expr& v, unsigned n) { return z3::lshr(v, v.ctx().bv_val(n, 64)); }
+  // A symbolic value cannot stop the program; the proofs state what fits as
+  // a premise instead, and the insert keeps only the field's bits.
+  static void require_fits(const z3::expr& /*v*/, unsigned /*width*/) {}
 };
 
 }  // namespace smmuman::hw

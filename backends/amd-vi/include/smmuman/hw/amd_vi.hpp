@@ -1608,7 +1608,8 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
     word_t TV;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1651,9 +1652,94 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<DTE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SNOOP_ATTRIBUTE::fits(d.SNOOP_ATTRIBUTE)) return false;
+    if (!MODE0_FC::fits(d.MODE0_FC)) return false;
+    if (!ATTR_V::fits(d.ATTR_V)) return false;
+    if (!LINT1_PASS::fits(d.LINT1_PASS)) return false;
+    if (!LINT0_PASS::fits(d.LINT0_PASS)) return false;
+    if (!INT_CTL::fits(d.INT_CTL)) return false;
+    if (!NMI_PASS::fits(d.NMI_PASS)) return false;
+    if (!EINT_PASS::fits(d.EINT_PASS)) return false;
+    if (!INIT_PASS::fits(d.INIT_PASS)) return false;
+    if (!INTERRUPT_TABLE_ROOT_PTR::fits(d.INTERRUPT_TABLE_ROOT_PTR)) return false;
+    if (!IG::fits(d.IG)) return false;
+    if (!INT_TAB_LEN::fits(d.INT_TAB_LEN)) return false;
+    if (!IV::fits(d.IV)) return false;
+    if (!GCR3_TRP_51_31::fits(d.GCR3_TRP_51_31)) return false;
+    if (!SYS_MGT::fits(d.SYS_MGT)) return false;
+    if (!EX::fits(d.EX)) return false;
+    if (!SD::fits(d.SD)) return false;
+    if (!CACHE::fits(d.CACHE)) return false;
+    if (!IO_CTL::fits(d.IO_CTL)) return false;
+    if (!SA::fits(d.SA)) return false;
+    if (!SE::fits(d.SE)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!GCR3_TRP_30_15::fits(d.GCR3_TRP_30_15)) return false;
+    if (!DOMAIN_ID::fits(d.DOMAIN_ID)) return false;
+    if (!IW::fits(d.IW)) return false;
+    if (!IR::fits(d.IR)) return false;
+    if (!GCR3_TRP_14_12::fits(d.GCR3_TRP_14_12)) return false;
+    if (!GLX::fits(d.GLX)) return false;
+    if (!GV::fits(d.GV)) return false;
+    if (!GIOV::fits(d.GIOV)) return false;
+    if (!GPRP::fits(d.GPRP)) return false;
+    if (!PPR::fits(d.PPR)) return false;
+    if (!PAGE_TABLE_ROOT_PTR::fits(d.PAGE_TABLE_ROOT_PTR)) return false;
+    if (!MODE::fits(d.MODE)) return false;
+    if (!HAD::fits(d.HAD)) return false;
+    if (!TV::fits(d.TV)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SNOOP_ATTRIBUTE::template get<word_t, ops_t>(words), MODE0_FC::template get<word_t, ops_t>(words), ATTR_V::template get<word_t, ops_t>(words), LINT1_PASS::template get<word_t, ops_t>(words), LINT0_PASS::template get<word_t, ops_t>(words), INT_CTL::template get<word_t, ops_t>(words), NMI_PASS::template get<word_t, ops_t>(words), EINT_PASS::template get<word_t, ops_t>(words), INIT_PASS::template get<word_t, ops_t>(words), INTERRUPT_TABLE_ROOT_PTR::template get<word_t, ops_t>(words), IG::template get<word_t, ops_t>(words), INT_TAB_LEN::template get<word_t, ops_t>(words), IV::template get<word_t, ops_t>(words), GCR3_TRP_51_31::template get<word_t, ops_t>(words), SYS_MGT::template get<word_t, ops_t>(words), EX::template get<word_t, ops_t>(words), SD::template get<word_t, ops_t>(words), CACHE::template get<word_t, ops_t>(words), IO_CTL::template get<word_t, ops_t>(words), SA::template get<word_t, ops_t>(words), SE::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), GCR3_TRP_30_15::template get<word_t, ops_t>(words), DOMAIN_ID::template get<word_t, ops_t>(words), IW::template get<word_t, ops_t>(words), IR::template get<word_t, ops_t>(words), GCR3_TRP_14_12::template get<word_t, ops_t>(words), GLX::template get<word_t, ops_t>(words), GV::template get<word_t, ops_t>(words), GIOV::template get<word_t, ops_t>(words), GPRP::template get<word_t, ops_t>(words), PPR::template get<word_t, ops_t>(words), PAGE_TABLE_ROOT_PTR::template get<word_t, ops_t>(words), MODE::template get<word_t, ops_t>(words), HAD::template get<word_t, ops_t>(words), TV::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SNOOP_ATTRIBUTE = SNOOP_ATTRIBUTE::template get<word_t, ops_t>(words),
+        .MODE0_FC = MODE0_FC::template get<word_t, ops_t>(words),
+        .ATTR_V = ATTR_V::template get<word_t, ops_t>(words),
+        .LINT1_PASS = LINT1_PASS::template get<word_t, ops_t>(words),
+        .LINT0_PASS = LINT0_PASS::template get<word_t, ops_t>(words),
+        .INT_CTL = INT_CTL::template get<word_t, ops_t>(words),
+        .NMI_PASS = NMI_PASS::template get<word_t, ops_t>(words),
+        .EINT_PASS = EINT_PASS::template get<word_t, ops_t>(words),
+        .INIT_PASS = INIT_PASS::template get<word_t, ops_t>(words),
+        .INTERRUPT_TABLE_ROOT_PTR = INTERRUPT_TABLE_ROOT_PTR::template get<word_t, ops_t>(words),
+        .IG = IG::template get<word_t, ops_t>(words),
+        .INT_TAB_LEN = INT_TAB_LEN::template get<word_t, ops_t>(words),
+        .IV = IV::template get<word_t, ops_t>(words),
+        .GCR3_TRP_51_31 = GCR3_TRP_51_31::template get<word_t, ops_t>(words),
+        .SYS_MGT = SYS_MGT::template get<word_t, ops_t>(words),
+        .EX = EX::template get<word_t, ops_t>(words),
+        .SD = SD::template get<word_t, ops_t>(words),
+        .CACHE = CACHE::template get<word_t, ops_t>(words),
+        .IO_CTL = IO_CTL::template get<word_t, ops_t>(words),
+        .SA = SA::template get<word_t, ops_t>(words),
+        .SE = SE::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .GCR3_TRP_30_15 = GCR3_TRP_30_15::template get<word_t, ops_t>(words),
+        .DOMAIN_ID = DOMAIN_ID::template get<word_t, ops_t>(words),
+        .IW = IW::template get<word_t, ops_t>(words),
+        .IR = IR::template get<word_t, ops_t>(words),
+        .GCR3_TRP_14_12 = GCR3_TRP_14_12::template get<word_t, ops_t>(words),
+        .GLX = GLX::template get<word_t, ops_t>(words),
+        .GV = GV::template get<word_t, ops_t>(words),
+        .GIOV = GIOV::template get<word_t, ops_t>(words),
+        .GPRP = GPRP::template get<word_t, ops_t>(words),
+        .PPR = PPR::template get<word_t, ops_t>(words),
+        .PAGE_TABLE_ROOT_PTR = PAGE_TABLE_ROOT_PTR::template get<word_t, ops_t>(words),
+        .MODE = MODE::template get<word_t, ops_t>(words),
+        .HAD = HAD::template get<word_t, ops_t>(words),
+        .TV = TV::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DTE>());
@@ -1680,7 +1766,8 @@ struct GCR3_TABLE_ENTRY : ::smmuman::hw::Structure<GCR3_TABLE_ENTRY, 8, ::smmuma
     word_t GCR3;
     word_t GV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1688,9 +1775,24 @@ struct GCR3_TABLE_ENTRY : ::smmuman::hw::Structure<GCR3_TABLE_ENTRY, 8, ::smmuma
     GV::template set<word_t, ops_t>(words, d.GV);
     ::smmuman::hw::set_fixed<GCR3_TABLE_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!GCR3::fits(d.GCR3)) return false;
+    if (!GV::fits(d.GV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{GCR3::template get<word_t, ops_t>(words), GV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .GCR3 = GCR3::template get<word_t, ops_t>(words),
+        .GV = GV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<GCR3_TABLE_ENTRY>());
@@ -1750,7 +1852,8 @@ struct IRTE_128 : ::smmuman::hw::Structure<IRTE_128, 16, ::smmuman::hw::StructKi
     word_t SUP_IOPF;
     word_t REMAP_EN;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1765,9 +1868,38 @@ struct IRTE_128 : ::smmuman::hw::Structure<IRTE_128, 16, ::smmuman::hw::StructKi
     REMAP_EN::template set<word_t, ops_t>(words, d.REMAP_EN);
     ::smmuman::hw::set_fixed<IRTE_128, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DESTINATION_31_24::fits(d.DESTINATION_31_24)) return false;
+    if (!VECTOR::fits(d.VECTOR)) return false;
+    if (!DESTINATION_23_0::fits(d.DESTINATION_23_0)) return false;
+    if (!GUEST_MODE::fits(d.GUEST_MODE)) return false;
+    if (!DM::fits(d.DM)) return false;
+    if (!RQ_EOI::fits(d.RQ_EOI)) return false;
+    if (!INT_TYPE::fits(d.INT_TYPE)) return false;
+    if (!SUP_IOPF::fits(d.SUP_IOPF)) return false;
+    if (!REMAP_EN::fits(d.REMAP_EN)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DESTINATION_31_24::template get<word_t, ops_t>(words), VECTOR::template get<word_t, ops_t>(words), DESTINATION_23_0::template get<word_t, ops_t>(words), GUEST_MODE::template get<word_t, ops_t>(words), DM::template get<word_t, ops_t>(words), RQ_EOI::template get<word_t, ops_t>(words), INT_TYPE::template get<word_t, ops_t>(words), SUP_IOPF::template get<word_t, ops_t>(words), REMAP_EN::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DESTINATION_31_24 = DESTINATION_31_24::template get<word_t, ops_t>(words),
+        .VECTOR = VECTOR::template get<word_t, ops_t>(words),
+        .DESTINATION_23_0 = DESTINATION_23_0::template get<word_t, ops_t>(words),
+        .GUEST_MODE = GUEST_MODE::template get<word_t, ops_t>(words),
+        .DM = DM::template get<word_t, ops_t>(words),
+        .RQ_EOI = RQ_EOI::template get<word_t, ops_t>(words),
+        .INT_TYPE = INT_TYPE::template get<word_t, ops_t>(words),
+        .SUP_IOPF = SUP_IOPF::template get<word_t, ops_t>(words),
+        .REMAP_EN = REMAP_EN::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IRTE_128>());
@@ -1839,7 +1971,8 @@ struct IO_PTE : ::smmuman::hw::Structure<IO_PTE, 8, ::smmuman::hw::StructKind::s
     word_t A;
     word_t PR;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1854,9 +1987,38 @@ struct IO_PTE : ::smmuman::hw::Structure<IO_PTE, 8, ::smmuman::hw::StructKind::s
     PR::template set<word_t, ops_t>(words, d.PR);
     ::smmuman::hw::set_fixed<IO_PTE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IW::fits(d.IW)) return false;
+    if (!IR::fits(d.IR)) return false;
+    if (!FC::fits(d.FC)) return false;
+    if (!U::fits(d.U)) return false;
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!NEXT_LEVEL::fits(d.NEXT_LEVEL)) return false;
+    if (!D::fits(d.D)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!PR::fits(d.PR)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IW::template get<word_t, ops_t>(words), IR::template get<word_t, ops_t>(words), FC::template get<word_t, ops_t>(words), U::template get<word_t, ops_t>(words), ADDRESS::template get<word_t, ops_t>(words), NEXT_LEVEL::template get<word_t, ops_t>(words), D::template get<word_t, ops_t>(words), A::template get<word_t, ops_t>(words), PR::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IW = IW::template get<word_t, ops_t>(words),
+        .IR = IR::template get<word_t, ops_t>(words),
+        .FC = FC::template get<word_t, ops_t>(words),
+        .U = U::template get<word_t, ops_t>(words),
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .NEXT_LEVEL = NEXT_LEVEL::template get<word_t, ops_t>(words),
+        .D = D::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .PR = PR::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IO_PTE>());
@@ -1926,7 +2088,8 @@ struct GUEST_PTE : ::smmuman::hw::Structure<GUEST_PTE, 8, ::smmuman::hw::StructK
     word_t RW;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1943,9 +2106,42 @@ struct GUEST_PTE : ::smmuman::hw::Structure<GUEST_PTE, 8, ::smmuman::hw::StructK
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<GUEST_PTE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!NX::fits(d.NX)) return false;
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!G::fits(d.G)) return false;
+    if (!PS::fits(d.PS)) return false;
+    if (!D::fits(d.D)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!PCD::fits(d.PCD)) return false;
+    if (!PWT::fits(d.PWT)) return false;
+    if (!US::fits(d.US)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{NX::template get<word_t, ops_t>(words), ADDRESS::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words), PS::template get<word_t, ops_t>(words), D::template get<word_t, ops_t>(words), A::template get<word_t, ops_t>(words), PCD::template get<word_t, ops_t>(words), PWT::template get<word_t, ops_t>(words), US::template get<word_t, ops_t>(words), RW::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .NX = NX::template get<word_t, ops_t>(words),
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+        .PS = PS::template get<word_t, ops_t>(words),
+        .D = D::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .PCD = PCD::template get<word_t, ops_t>(words),
+        .PWT = PWT::template get<word_t, ops_t>(words),
+        .US = US::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<GUEST_PTE>());
@@ -1989,7 +2185,8 @@ struct COMPLETION_WAIT : ::smmuman::hw::Structure<COMPLETION_WAIT, 16, ::smmuman
     word_t I;
     word_t S;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2000,9 +2197,30 @@ struct COMPLETION_WAIT : ::smmuman::hw::Structure<COMPLETION_WAIT, 16, ::smmuman
     S::template set<word_t, ops_t>(words, d.S);
     ::smmuman::hw::set_fixed<COMPLETION_WAIT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STORE_DATA::fits(d.STORE_DATA)) return false;
+    if (!STORE_ADDRESS::fits(d.STORE_ADDRESS)) return false;
+    if (!F::fits(d.F)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!S::fits(d.S)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STORE_DATA::template get<word_t, ops_t>(words), STORE_ADDRESS::template get<word_t, ops_t>(words), F::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STORE_DATA = STORE_DATA::template get<word_t, ops_t>(words),
+        .STORE_ADDRESS = STORE_ADDRESS::template get<word_t, ops_t>(words),
+        .F = F::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<COMPLETION_WAIT>());
@@ -2025,16 +2243,30 @@ struct INVALIDATE_DEVTAB_ENTRY : ::smmuman::hw::Structure<INVALIDATE_DEVTAB_ENTR
   struct Decoded {
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<INVALIDATE_DEVTAB_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALIDATE_DEVTAB_ENTRY>());
@@ -2082,7 +2314,8 @@ struct INVALIDATE_IOMMU_PAGES : ::smmuman::hw::Structure<INVALIDATE_IOMMU_PAGES,
     word_t DOMAIN_ID;
     word_t PASID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2094,9 +2327,32 @@ struct INVALIDATE_IOMMU_PAGES : ::smmuman::hw::Structure<INVALIDATE_IOMMU_PAGES,
     PASID::template set<word_t, ops_t>(words, d.PASID);
     ::smmuman::hw::set_fixed<INVALIDATE_IOMMU_PAGES, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!PDE::fits(d.PDE)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!DOMAIN_ID::fits(d.DOMAIN_ID)) return false;
+    if (!PASID::fits(d.PASID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), PDE::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), DOMAIN_ID::template get<word_t, ops_t>(words), PASID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .PDE = PDE::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .DOMAIN_ID = DOMAIN_ID::template get<word_t, ops_t>(words),
+        .PASID = PASID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALIDATE_IOMMU_PAGES>());
@@ -2162,7 +2418,8 @@ struct INVALIDATE_IOTLB_PAGES : ::smmuman::hw::Structure<INVALIDATE_IOTLB_PAGES,
     word_t PASID_15_8;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2178,9 +2435,40 @@ struct INVALIDATE_IOTLB_PAGES : ::smmuman::hw::Structure<INVALIDATE_IOTLB_PAGES,
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<INVALIDATE_IOTLB_PAGES, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!PASID_19_16::fits(d.PASID_19_16)) return false;
+    if (!PASID_7_0::fits(d.PASID_7_0)) return false;
+    if (!QUEUE_ID::fits(d.QUEUE_ID)) return false;
+    if (!MAXPEND::fits(d.MAXPEND)) return false;
+    if (!PASID_15_8::fits(d.PASID_15_8)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), PASID_19_16::template get<word_t, ops_t>(words), PASID_7_0::template get<word_t, ops_t>(words), QUEUE_ID::template get<word_t, ops_t>(words), MAXPEND::template get<word_t, ops_t>(words), PASID_15_8::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .PASID_19_16 = PASID_19_16::template get<word_t, ops_t>(words),
+        .PASID_7_0 = PASID_7_0::template get<word_t, ops_t>(words),
+        .QUEUE_ID = QUEUE_ID::template get<word_t, ops_t>(words),
+        .MAXPEND = MAXPEND::template get<word_t, ops_t>(words),
+        .PASID_15_8 = PASID_15_8::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALIDATE_IOTLB_PAGES>());
@@ -2203,16 +2491,30 @@ struct INVALIDATE_INTERRUPT_TABLE : ::smmuman::hw::Structure<INVALIDATE_INTERRUP
   struct Decoded {
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<INVALIDATE_INTERRUPT_TABLE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALIDATE_INTERRUPT_TABLE>());
@@ -2262,7 +2564,8 @@ struct PREFETCH_IOMMU_PAGES : ::smmuman::hw::Structure<PREFETCH_IOMMU_PAGES, 16,
     word_t PF_COUNT;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2275,9 +2578,34 @@ struct PREFETCH_IOMMU_PAGES : ::smmuman::hw::Structure<PREFETCH_IOMMU_PAGES, 16,
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<PREFETCH_IOMMU_PAGES, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!INVAL::fits(d.INVAL)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!PASID::fits(d.PASID)) return false;
+    if (!PF_COUNT::fits(d.PF_COUNT)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), INVAL::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), PASID::template get<word_t, ops_t>(words), PF_COUNT::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .INVAL = INVAL::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .PASID = PASID::template get<word_t, ops_t>(words),
+        .PF_COUNT = PF_COUNT::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PREFETCH_IOMMU_PAGES>());
@@ -2313,7 +2641,8 @@ struct COMPLETE_PPR_REQUEST : ::smmuman::hw::Structure<COMPLETE_PPR_REQUEST, 16,
     word_t PASID;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2323,9 +2652,28 @@ struct COMPLETE_PPR_REQUEST : ::smmuman::hw::Structure<COMPLETE_PPR_REQUEST, 16,
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<COMPLETE_PPR_REQUEST, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!COMPLETION_TAG::fits(d.COMPLETION_TAG)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!PASID::fits(d.PASID)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{COMPLETION_TAG::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), PASID::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .COMPLETION_TAG = COMPLETION_TAG::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .PASID = PASID::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<COMPLETE_PPR_REQUEST>());
@@ -2344,15 +2692,27 @@ struct INVALIDATE_IOMMU_ALL : ::smmuman::hw::Structure<INVALIDATE_IOMMU_ALL, 16,
   template <class word_t>
   struct Decoded {
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     ::smmuman::hw::set_fixed<INVALIDATE_IOMMU_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{};
+    return Decoded<word_t>{
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALIDATE_IOMMU_ALL>());
@@ -2412,7 +2772,8 @@ struct ILLEGAL_DEV_TABLE_ENTRY : ::smmuman::hw::Structure<ILLEGAL_DEV_TABLE_ENTR
     word_t PASID_19_16;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2427,9 +2788,38 @@ struct ILLEGAL_DEV_TABLE_ENTRY : ::smmuman::hw::Structure<ILLEGAL_DEV_TABLE_ENTR
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<ILLEGAL_DEV_TABLE_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TR::fits(d.TR)) return false;
+    if (!RZ::fits(d.RZ)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!PASID_15_0::fits(d.PASID_15_0)) return false;
+    if (!PASID_19_16::fits(d.PASID_19_16)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TR::template get<word_t, ops_t>(words), RZ::template get<word_t, ops_t>(words), RW::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), PASID_15_0::template get<word_t, ops_t>(words), PASID_19_16::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TR = TR::template get<word_t, ops_t>(words),
+        .RZ = RZ::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .PASID_15_0 = PASID_15_0::template get<word_t, ops_t>(words),
+        .PASID_19_16 = PASID_19_16::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<ILLEGAL_DEV_TABLE_ENTRY>());
@@ -2511,7 +2901,8 @@ struct IO_PAGE_FAULT : ::smmuman::hw::Structure<IO_PAGE_FAULT, 16, ::smmuman::hw
     word_t PASID_19_16;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2530,9 +2921,46 @@ struct IO_PAGE_FAULT : ::smmuman::hw::Structure<IO_PAGE_FAULT, 16, ::smmuman::hw
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<IO_PAGE_FAULT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TR::fits(d.TR)) return false;
+    if (!RZ::fits(d.RZ)) return false;
+    if (!PE::fits(d.PE)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!PR::fits(d.PR)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!US::fits(d.US)) return false;
+    if (!NX::fits(d.NX)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!DOMAIN_ID::fits(d.DOMAIN_ID)) return false;
+    if (!PASID_19_16::fits(d.PASID_19_16)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TR::template get<word_t, ops_t>(words), RZ::template get<word_t, ops_t>(words), PE::template get<word_t, ops_t>(words), RW::template get<word_t, ops_t>(words), PR::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), US::template get<word_t, ops_t>(words), NX::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), DOMAIN_ID::template get<word_t, ops_t>(words), PASID_19_16::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TR = TR::template get<word_t, ops_t>(words),
+        .RZ = RZ::template get<word_t, ops_t>(words),
+        .PE = PE::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .PR = PR::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .US = US::template get<word_t, ops_t>(words),
+        .NX = NX::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .DOMAIN_ID = DOMAIN_ID::template get<word_t, ops_t>(words),
+        .PASID_19_16 = PASID_19_16::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IO_PAGE_FAULT>());
@@ -2582,7 +3010,8 @@ struct DEV_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<DEV_TAB_HARDWARE_ERROR,
     word_t I;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2594,9 +3023,32 @@ struct DEV_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<DEV_TAB_HARDWARE_ERROR,
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<DEV_TAB_HARDWARE_ERROR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!TR::fits(d.TR)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), TR::template get<word_t, ops_t>(words), RW::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .TR = TR::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DEV_TAB_HARDWARE_ERROR>());
@@ -2655,7 +3107,8 @@ struct PAGE_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<PAGE_TAB_HARDWARE_ERRO
     word_t DOMAIN_ID;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2669,9 +3122,36 @@ struct PAGE_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<PAGE_TAB_HARDWARE_ERRO
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<PAGE_TAB_HARDWARE_ERROR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!TR::fits(d.TR)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!I::fits(d.I)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!DOMAIN_ID::fits(d.DOMAIN_ID)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), TR::template get<word_t, ops_t>(words), RW::template get<word_t, ops_t>(words), I::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), DOMAIN_ID::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .TR = TR::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .I = I::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .DOMAIN_ID = DOMAIN_ID::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PAGE_TAB_HARDWARE_ERROR>());
@@ -2695,16 +3175,30 @@ struct ILLEGAL_COMMAND_ERROR : ::smmuman::hw::Structure<ILLEGAL_COMMAND_ERROR, 1
   struct Decoded {
     word_t ADDRESS;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     ADDRESS::template set<word_t, ops_t>(words, d.ADDRESS);
     ::smmuman::hw::set_fixed<ILLEGAL_COMMAND_ERROR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<ILLEGAL_COMMAND_ERROR>());
@@ -2738,7 +3232,8 @@ struct COMMAND_HARDWARE_ERROR : ::smmuman::hw::Structure<COMMAND_HARDWARE_ERROR,
     word_t ADDRESS;
     word_t TYPE;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2746,9 +3241,24 @@ struct COMMAND_HARDWARE_ERROR : ::smmuman::hw::Structure<COMMAND_HARDWARE_ERROR,
     TYPE::template set<word_t, ops_t>(words, d.TYPE);
     ::smmuman::hw::set_fixed<COMMAND_HARDWARE_ERROR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<COMMAND_HARDWARE_ERROR>());
@@ -2776,7 +3286,8 @@ struct IOTLB_INV_TIMEOUT : ::smmuman::hw::Structure<IOTLB_INV_TIMEOUT, 16, ::smm
     word_t ADDRESS;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2784,9 +3295,24 @@ struct IOTLB_INV_TIMEOUT : ::smmuman::hw::Structure<IOTLB_INV_TIMEOUT, 16, ::smm
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<IOTLB_INV_TIMEOUT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IOTLB_INV_TIMEOUT>());
@@ -2838,7 +3364,8 @@ struct INVALID_DEVICE_REQUEST : ::smmuman::hw::Structure<INVALID_DEVICE_REQUEST,
     word_t PASID_19_16;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2852,9 +3379,36 @@ struct INVALID_DEVICE_REQUEST : ::smmuman::hw::Structure<INVALID_DEVICE_REQUEST,
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<INVALID_DEVICE_REQUEST, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!TR::fits(d.TR)) return false;
+    if (!US::fits(d.US)) return false;
+    if (!GN::fits(d.GN)) return false;
+    if (!PASID_15_0::fits(d.PASID_15_0)) return false;
+    if (!PASID_19_16::fits(d.PASID_19_16)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), TR::template get<word_t, ops_t>(words), US::template get<word_t, ops_t>(words), GN::template get<word_t, ops_t>(words), PASID_15_0::template get<word_t, ops_t>(words), PASID_19_16::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .TR = TR::template get<word_t, ops_t>(words),
+        .US = US::template get<word_t, ops_t>(words),
+        .GN = GN::template get<word_t, ops_t>(words),
+        .PASID_15_0 = PASID_15_0::template get<word_t, ops_t>(words),
+        .PASID_19_16 = PASID_19_16::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INVALID_DEVICE_REQUEST>());
@@ -2900,7 +3454,8 @@ struct PPR_PAGE_SERVICE_REQUEST : ::smmuman::hw::Structure<PPR_PAGE_SERVICE_REQU
     word_t PASID_15_0;
     word_t DEVICE_ID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2912,9 +3467,32 @@ struct PPR_PAGE_SERVICE_REQUEST : ::smmuman::hw::Structure<PPR_PAGE_SERVICE_REQU
     DEVICE_ID::template set<word_t, ops_t>(words, d.DEVICE_ID);
     ::smmuman::hw::set_fixed<PPR_PAGE_SERVICE_REQUEST, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDRESS::fits(d.ADDRESS)) return false;
+    if (!FLAGS::fits(d.FLAGS)) return false;
+    if (!PASID_19_16::fits(d.PASID_19_16)) return false;
+    if (!TAG::fits(d.TAG)) return false;
+    if (!PASID_15_0::fits(d.PASID_15_0)) return false;
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDRESS::template get<word_t, ops_t>(words), FLAGS::template get<word_t, ops_t>(words), PASID_19_16::template get<word_t, ops_t>(words), TAG::template get<word_t, ops_t>(words), PASID_15_0::template get<word_t, ops_t>(words), DEVICE_ID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDRESS = ADDRESS::template get<word_t, ops_t>(words),
+        .FLAGS = FLAGS::template get<word_t, ops_t>(words),
+        .PASID_19_16 = PASID_19_16::template get<word_t, ops_t>(words),
+        .TAG = TAG::template get<word_t, ops_t>(words),
+        .PASID_15_0 = PASID_15_0::template get<word_t, ops_t>(words),
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PPR_PAGE_SERVICE_REQUEST>());
@@ -2943,7 +3521,8 @@ struct GA_LOG_GUEST_NR : ::smmuman::hw::Structure<GA_LOG_GUEST_NR, 8, ::smmuman:
     word_t DEVICE_ID;
     word_t GA_TAG;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2951,9 +3530,24 @@ struct GA_LOG_GUEST_NR : ::smmuman::hw::Structure<GA_LOG_GUEST_NR, 8, ::smmuman:
     GA_TAG::template set<word_t, ops_t>(words, d.GA_TAG);
     ::smmuman::hw::set_fixed<GA_LOG_GUEST_NR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DEVICE_ID::fits(d.DEVICE_ID)) return false;
+    if (!GA_TAG::fits(d.GA_TAG)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DEVICE_ID::template get<word_t, ops_t>(words), GA_TAG::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DEVICE_ID = DEVICE_ID::template get<word_t, ops_t>(words),
+        .GA_TAG = GA_TAG::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<GA_LOG_GUEST_NR>());

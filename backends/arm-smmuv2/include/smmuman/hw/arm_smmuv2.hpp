@@ -2114,7 +2114,8 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
     word_t TYPE;
     word_t VALID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2139,9 +2140,58 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
     VALID::template set<word_t, ops_t>(words, d.VALID);
     ::smmuman::hw::set_fixed<S1_DESCRIPTOR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!NSTABLE::fits(d.NSTABLE)) return false;
+    if (!APTABLE::fits(d.APTABLE)) return false;
+    if (!UXNTABLE::fits(d.UXNTABLE)) return false;
+    if (!PXNTABLE::fits(d.PXNTABLE)) return false;
+    if (!SW::fits(d.SW)) return false;
+    if (!UXN::fits(d.UXN)) return false;
+    if (!PXN::fits(d.PXN)) return false;
+    if (!CONTIGUOUS::fits(d.CONTIGUOUS)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!NG::fits(d.NG)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!AP2::fits(d.AP2)) return false;
+    if (!AP1::fits(d.AP1)) return false;
+    if (!NS::fits(d.NS)) return false;
+    if (!ATTRINDX::fits(d.ATTRINDX)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{NSTABLE::template get<word_t, ops_t>(words), APTABLE::template get<word_t, ops_t>(words), UXNTABLE::template get<word_t, ops_t>(words), PXNTABLE::template get<word_t, ops_t>(words), SW::template get<word_t, ops_t>(words), UXN::template get<word_t, ops_t>(words), PXN::template get<word_t, ops_t>(words), CONTIGUOUS::template get<word_t, ops_t>(words), DBM::template get<word_t, ops_t>(words), OA::template get<word_t, ops_t>(words), NG::template get<word_t, ops_t>(words), AF::template get<word_t, ops_t>(words), SH::template get<word_t, ops_t>(words), AP2::template get<word_t, ops_t>(words), AP1::template get<word_t, ops_t>(words), NS::template get<word_t, ops_t>(words), ATTRINDX::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), VALID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .NSTABLE = NSTABLE::template get<word_t, ops_t>(words),
+        .APTABLE = APTABLE::template get<word_t, ops_t>(words),
+        .UXNTABLE = UXNTABLE::template get<word_t, ops_t>(words),
+        .PXNTABLE = PXNTABLE::template get<word_t, ops_t>(words),
+        .SW = SW::template get<word_t, ops_t>(words),
+        .UXN = UXN::template get<word_t, ops_t>(words),
+        .PXN = PXN::template get<word_t, ops_t>(words),
+        .CONTIGUOUS = CONTIGUOUS::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .NG = NG::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .AP2 = AP2::template get<word_t, ops_t>(words),
+        .AP1 = AP1::template get<word_t, ops_t>(words),
+        .NS = NS::template get<word_t, ops_t>(words),
+        .ATTRINDX = ATTRINDX::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<S1_DESCRIPTOR>());
@@ -2226,7 +2276,8 @@ struct S2_DESCRIPTOR : ::smmuman::hw::Structure<S2_DESCRIPTOR, 8, ::smmuman::hw:
     word_t TYPE;
     word_t VALID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2244,9 +2295,44 @@ struct S2_DESCRIPTOR : ::smmuman::hw::Structure<S2_DESCRIPTOR, 8, ::smmuman::hw:
     VALID::template set<word_t, ops_t>(words, d.VALID);
     ::smmuman::hw::set_fixed<S2_DESCRIPTOR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SW::fits(d.SW)) return false;
+    if (!XN::fits(d.XN)) return false;
+    if (!CONTIGUOUS::fits(d.CONTIGUOUS)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!S2AP_W::fits(d.S2AP_W)) return false;
+    if (!S2AP_R::fits(d.S2AP_R)) return false;
+    if (!MEMATTR::fits(d.MEMATTR)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SW::template get<word_t, ops_t>(words), XN::template get<word_t, ops_t>(words), CONTIGUOUS::template get<word_t, ops_t>(words), DBM::template get<word_t, ops_t>(words), OA::template get<word_t, ops_t>(words), AF::template get<word_t, ops_t>(words), SH::template get<word_t, ops_t>(words), S2AP_W::template get<word_t, ops_t>(words), S2AP_R::template get<word_t, ops_t>(words), MEMATTR::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), VALID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SW = SW::template get<word_t, ops_t>(words),
+        .XN = XN::template get<word_t, ops_t>(words),
+        .CONTIGUOUS = CONTIGUOUS::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .S2AP_W = S2AP_W::template get<word_t, ops_t>(words),
+        .S2AP_R = S2AP_R::template get<word_t, ops_t>(words),
+        .MEMATTR = MEMATTR::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<S2_DESCRIPTOR>());

@@ -1217,7 +1217,8 @@ struct L1STD : ::smmuman::hw::Structure<L1STD, 8, ::smmuman::hw::StructKind::str
     word_t L2PTR;
     word_t SPAN;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1225,9 +1226,24 @@ struct L1STD : ::smmuman::hw::Structure<L1STD, 8, ::smmuman::hw::StructKind::str
     SPAN::template set<word_t, ops_t>(words, d.SPAN);
     ::smmuman::hw::set_fixed<L1STD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!L2PTR::fits(d.L2PTR)) return false;
+    if (!SPAN::fits(d.SPAN)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{L2PTR::template get<word_t, ops_t>(words), SPAN::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .L2PTR = L2PTR::template get<word_t, ops_t>(words),
+        .SPAN = SPAN::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<L1STD>());
@@ -1536,7 +1552,8 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
     word_t CONFIG;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1589,9 +1606,114 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<STE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!S2TTB::fits(d.S2TTB)) return false;
+    if (!S2DS::fits(d.S2DS)) return false;
+    if (!S2SL0_2::fits(d.S2SL0_2)) return false;
+    if (!S2R::fits(d.S2R)) return false;
+    if (!S2S::fits(d.S2S)) return false;
+    if (!S2HA::fits(d.S2HA)) return false;
+    if (!S2HD::fits(d.S2HD)) return false;
+    if (!S2PTW::fits(d.S2PTW)) return false;
+    if (!S2AFFD::fits(d.S2AFFD)) return false;
+    if (!S2ENDI::fits(d.S2ENDI)) return false;
+    if (!S2AA64::fits(d.S2AA64)) return false;
+    if (!S2PS::fits(d.S2PS)) return false;
+    if (!S2TG::fits(d.S2TG)) return false;
+    if (!S2SH0::fits(d.S2SH0)) return false;
+    if (!S2OR0::fits(d.S2OR0)) return false;
+    if (!S2IR0::fits(d.S2IR0)) return false;
+    if (!S2SL0::fits(d.S2SL0)) return false;
+    if (!S2T0SZ::fits(d.S2T0SZ)) return false;
+    if (!S2VMID::fits(d.S2VMID)) return false;
+    if (!INSTCFG::fits(d.INSTCFG)) return false;
+    if (!PRIVCFG::fits(d.PRIVCFG)) return false;
+    if (!NSCFG::fits(d.NSCFG)) return false;
+    if (!SHCFG::fits(d.SHCFG)) return false;
+    if (!ALLOCCFG::fits(d.ALLOCCFG)) return false;
+    if (!MTCFG::fits(d.MTCFG)) return false;
+    if (!MEMATTR::fits(d.MEMATTR)) return false;
+    if (!STRW::fits(d.STRW)) return false;
+    if (!EATS::fits(d.EATS)) return false;
+    if (!S1STALLD::fits(d.S1STALLD)) return false;
+    if (!S1MPAM::fits(d.S1MPAM)) return false;
+    if (!S2FWB::fits(d.S2FWB)) return false;
+    if (!S1PIE::fits(d.S1PIE)) return false;
+    if (!SW_RESERVED::fits(d.SW_RESERVED)) return false;
+    if (!MEV::fits(d.MEV)) return false;
+    if (!PPAR::fits(d.PPAR)) return false;
+    if (!DCP::fits(d.DCP)) return false;
+    if (!CONT::fits(d.CONT)) return false;
+    if (!DRE::fits(d.DRE)) return false;
+    if (!S1CSH::fits(d.S1CSH)) return false;
+    if (!S1COR::fits(d.S1COR)) return false;
+    if (!S1CIR::fits(d.S1CIR)) return false;
+    if (!S1DSS::fits(d.S1DSS)) return false;
+    if (!S1CDMAX::fits(d.S1CDMAX)) return false;
+    if (!S1CONTEXTPTR::fits(d.S1CONTEXTPTR)) return false;
+    if (!S1FMT::fits(d.S1FMT)) return false;
+    if (!CONFIG::fits(d.CONFIG)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{S2TTB::template get<word_t, ops_t>(words), S2DS::template get<word_t, ops_t>(words), S2SL0_2::template get<word_t, ops_t>(words), S2R::template get<word_t, ops_t>(words), S2S::template get<word_t, ops_t>(words), S2HA::template get<word_t, ops_t>(words), S2HD::template get<word_t, ops_t>(words), S2PTW::template get<word_t, ops_t>(words), S2AFFD::template get<word_t, ops_t>(words), S2ENDI::template get<word_t, ops_t>(words), S2AA64::template get<word_t, ops_t>(words), S2PS::template get<word_t, ops_t>(words), S2TG::template get<word_t, ops_t>(words), S2SH0::template get<word_t, ops_t>(words), S2OR0::template get<word_t, ops_t>(words), S2IR0::template get<word_t, ops_t>(words), S2SL0::template get<word_t, ops_t>(words), S2T0SZ::template get<word_t, ops_t>(words), S2VMID::template get<word_t, ops_t>(words), INSTCFG::template get<word_t, ops_t>(words), PRIVCFG::template get<word_t, ops_t>(words), NSCFG::template get<word_t, ops_t>(words), SHCFG::template get<word_t, ops_t>(words), ALLOCCFG::template get<word_t, ops_t>(words), MTCFG::template get<word_t, ops_t>(words), MEMATTR::template get<word_t, ops_t>(words), STRW::template get<word_t, ops_t>(words), EATS::template get<word_t, ops_t>(words), S1STALLD::template get<word_t, ops_t>(words), S1MPAM::template get<word_t, ops_t>(words), S2FWB::template get<word_t, ops_t>(words), S1PIE::template get<word_t, ops_t>(words), SW_RESERVED::template get<word_t, ops_t>(words), MEV::template get<word_t, ops_t>(words), PPAR::template get<word_t, ops_t>(words), DCP::template get<word_t, ops_t>(words), CONT::template get<word_t, ops_t>(words), DRE::template get<word_t, ops_t>(words), S1CSH::template get<word_t, ops_t>(words), S1COR::template get<word_t, ops_t>(words), S1CIR::template get<word_t, ops_t>(words), S1DSS::template get<word_t, ops_t>(words), S1CDMAX::template get<word_t, ops_t>(words), S1CONTEXTPTR::template get<word_t, ops_t>(words), S1FMT::template get<word_t, ops_t>(words), CONFIG::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .S2TTB = S2TTB::template get<word_t, ops_t>(words),
+        .S2DS = S2DS::template get<word_t, ops_t>(words),
+        .S2SL0_2 = S2SL0_2::template get<word_t, ops_t>(words),
+        .S2R = S2R::template get<word_t, ops_t>(words),
+        .S2S = S2S::template get<word_t, ops_t>(words),
+        .S2HA = S2HA::template get<word_t, ops_t>(words),
+        .S2HD = S2HD::template get<word_t, ops_t>(words),
+        .S2PTW = S2PTW::template get<word_t, ops_t>(words),
+        .S2AFFD = S2AFFD::template get<word_t, ops_t>(words),
+        .S2ENDI = S2ENDI::template get<word_t, ops_t>(words),
+        .S2AA64 = S2AA64::template get<word_t, ops_t>(words),
+        .S2PS = S2PS::template get<word_t, ops_t>(words),
+        .S2TG = S2TG::template get<word_t, ops_t>(words),
+        .S2SH0 = S2SH0::template get<word_t, ops_t>(words),
+        .S2OR0 = S2OR0::template get<word_t, ops_t>(words),
+        .S2IR0 = S2IR0::template get<word_t, ops_t>(words),
+        .S2SL0 = S2SL0::template get<word_t, ops_t>(words),
+        .S2T0SZ = S2T0SZ::template get<word_t, ops_t>(words),
+        .S2VMID = S2VMID::template get<word_t, ops_t>(words),
+        .INSTCFG = INSTCFG::template get<word_t, ops_t>(words),
+        .PRIVCFG = PRIVCFG::template get<word_t, ops_t>(words),
+        .NSCFG = NSCFG::template get<word_t, ops_t>(words),
+        .SHCFG = SHCFG::template get<word_t, ops_t>(words),
+        .ALLOCCFG = ALLOCCFG::template get<word_t, ops_t>(words),
+        .MTCFG = MTCFG::template get<word_t, ops_t>(words),
+        .MEMATTR = MEMATTR::template get<word_t, ops_t>(words),
+        .STRW = STRW::template get<word_t, ops_t>(words),
+        .EATS = EATS::template get<word_t, ops_t>(words),
+        .S1STALLD = S1STALLD::template get<word_t, ops_t>(words),
+        .S1MPAM = S1MPAM::template get<word_t, ops_t>(words),
+        .S2FWB = S2FWB::template get<word_t, ops_t>(words),
+        .S1PIE = S1PIE::template get<word_t, ops_t>(words),
+        .SW_RESERVED = SW_RESERVED::template get<word_t, ops_t>(words),
+        .MEV = MEV::template get<word_t, ops_t>(words),
+        .PPAR = PPAR::template get<word_t, ops_t>(words),
+        .DCP = DCP::template get<word_t, ops_t>(words),
+        .CONT = CONT::template get<word_t, ops_t>(words),
+        .DRE = DRE::template get<word_t, ops_t>(words),
+        .S1CSH = S1CSH::template get<word_t, ops_t>(words),
+        .S1COR = S1COR::template get<word_t, ops_t>(words),
+        .S1CIR = S1CIR::template get<word_t, ops_t>(words),
+        .S1DSS = S1DSS::template get<word_t, ops_t>(words),
+        .S1CDMAX = S1CDMAX::template get<word_t, ops_t>(words),
+        .S1CONTEXTPTR = S1CONTEXTPTR::template get<word_t, ops_t>(words),
+        .S1FMT = S1FMT::template get<word_t, ops_t>(words),
+        .CONFIG = CONFIG::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<STE>());
@@ -1616,7 +1738,8 @@ struct L1CD : ::smmuman::hw::Structure<L1CD, 8, ::smmuman::hw::StructKind::struc
     word_t L2PTR;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1624,9 +1747,24 @@ struct L1CD : ::smmuman::hw::Structure<L1CD, 8, ::smmuman::hw::StructKind::struc
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<L1CD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!L2PTR::fits(d.L2PTR)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{L2PTR::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .L2PTR = L2PTR::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<L1CD>());
@@ -1874,7 +2012,8 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
     word_t TG0;
     word_t T0SZ;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1921,9 +2060,102 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
     T0SZ::template set<word_t, ops_t>(words, d.T0SZ);
     ::smmuman::hw::set_fixed<CD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!MAIR1::fits(d.MAIR1)) return false;
+    if (!MAIR0::fits(d.MAIR0)) return false;
+    if (!DS::fits(d.DS)) return false;
+    if (!TTB1::fits(d.TTB1)) return false;
+    if (!E0PD1::fits(d.E0PD1)) return false;
+    if (!HAD1::fits(d.HAD1)) return false;
+    if (!NSCFG1::fits(d.NSCFG1)) return false;
+    if (!TTB0::fits(d.TTB0)) return false;
+    if (!HAFT::fits(d.HAFT)) return false;
+    if (!E0PD0::fits(d.E0PD0)) return false;
+    if (!HAD0::fits(d.HAD0)) return false;
+    if (!NSCFG0::fits(d.NSCFG0)) return false;
+    if (!ASID::fits(d.ASID)) return false;
+    if (!ASET::fits(d.ASET)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!R::fits(d.R)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!HA::fits(d.HA)) return false;
+    if (!HD::fits(d.HD)) return false;
+    if (!AA64::fits(d.AA64)) return false;
+    if (!PAN::fits(d.PAN)) return false;
+    if (!TBI1::fits(d.TBI1)) return false;
+    if (!TBI0::fits(d.TBI0)) return false;
+    if (!UWXN::fits(d.UWXN)) return false;
+    if (!WXN::fits(d.WXN)) return false;
+    if (!AFFD::fits(d.AFFD)) return false;
+    if (!IPS::fits(d.IPS)) return false;
+    if (!V::fits(d.V)) return false;
+    if (!EPD1::fits(d.EPD1)) return false;
+    if (!SH1::fits(d.SH1)) return false;
+    if (!OR1::fits(d.OR1)) return false;
+    if (!IR1::fits(d.IR1)) return false;
+    if (!TG1::fits(d.TG1)) return false;
+    if (!T1SZ::fits(d.T1SZ)) return false;
+    if (!ENDI::fits(d.ENDI)) return false;
+    if (!EPD0::fits(d.EPD0)) return false;
+    if (!SH0::fits(d.SH0)) return false;
+    if (!OR0::fits(d.OR0)) return false;
+    if (!IR0::fits(d.IR0)) return false;
+    if (!TG0::fits(d.TG0)) return false;
+    if (!T0SZ::fits(d.T0SZ)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{MAIR1::template get<word_t, ops_t>(words), MAIR0::template get<word_t, ops_t>(words), DS::template get<word_t, ops_t>(words), TTB1::template get<word_t, ops_t>(words), E0PD1::template get<word_t, ops_t>(words), HAD1::template get<word_t, ops_t>(words), NSCFG1::template get<word_t, ops_t>(words), TTB0::template get<word_t, ops_t>(words), HAFT::template get<word_t, ops_t>(words), E0PD0::template get<word_t, ops_t>(words), HAD0::template get<word_t, ops_t>(words), NSCFG0::template get<word_t, ops_t>(words), ASID::template get<word_t, ops_t>(words), ASET::template get<word_t, ops_t>(words), A::template get<word_t, ops_t>(words), R::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), HA::template get<word_t, ops_t>(words), HD::template get<word_t, ops_t>(words), AA64::template get<word_t, ops_t>(words), PAN::template get<word_t, ops_t>(words), TBI1::template get<word_t, ops_t>(words), TBI0::template get<word_t, ops_t>(words), UWXN::template get<word_t, ops_t>(words), WXN::template get<word_t, ops_t>(words), AFFD::template get<word_t, ops_t>(words), IPS::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words), EPD1::template get<word_t, ops_t>(words), SH1::template get<word_t, ops_t>(words), OR1::template get<word_t, ops_t>(words), IR1::template get<word_t, ops_t>(words), TG1::template get<word_t, ops_t>(words), T1SZ::template get<word_t, ops_t>(words), ENDI::template get<word_t, ops_t>(words), EPD0::template get<word_t, ops_t>(words), SH0::template get<word_t, ops_t>(words), OR0::template get<word_t, ops_t>(words), IR0::template get<word_t, ops_t>(words), TG0::template get<word_t, ops_t>(words), T0SZ::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .MAIR1 = MAIR1::template get<word_t, ops_t>(words),
+        .MAIR0 = MAIR0::template get<word_t, ops_t>(words),
+        .DS = DS::template get<word_t, ops_t>(words),
+        .TTB1 = TTB1::template get<word_t, ops_t>(words),
+        .E0PD1 = E0PD1::template get<word_t, ops_t>(words),
+        .HAD1 = HAD1::template get<word_t, ops_t>(words),
+        .NSCFG1 = NSCFG1::template get<word_t, ops_t>(words),
+        .TTB0 = TTB0::template get<word_t, ops_t>(words),
+        .HAFT = HAFT::template get<word_t, ops_t>(words),
+        .E0PD0 = E0PD0::template get<word_t, ops_t>(words),
+        .HAD0 = HAD0::template get<word_t, ops_t>(words),
+        .NSCFG0 = NSCFG0::template get<word_t, ops_t>(words),
+        .ASID = ASID::template get<word_t, ops_t>(words),
+        .ASET = ASET::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .R = R::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .HA = HA::template get<word_t, ops_t>(words),
+        .HD = HD::template get<word_t, ops_t>(words),
+        .AA64 = AA64::template get<word_t, ops_t>(words),
+        .PAN = PAN::template get<word_t, ops_t>(words),
+        .TBI1 = TBI1::template get<word_t, ops_t>(words),
+        .TBI0 = TBI0::template get<word_t, ops_t>(words),
+        .UWXN = UWXN::template get<word_t, ops_t>(words),
+        .WXN = WXN::template get<word_t, ops_t>(words),
+        .AFFD = AFFD::template get<word_t, ops_t>(words),
+        .IPS = IPS::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+        .EPD1 = EPD1::template get<word_t, ops_t>(words),
+        .SH1 = SH1::template get<word_t, ops_t>(words),
+        .OR1 = OR1::template get<word_t, ops_t>(words),
+        .IR1 = IR1::template get<word_t, ops_t>(words),
+        .TG1 = TG1::template get<word_t, ops_t>(words),
+        .T1SZ = T1SZ::template get<word_t, ops_t>(words),
+        .ENDI = ENDI::template get<word_t, ops_t>(words),
+        .EPD0 = EPD0::template get<word_t, ops_t>(words),
+        .SH0 = SH0::template get<word_t, ops_t>(words),
+        .OR0 = OR0::template get<word_t, ops_t>(words),
+        .IR0 = IR0::template get<word_t, ops_t>(words),
+        .TG0 = TG0::template get<word_t, ops_t>(words),
+        .T0SZ = T0SZ::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CD>());
@@ -1958,7 +2190,8 @@ struct CMD_PREFETCH_CONFIG : ::smmuman::hw::Structure<CMD_PREFETCH_CONFIG, 16, :
     word_t SSV;
     word_t SSEC;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1968,9 +2201,28 @@ struct CMD_PREFETCH_CONFIG : ::smmuman::hw::Structure<CMD_PREFETCH_CONFIG, 16, :
     SSEC::template set<word_t, ops_t>(words, d.SSEC);
     ::smmuman::hw::set_fixed<CMD_PREFETCH_CONFIG, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSID::fits(d.SSID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSID = SSID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_PREFETCH_CONFIG>());
@@ -2001,7 +2253,8 @@ struct CMD_CFGI_STE : ::smmuman::hw::Structure<CMD_CFGI_STE, 16, ::smmuman::hw::
     word_t SSEC;
     word_t LEAF;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2010,9 +2263,26 @@ struct CMD_CFGI_STE : ::smmuman::hw::Structure<CMD_CFGI_STE, 16, ::smmuman::hw::
     LEAF::template set<word_t, ops_t>(words, d.LEAF);
     ::smmuman::hw::set_fixed<CMD_CFGI_STE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_CFGI_STE>());
@@ -2044,7 +2314,8 @@ struct CMD_CFGI_STE_RANGE : ::smmuman::hw::Structure<CMD_CFGI_STE_RANGE, 16, ::s
     word_t SSEC;
     word_t RANGE;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2053,9 +2324,26 @@ struct CMD_CFGI_STE_RANGE : ::smmuman::hw::Structure<CMD_CFGI_STE_RANGE, 16, ::s
     RANGE::template set<word_t, ops_t>(words, d.RANGE);
     ::smmuman::hw::set_fixed<CMD_CFGI_STE_RANGE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    if (!RANGE::fits(d.RANGE)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words), RANGE::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+        .RANGE = RANGE::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_CFGI_STE_RANGE>());
@@ -2090,7 +2378,8 @@ struct CMD_CFGI_CD : ::smmuman::hw::Structure<CMD_CFGI_CD, 16, ::smmuman::hw::St
     word_t SSEC;
     word_t LEAF;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2100,9 +2389,28 @@ struct CMD_CFGI_CD : ::smmuman::hw::Structure<CMD_CFGI_CD, 16, ::smmuman::hw::St
     LEAF::template set<word_t, ops_t>(words, d.LEAF);
     ::smmuman::hw::set_fixed<CMD_CFGI_CD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSID::fits(d.SSID)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSID::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSID = SSID::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_CFGI_CD>());
@@ -2129,7 +2437,8 @@ struct CMD_CFGI_CD_ALL : ::smmuman::hw::Structure<CMD_CFGI_CD_ALL, 16, ::smmuman
     word_t SID;
     word_t SSEC;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2137,9 +2446,24 @@ struct CMD_CFGI_CD_ALL : ::smmuman::hw::Structure<CMD_CFGI_CD_ALL, 16, ::smmuman
     SSEC::template set<word_t, ops_t>(words, d.SSEC);
     ::smmuman::hw::set_fixed<CMD_CFGI_CD_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_CFGI_CD_ALL>());
@@ -2166,16 +2490,30 @@ struct CMD_CFGI_ALL : ::smmuman::hw::Structure<CMD_CFGI_ALL, 16, ::smmuman::hw::
   struct Decoded {
     word_t SSEC;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     SSEC::template set<word_t, ops_t>(words, d.SSEC);
     ::smmuman::hw::set_fixed<CMD_CFGI_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SSEC::fits(d.SSEC)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SSEC::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_CFGI_ALL>());
@@ -2198,16 +2536,30 @@ struct CMD_TLBI_NH_ALL : ::smmuman::hw::Structure<CMD_TLBI_NH_ALL, 16, ::smmuman
   struct Decoded {
     word_t VMID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     VMID::template set<word_t, ops_t>(words, d.VMID);
     ::smmuman::hw::set_fixed<CMD_TLBI_NH_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!VMID::fits(d.VMID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{VMID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .VMID = VMID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_NH_ALL>());
@@ -2234,7 +2586,8 @@ struct CMD_TLBI_NH_ASID : ::smmuman::hw::Structure<CMD_TLBI_NH_ASID, 16, ::smmum
     word_t ASID;
     word_t VMID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2242,9 +2595,24 @@ struct CMD_TLBI_NH_ASID : ::smmuman::hw::Structure<CMD_TLBI_NH_ASID, 16, ::smmum
     VMID::template set<word_t, ops_t>(words, d.VMID);
     ::smmuman::hw::set_fixed<CMD_TLBI_NH_ASID, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ASID::fits(d.ASID)) return false;
+    if (!VMID::fits(d.VMID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ASID::template get<word_t, ops_t>(words), VMID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ASID = ASID::template get<word_t, ops_t>(words),
+        .VMID = VMID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_NH_ASID>());
@@ -2307,7 +2675,8 @@ struct CMD_TLBI_NH_VAA : ::smmuman::hw::Structure<CMD_TLBI_NH_VAA, 16, ::smmuman
     word_t SCALE;
     word_t NUM;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2321,9 +2690,36 @@ struct CMD_TLBI_NH_VAA : ::smmuman::hw::Structure<CMD_TLBI_NH_VAA, 16, ::smmuman
     NUM::template set<word_t, ops_t>(words, d.NUM);
     ::smmuman::hw::set_fixed<CMD_TLBI_NH_VAA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!TG::fits(d.TG)) return false;
+    if (!TTL::fits(d.TTL)) return false;
+    if (!TTL128::fits(d.TTL128)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    if (!VMID::fits(d.VMID)) return false;
+    if (!SCALE::fits(d.SCALE)) return false;
+    if (!NUM::fits(d.NUM)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), TG::template get<word_t, ops_t>(words), TTL::template get<word_t, ops_t>(words), TTL128::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words), VMID::template get<word_t, ops_t>(words), SCALE::template get<word_t, ops_t>(words), NUM::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .TG = TG::template get<word_t, ops_t>(words),
+        .TTL = TTL::template get<word_t, ops_t>(words),
+        .TTL128 = TTL128::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+        .VMID = VMID::template get<word_t, ops_t>(words),
+        .SCALE = SCALE::template get<word_t, ops_t>(words),
+        .NUM = NUM::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_NH_VAA>());
@@ -2390,7 +2786,8 @@ struct CMD_TLBI_NH_VA : ::smmuman::hw::Structure<CMD_TLBI_NH_VA, 16, ::smmuman::
     word_t SCALE;
     word_t NUM;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2405,9 +2802,38 @@ struct CMD_TLBI_NH_VA : ::smmuman::hw::Structure<CMD_TLBI_NH_VA, 16, ::smmuman::
     NUM::template set<word_t, ops_t>(words, d.NUM);
     ::smmuman::hw::set_fixed<CMD_TLBI_NH_VA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!TG::fits(d.TG)) return false;
+    if (!TTL::fits(d.TTL)) return false;
+    if (!TTL128::fits(d.TTL128)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    if (!ASID::fits(d.ASID)) return false;
+    if (!VMID::fits(d.VMID)) return false;
+    if (!SCALE::fits(d.SCALE)) return false;
+    if (!NUM::fits(d.NUM)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), TG::template get<word_t, ops_t>(words), TTL::template get<word_t, ops_t>(words), TTL128::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words), ASID::template get<word_t, ops_t>(words), VMID::template get<word_t, ops_t>(words), SCALE::template get<word_t, ops_t>(words), NUM::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .TG = TG::template get<word_t, ops_t>(words),
+        .TTL = TTL::template get<word_t, ops_t>(words),
+        .TTL128 = TTL128::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+        .ASID = ASID::template get<word_t, ops_t>(words),
+        .VMID = VMID::template get<word_t, ops_t>(words),
+        .SCALE = SCALE::template get<word_t, ops_t>(words),
+        .NUM = NUM::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_NH_VA>());
@@ -2426,15 +2852,27 @@ struct CMD_TLBI_EL2_ALL : ::smmuman::hw::Structure<CMD_TLBI_EL2_ALL, 16, ::smmum
   template <class word_t>
   struct Decoded {
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     ::smmuman::hw::set_fixed<CMD_TLBI_EL2_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{};
+    return Decoded<word_t>{
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_EL2_ALL>());
@@ -2490,7 +2928,8 @@ struct CMD_TLBI_EL2_VA : ::smmuman::hw::Structure<CMD_TLBI_EL2_VA, 16, ::smmuman
     word_t SCALE;
     word_t NUM;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2504,9 +2943,36 @@ struct CMD_TLBI_EL2_VA : ::smmuman::hw::Structure<CMD_TLBI_EL2_VA, 16, ::smmuman
     NUM::template set<word_t, ops_t>(words, d.NUM);
     ::smmuman::hw::set_fixed<CMD_TLBI_EL2_VA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!TG::fits(d.TG)) return false;
+    if (!TTL::fits(d.TTL)) return false;
+    if (!TTL128::fits(d.TTL128)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    if (!ASID::fits(d.ASID)) return false;
+    if (!SCALE::fits(d.SCALE)) return false;
+    if (!NUM::fits(d.NUM)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), TG::template get<word_t, ops_t>(words), TTL::template get<word_t, ops_t>(words), TTL128::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words), ASID::template get<word_t, ops_t>(words), SCALE::template get<word_t, ops_t>(words), NUM::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .TG = TG::template get<word_t, ops_t>(words),
+        .TTL = TTL::template get<word_t, ops_t>(words),
+        .TTL128 = TTL128::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+        .ASID = ASID::template get<word_t, ops_t>(words),
+        .SCALE = SCALE::template get<word_t, ops_t>(words),
+        .NUM = NUM::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_EL2_VA>());
@@ -2529,16 +2995,30 @@ struct CMD_TLBI_EL2_ASID : ::smmuman::hw::Structure<CMD_TLBI_EL2_ASID, 16, ::smm
   struct Decoded {
     word_t ASID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     ASID::template set<word_t, ops_t>(words, d.ASID);
     ::smmuman::hw::set_fixed<CMD_TLBI_EL2_ASID, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ASID::fits(d.ASID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ASID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ASID = ASID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_EL2_ASID>());
@@ -2601,7 +3081,8 @@ struct CMD_TLBI_S2_IPA : ::smmuman::hw::Structure<CMD_TLBI_S2_IPA, 16, ::smmuman
     word_t SCALE;
     word_t NUM;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2615,9 +3096,36 @@ struct CMD_TLBI_S2_IPA : ::smmuman::hw::Structure<CMD_TLBI_S2_IPA, 16, ::smmuman
     NUM::template set<word_t, ops_t>(words, d.NUM);
     ::smmuman::hw::set_fixed<CMD_TLBI_S2_IPA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!TG::fits(d.TG)) return false;
+    if (!TTL::fits(d.TTL)) return false;
+    if (!TTL128::fits(d.TTL128)) return false;
+    if (!LEAF::fits(d.LEAF)) return false;
+    if (!VMID::fits(d.VMID)) return false;
+    if (!SCALE::fits(d.SCALE)) return false;
+    if (!NUM::fits(d.NUM)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), TG::template get<word_t, ops_t>(words), TTL::template get<word_t, ops_t>(words), TTL128::template get<word_t, ops_t>(words), LEAF::template get<word_t, ops_t>(words), VMID::template get<word_t, ops_t>(words), SCALE::template get<word_t, ops_t>(words), NUM::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .TG = TG::template get<word_t, ops_t>(words),
+        .TTL = TTL::template get<word_t, ops_t>(words),
+        .TTL128 = TTL128::template get<word_t, ops_t>(words),
+        .LEAF = LEAF::template get<word_t, ops_t>(words),
+        .VMID = VMID::template get<word_t, ops_t>(words),
+        .SCALE = SCALE::template get<word_t, ops_t>(words),
+        .NUM = NUM::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_S2_IPA>());
@@ -2640,16 +3148,30 @@ struct CMD_TLBI_S12_VMALL : ::smmuman::hw::Structure<CMD_TLBI_S12_VMALL, 16, ::s
   struct Decoded {
     word_t VMID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     VMID::template set<word_t, ops_t>(words, d.VMID);
     ::smmuman::hw::set_fixed<CMD_TLBI_S12_VMALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!VMID::fits(d.VMID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{VMID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .VMID = VMID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_S12_VMALL>());
@@ -2668,15 +3190,27 @@ struct CMD_TLBI_NSNH_ALL : ::smmuman::hw::Structure<CMD_TLBI_NSNH_ALL, 16, ::smm
   template <class word_t>
   struct Decoded {
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
     ::smmuman::hw::set_fixed<CMD_TLBI_NSNH_ALL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{};
+    return Decoded<word_t>{
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_TLBI_NSNH_ALL>());
@@ -2721,7 +3255,8 @@ struct CMD_ATC_INV : ::smmuman::hw::Structure<CMD_ATC_INV, 16, ::smmuman::hw::St
     word_t SSV;
     word_t GLOBAL;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2733,9 +3268,32 @@ struct CMD_ATC_INV : ::smmuman::hw::Structure<CMD_ATC_INV, 16, ::smmuman::hw::St
     GLOBAL::template set<word_t, ops_t>(words, d.GLOBAL);
     ::smmuman::hw::set_fixed<CMD_ATC_INV, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!SIZE::fits(d.SIZE)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!SSID::fits(d.SSID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    if (!GLOBAL::fits(d.GLOBAL)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), SIZE::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), SSID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words), GLOBAL::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .SIZE = SIZE::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSID = SSID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+        .GLOBAL = GLOBAL::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_ATC_INV>());
@@ -2779,7 +3337,8 @@ struct CMD_PRI_RESP : ::smmuman::hw::Structure<CMD_PRI_RESP, 16, ::smmuman::hw::
     word_t SSID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2790,9 +3349,30 @@ struct CMD_PRI_RESP : ::smmuman::hw::Structure<CMD_PRI_RESP, 16, ::smmuman::hw::
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<CMD_PRI_RESP, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!RESP::fits(d.RESP)) return false;
+    if (!PRGINDEX::fits(d.PRGINDEX)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!SSID::fits(d.SSID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{RESP::template get<word_t, ops_t>(words), PRGINDEX::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), SSID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .RESP = RESP::template get<word_t, ops_t>(words),
+        .PRGINDEX = PRGINDEX::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSID = SSID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_PRI_RESP>());
@@ -2832,7 +3412,8 @@ struct CMD_RESUME : ::smmuman::hw::Structure<CMD_RESUME, 16, ::smmuman::hw::Stru
     word_t AC;
     word_t SSEC;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2843,9 +3424,30 @@ struct CMD_RESUME : ::smmuman::hw::Structure<CMD_RESUME, 16, ::smmuman::hw::Stru
     SSEC::template set<word_t, ops_t>(words, d.SSEC);
     ::smmuman::hw::set_fixed<CMD_RESUME, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STAG::fits(d.STAG)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!AB::fits(d.AB)) return false;
+    if (!AC::fits(d.AC)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STAG::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), AB::template get<word_t, ops_t>(words), AC::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STAG = STAG::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .AB = AB::template get<word_t, ops_t>(words),
+        .AC = AC::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_RESUME>());
@@ -2872,7 +3474,8 @@ struct CMD_STALL_TERM : ::smmuman::hw::Structure<CMD_STALL_TERM, 16, ::smmuman::
     word_t SID;
     word_t SSEC;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2880,9 +3483,24 @@ struct CMD_STALL_TERM : ::smmuman::hw::Structure<CMD_STALL_TERM, 16, ::smmuman::
     SSEC::template set<word_t, ops_t>(words, d.SSEC);
     ::smmuman::hw::set_fixed<CMD_STALL_TERM, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SID::fits(d.SID)) return false;
+    if (!SSEC::fits(d.SSEC)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SID::template get<word_t, ops_t>(words), SSEC::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SID = SID::template get<word_t, ops_t>(words),
+        .SSEC = SSEC::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_STALL_TERM>());
@@ -2933,7 +3551,8 @@ struct CMD_SYNC : ::smmuman::hw::Structure<CMD_SYNC, 16, ::smmuman::hw::StructKi
     word_t MSH;
     word_t CS;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2944,9 +3563,30 @@ struct CMD_SYNC : ::smmuman::hw::Structure<CMD_SYNC, 16, ::smmuman::hw::StructKi
     CS::template set<word_t, ops_t>(words, d.CS);
     ::smmuman::hw::set_fixed<CMD_SYNC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!MSIADDR::fits(d.MSIADDR)) return false;
+    if (!MSIDATA::fits(d.MSIDATA)) return false;
+    if (!MSIATTR::fits(d.MSIATTR)) return false;
+    if (!MSH::fits(d.MSH)) return false;
+    if (!CS::fits(d.CS)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{MSIADDR::template get<word_t, ops_t>(words), MSIDATA::template get<word_t, ops_t>(words), MSIATTR::template get<word_t, ops_t>(words), MSH::template get<word_t, ops_t>(words), CS::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .MSIADDR = MSIADDR::template get<word_t, ops_t>(words),
+        .MSIDATA = MSIDATA::template get<word_t, ops_t>(words),
+        .MSIATTR = MSIATTR::template get<word_t, ops_t>(words),
+        .MSH = MSH::template get<word_t, ops_t>(words),
+        .CS = CS::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CMD_SYNC>());
@@ -2981,7 +3621,8 @@ struct F_UUT : ::smmuman::hw::Structure<F_UUT, 32, ::smmuman::hw::StructKind::ev
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2991,9 +3632,28 @@ struct F_UUT : ::smmuman::hw::Structure<F_UUT, 32, ::smmuman::hw::StructKind::ev
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_UUT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{INPUTADDR::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_UUT>());
@@ -3024,7 +3684,8 @@ struct C_BAD_STREAMID : ::smmuman::hw::Structure<C_BAD_STREAMID, 32, ::smmuman::
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3033,9 +3694,26 @@ struct C_BAD_STREAMID : ::smmuman::hw::Structure<C_BAD_STREAMID, 32, ::smmuman::
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<C_BAD_STREAMID, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<C_BAD_STREAMID>());
@@ -3079,7 +3757,8 @@ struct F_STE_FETCH : ::smmuman::hw::Structure<F_STE_FETCH, 32, ::smmuman::hw::St
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3091,9 +3770,32 @@ struct F_STE_FETCH : ::smmuman::hw::Structure<F_STE_FETCH, 32, ::smmuman::hw::St
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_STE_FETCH, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FETCHADDR::fits(d.FETCHADDR)) return false;
+    if (!GPCF::fits(d.GPCF)) return false;
+    if (!REASON::fits(d.REASON)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FETCHADDR::template get<word_t, ops_t>(words), GPCF::template get<word_t, ops_t>(words), REASON::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FETCHADDR = FETCHADDR::template get<word_t, ops_t>(words),
+        .GPCF = GPCF::template get<word_t, ops_t>(words),
+        .REASON = REASON::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_STE_FETCH>());
@@ -3124,7 +3826,8 @@ struct C_BAD_STE : ::smmuman::hw::Structure<C_BAD_STE, 32, ::smmuman::hw::Struct
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3133,9 +3836,26 @@ struct C_BAD_STE : ::smmuman::hw::Structure<C_BAD_STE, 32, ::smmuman::hw::Struct
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<C_BAD_STE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<C_BAD_STE>());
@@ -3166,7 +3886,8 @@ struct F_STREAM_DISABLED : ::smmuman::hw::Structure<F_STREAM_DISABLED, 32, ::smm
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3175,9 +3896,26 @@ struct F_STREAM_DISABLED : ::smmuman::hw::Structure<F_STREAM_DISABLED, 32, ::smm
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_STREAM_DISABLED, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_STREAM_DISABLED>());
@@ -3204,7 +3942,8 @@ struct C_BAD_SUBSTREAMID : ::smmuman::hw::Structure<C_BAD_SUBSTREAMID, 32, ::smm
     word_t STREAMID;
     word_t SUBSTREAMID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3212,9 +3951,24 @@ struct C_BAD_SUBSTREAMID : ::smmuman::hw::Structure<C_BAD_SUBSTREAMID, 32, ::smm
     SUBSTREAMID::template set<word_t, ops_t>(words, d.SUBSTREAMID);
     ::smmuman::hw::set_fixed<C_BAD_SUBSTREAMID, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<C_BAD_SUBSTREAMID>());
@@ -3250,7 +4004,8 @@ struct F_CD_FETCH : ::smmuman::hw::Structure<F_CD_FETCH, 32, ::smmuman::hw::Stru
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3260,9 +4015,28 @@ struct F_CD_FETCH : ::smmuman::hw::Structure<F_CD_FETCH, 32, ::smmuman::hw::Stru
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_CD_FETCH, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FETCHADDR::fits(d.FETCHADDR)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FETCHADDR::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FETCHADDR = FETCHADDR::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_CD_FETCH>());
@@ -3293,7 +4067,8 @@ struct C_BAD_CD : ::smmuman::hw::Structure<C_BAD_CD, 32, ::smmuman::hw::StructKi
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3302,9 +4077,26 @@ struct C_BAD_CD : ::smmuman::hw::Structure<C_BAD_CD, 32, ::smmuman::hw::StructKi
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<C_BAD_CD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<C_BAD_CD>());
@@ -3344,7 +4136,8 @@ struct F_WALK_EABT : ::smmuman::hw::Structure<F_WALK_EABT, 32, ::smmuman::hw::St
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3355,9 +4148,30 @@ struct F_WALK_EABT : ::smmuman::hw::Structure<F_WALK_EABT, 32, ::smmuman::hw::St
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_WALK_EABT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FETCHADDR::fits(d.FETCHADDR)) return false;
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FETCHADDR::template get<word_t, ops_t>(words), INPUTADDR::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FETCHADDR = FETCHADDR::template get<word_t, ops_t>(words),
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_WALK_EABT>());
@@ -3431,7 +4245,8 @@ struct F_TRANSLATION : ::smmuman::hw::Structure<F_TRANSLATION, 32, ::smmuman::hw
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3449,9 +4264,44 @@ struct F_TRANSLATION : ::smmuman::hw::Structure<F_TRANSLATION, 32, ::smmuman::hw
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_TRANSLATION, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IPA::fits(d.IPA)) return false;
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!CLASS::fits(d.CLASS)) return false;
+    if (!S2::fits(d.S2)) return false;
+    if (!RNW::fits(d.RNW)) return false;
+    if (!IND::fits(d.IND)) return false;
+    if (!PNU::fits(d.PNU)) return false;
+    if (!STALL::fits(d.STALL)) return false;
+    if (!STAG::fits(d.STAG)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IPA::template get<word_t, ops_t>(words), INPUTADDR::template get<word_t, ops_t>(words), CLASS::template get<word_t, ops_t>(words), S2::template get<word_t, ops_t>(words), RNW::template get<word_t, ops_t>(words), IND::template get<word_t, ops_t>(words), PNU::template get<word_t, ops_t>(words), STALL::template get<word_t, ops_t>(words), STAG::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IPA = IPA::template get<word_t, ops_t>(words),
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .CLASS = CLASS::template get<word_t, ops_t>(words),
+        .S2 = S2::template get<word_t, ops_t>(words),
+        .RNW = RNW::template get<word_t, ops_t>(words),
+        .IND = IND::template get<word_t, ops_t>(words),
+        .PNU = PNU::template get<word_t, ops_t>(words),
+        .STALL = STALL::template get<word_t, ops_t>(words),
+        .STAG = STAG::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_TRANSLATION>());
@@ -3524,7 +4374,8 @@ struct F_ADDR_SIZE : ::smmuman::hw::Structure<F_ADDR_SIZE, 32, ::smmuman::hw::St
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3542,9 +4393,44 @@ struct F_ADDR_SIZE : ::smmuman::hw::Structure<F_ADDR_SIZE, 32, ::smmuman::hw::St
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_ADDR_SIZE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IPA::fits(d.IPA)) return false;
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!CLASS::fits(d.CLASS)) return false;
+    if (!S2::fits(d.S2)) return false;
+    if (!RNW::fits(d.RNW)) return false;
+    if (!IND::fits(d.IND)) return false;
+    if (!PNU::fits(d.PNU)) return false;
+    if (!STALL::fits(d.STALL)) return false;
+    if (!STAG::fits(d.STAG)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IPA::template get<word_t, ops_t>(words), INPUTADDR::template get<word_t, ops_t>(words), CLASS::template get<word_t, ops_t>(words), S2::template get<word_t, ops_t>(words), RNW::template get<word_t, ops_t>(words), IND::template get<word_t, ops_t>(words), PNU::template get<word_t, ops_t>(words), STALL::template get<word_t, ops_t>(words), STAG::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IPA = IPA::template get<word_t, ops_t>(words),
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .CLASS = CLASS::template get<word_t, ops_t>(words),
+        .S2 = S2::template get<word_t, ops_t>(words),
+        .RNW = RNW::template get<word_t, ops_t>(words),
+        .IND = IND::template get<word_t, ops_t>(words),
+        .PNU = PNU::template get<word_t, ops_t>(words),
+        .STALL = STALL::template get<word_t, ops_t>(words),
+        .STAG = STAG::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_ADDR_SIZE>());
@@ -3617,7 +4503,8 @@ struct F_ACCESS : ::smmuman::hw::Structure<F_ACCESS, 32, ::smmuman::hw::StructKi
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3635,9 +4522,44 @@ struct F_ACCESS : ::smmuman::hw::Structure<F_ACCESS, 32, ::smmuman::hw::StructKi
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_ACCESS, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IPA::fits(d.IPA)) return false;
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!CLASS::fits(d.CLASS)) return false;
+    if (!S2::fits(d.S2)) return false;
+    if (!RNW::fits(d.RNW)) return false;
+    if (!IND::fits(d.IND)) return false;
+    if (!PNU::fits(d.PNU)) return false;
+    if (!STALL::fits(d.STALL)) return false;
+    if (!STAG::fits(d.STAG)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IPA::template get<word_t, ops_t>(words), INPUTADDR::template get<word_t, ops_t>(words), CLASS::template get<word_t, ops_t>(words), S2::template get<word_t, ops_t>(words), RNW::template get<word_t, ops_t>(words), IND::template get<word_t, ops_t>(words), PNU::template get<word_t, ops_t>(words), STALL::template get<word_t, ops_t>(words), STAG::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IPA = IPA::template get<word_t, ops_t>(words),
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .CLASS = CLASS::template get<word_t, ops_t>(words),
+        .S2 = S2::template get<word_t, ops_t>(words),
+        .RNW = RNW::template get<word_t, ops_t>(words),
+        .IND = IND::template get<word_t, ops_t>(words),
+        .PNU = PNU::template get<word_t, ops_t>(words),
+        .STALL = STALL::template get<word_t, ops_t>(words),
+        .STAG = STAG::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_ACCESS>());
@@ -3715,7 +4637,8 @@ struct F_PERMISSION : ::smmuman::hw::Structure<F_PERMISSION, 32, ::smmuman::hw::
     word_t SUBSTREAMID;
     word_t SSV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3734,9 +4657,46 @@ struct F_PERMISSION : ::smmuman::hw::Structure<F_PERMISSION, 32, ::smmuman::hw::
     SSV::template set<word_t, ops_t>(words, d.SSV);
     ::smmuman::hw::set_fixed<F_PERMISSION, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IPA::fits(d.IPA)) return false;
+    if (!INPUTADDR::fits(d.INPUTADDR)) return false;
+    if (!TTRNW::fits(d.TTRNW)) return false;
+    if (!CLASS::fits(d.CLASS)) return false;
+    if (!S2::fits(d.S2)) return false;
+    if (!RNW::fits(d.RNW)) return false;
+    if (!IND::fits(d.IND)) return false;
+    if (!PNU::fits(d.PNU)) return false;
+    if (!STALL::fits(d.STALL)) return false;
+    if (!STAG::fits(d.STAG)) return false;
+    if (!STREAMID::fits(d.STREAMID)) return false;
+    if (!SUBSTREAMID::fits(d.SUBSTREAMID)) return false;
+    if (!SSV::fits(d.SSV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IPA::template get<word_t, ops_t>(words), INPUTADDR::template get<word_t, ops_t>(words), TTRNW::template get<word_t, ops_t>(words), CLASS::template get<word_t, ops_t>(words), S2::template get<word_t, ops_t>(words), RNW::template get<word_t, ops_t>(words), IND::template get<word_t, ops_t>(words), PNU::template get<word_t, ops_t>(words), STALL::template get<word_t, ops_t>(words), STAG::template get<word_t, ops_t>(words), STREAMID::template get<word_t, ops_t>(words), SUBSTREAMID::template get<word_t, ops_t>(words), SSV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IPA = IPA::template get<word_t, ops_t>(words),
+        .INPUTADDR = INPUTADDR::template get<word_t, ops_t>(words),
+        .TTRNW = TTRNW::template get<word_t, ops_t>(words),
+        .CLASS = CLASS::template get<word_t, ops_t>(words),
+        .S2 = S2::template get<word_t, ops_t>(words),
+        .RNW = RNW::template get<word_t, ops_t>(words),
+        .IND = IND::template get<word_t, ops_t>(words),
+        .PNU = PNU::template get<word_t, ops_t>(words),
+        .STALL = STALL::template get<word_t, ops_t>(words),
+        .STAG = STAG::template get<word_t, ops_t>(words),
+        .STREAMID = STREAMID::template get<word_t, ops_t>(words),
+        .SUBSTREAMID = SUBSTREAMID::template get<word_t, ops_t>(words),
+        .SSV = SSV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<F_PERMISSION>());
@@ -3815,7 +4775,8 @@ struct S2_DESCRIPTOR_4K : ::smmuman::hw::Structure<S2_DESCRIPTOR_4K, 8, ::smmuma
     word_t TYPE;
     word_t VALID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3832,9 +4793,42 @@ struct S2_DESCRIPTOR_4K : ::smmuman::hw::Structure<S2_DESCRIPTOR_4K, 8, ::smmuma
     VALID::template set<word_t, ops_t>(words, d.VALID);
     ::smmuman::hw::set_fixed<S2_DESCRIPTOR_4K, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!XN::fits(d.XN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!S2AP_W::fits(d.S2AP_W)) return false;
+    if (!S2AP_R::fits(d.S2AP_R)) return false;
+    if (!MEMATTR::fits(d.MEMATTR)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{XN::template get<word_t, ops_t>(words), CONTIG::template get<word_t, ops_t>(words), DBM::template get<word_t, ops_t>(words), OA::template get<word_t, ops_t>(words), AF::template get<word_t, ops_t>(words), SH::template get<word_t, ops_t>(words), S2AP_W::template get<word_t, ops_t>(words), S2AP_R::template get<word_t, ops_t>(words), MEMATTR::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), VALID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .XN = XN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .S2AP_W = S2AP_W::template get<word_t, ops_t>(words),
+        .S2AP_R = S2AP_R::template get<word_t, ops_t>(words),
+        .MEMATTR = MEMATTR::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<S2_DESCRIPTOR_4K>());
@@ -3942,7 +4936,8 @@ struct S1_DESCRIPTOR_4K : ::smmuman::hw::Structure<S1_DESCRIPTOR_4K, 8, ::smmuma
     word_t TYPE;
     word_t VALID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -3966,9 +4961,56 @@ struct S1_DESCRIPTOR_4K : ::smmuman::hw::Structure<S1_DESCRIPTOR_4K, 8, ::smmuma
     VALID::template set<word_t, ops_t>(words, d.VALID);
     ::smmuman::hw::set_fixed<S1_DESCRIPTOR_4K, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!NSTABLE::fits(d.NSTABLE)) return false;
+    if (!APTABLE::fits(d.APTABLE)) return false;
+    if (!UXNTABLE::fits(d.UXNTABLE)) return false;
+    if (!PXNTABLE::fits(d.PXNTABLE)) return false;
+    if (!UXN::fits(d.UXN)) return false;
+    if (!PXN::fits(d.PXN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!NG::fits(d.NG)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!AP2::fits(d.AP2)) return false;
+    if (!AP1::fits(d.AP1)) return false;
+    if (!NS::fits(d.NS)) return false;
+    if (!ATTRINDX::fits(d.ATTRINDX)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{NSTABLE::template get<word_t, ops_t>(words), APTABLE::template get<word_t, ops_t>(words), UXNTABLE::template get<word_t, ops_t>(words), PXNTABLE::template get<word_t, ops_t>(words), UXN::template get<word_t, ops_t>(words), PXN::template get<word_t, ops_t>(words), CONTIG::template get<word_t, ops_t>(words), DBM::template get<word_t, ops_t>(words), OA::template get<word_t, ops_t>(words), NG::template get<word_t, ops_t>(words), AF::template get<word_t, ops_t>(words), SH::template get<word_t, ops_t>(words), AP2::template get<word_t, ops_t>(words), AP1::template get<word_t, ops_t>(words), NS::template get<word_t, ops_t>(words), ATTRINDX::template get<word_t, ops_t>(words), TYPE::template get<word_t, ops_t>(words), VALID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .NSTABLE = NSTABLE::template get<word_t, ops_t>(words),
+        .APTABLE = APTABLE::template get<word_t, ops_t>(words),
+        .UXNTABLE = UXNTABLE::template get<word_t, ops_t>(words),
+        .PXNTABLE = PXNTABLE::template get<word_t, ops_t>(words),
+        .UXN = UXN::template get<word_t, ops_t>(words),
+        .PXN = PXN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .NG = NG::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .AP2 = AP2::template get<word_t, ops_t>(words),
+        .AP1 = AP1::template get<word_t, ops_t>(words),
+        .NS = NS::template get<word_t, ops_t>(words),
+        .ATTRINDX = ATTRINDX::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<S1_DESCRIPTOR_4K>());

@@ -12,15 +12,26 @@ namespace smmuman::hw {
 template <class V>
 struct BitOps;
 
+// Called when a value is wider than the field it is written to: not a
+// constant expression, so such a write does not compile, and at run time it
+// stops the program rather than drop the high bits. Code with a value that
+// may not fit checks first (StructField::fits, Structure::try_encode,
+// RegisterValue::try_set).
+[[noreturn]] inline void value_too_wide_for_its_field() { __builtin_trap(); }
+
+// A mask of `width` low bits (1..64).
+constexpr uint64_t low_mask(unsigned width) { return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1; }
+
 template <>
 struct BitOps<uint64_t> {
   static constexpr uint64_t constant(const uint64_t& /*like*/, uint64_t value) { return value; }
   static constexpr uint64_t shl(const uint64_t& v, unsigned n) { return n >= 64 ? 0 : v << n; }
   static constexpr uint64_t lshr(const uint64_t& v, unsigned n) { return n >= 64 ? 0 : v >> n; }
+  // Encoders never truncate.
+  static constexpr void require_fits(const uint64_t& v, unsigned width) {
+    if ((v & ~low_mask(width)) != 0) value_too_wide_for_its_field();
+  }
 };
-
-// A mask of `width` low bits (1..64).
-constexpr uint64_t low_mask(unsigned width) { return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1; }
 
 // Extracts `width` bits starting at bit `lo` of one word.
 template <class V, class Ops = BitOps<V>>
@@ -28,9 +39,11 @@ constexpr V word_extract(const V& word, unsigned lo, unsigned width) {
   return Ops::lshr(word, lo) & Ops::constant(word, low_mask(width));
 }
 
-// Replaces `width` bits starting at bit `lo` of one word; excess bits of value are dropped.
+// Replaces `width` bits starting at bit `lo` of one word. The value must fit
+// in `width` bits (Ops::require_fits): nothing is silently dropped.
 template <class V, class Ops = BitOps<V>>
 constexpr V word_insert(const V& word, unsigned lo, unsigned width, const V& value) {
+  Ops::require_fits(value, width);
   const V field_mask = Ops::shl(Ops::constant(word, low_mask(width)), lo);
   return (word & ~field_mask) | (Ops::shl(value & Ops::constant(word, low_mask(width)), lo) & field_mask);
 }
@@ -56,8 +69,9 @@ constexpr void multiword_insert(V* words, unsigned hi, unsigned lo, const V& val
     words[word] = word_insert<V, Ops>(words[word], shift, width, value);
     return;
   }
+  Ops::require_fits(value, width);
   const unsigned low_width = 64 - shift;
-  words[word] = word_insert<V, Ops>(words[word], shift, low_width, value);
+  words[word] = word_insert<V, Ops>(words[word], shift, low_width, value & Ops::constant(value, low_mask(low_width)));
   words[word + 1] = word_insert<V, Ops>(words[word + 1], 0, width - low_width, Ops::lshr(value, low_width));
 }
 

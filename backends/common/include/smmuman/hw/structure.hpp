@@ -35,6 +35,8 @@ struct StructField {
 
   template <class V, class Ops = BitOps<V>>
   static constexpr V get(const V* words) { return multiword_extract<V, Ops>(words, Hi, Lo); }
+  // Whether a run-time value fits; set requires it.
+  static constexpr bool fits(uint64_t value) { return value <= mask; }
   template <class V, class Ops = BitOps<V>>
   static constexpr void set(V* words, const V& value) { multiword_insert<V, Ops>(words, Hi, Lo, value); }
 };

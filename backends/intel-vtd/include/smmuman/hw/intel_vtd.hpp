@@ -1291,7 +1291,8 @@ struct ROOT_ENTRY : ::smmuman::hw::Structure<ROOT_ENTRY, 16, ::smmuman::hw::Stru
     word_t CTP;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1299,9 +1300,24 @@ struct ROOT_ENTRY : ::smmuman::hw::Structure<ROOT_ENTRY, 16, ::smmuman::hw::Stru
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<ROOT_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!CTP::fits(d.CTP)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{CTP::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .CTP = CTP::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<ROOT_ENTRY>());
@@ -1358,7 +1374,8 @@ struct CONTEXT_ENTRY : ::smmuman::hw::Structure<CONTEXT_ENTRY, 16, ::smmuman::hw
     word_t FPD;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1370,9 +1387,32 @@ struct CONTEXT_ENTRY : ::smmuman::hw::Structure<CONTEXT_ENTRY, 16, ::smmuman::hw
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<CONTEXT_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DID::fits(d.DID)) return false;
+    if (!AW::fits(d.AW)) return false;
+    if (!SSPTPTR::fits(d.SSPTPTR)) return false;
+    if (!TT::fits(d.TT)) return false;
+    if (!FPD::fits(d.FPD)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DID::template get<word_t, ops_t>(words), AW::template get<word_t, ops_t>(words), SSPTPTR::template get<word_t, ops_t>(words), TT::template get<word_t, ops_t>(words), FPD::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DID = DID::template get<word_t, ops_t>(words),
+        .AW = AW::template get<word_t, ops_t>(words),
+        .SSPTPTR = SSPTPTR::template get<word_t, ops_t>(words),
+        .TT = TT::template get<word_t, ops_t>(words),
+        .FPD = FPD::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CONTEXT_ENTRY>());
@@ -1409,7 +1449,8 @@ struct SM_ROOT_ENTRY : ::smmuman::hw::Structure<SM_ROOT_ENTRY, 16, ::smmuman::hw
     word_t LCTP;
     word_t LP;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1419,9 +1460,28 @@ struct SM_ROOT_ENTRY : ::smmuman::hw::Structure<SM_ROOT_ENTRY, 16, ::smmuman::hw
     LP::template set<word_t, ops_t>(words, d.LP);
     ::smmuman::hw::set_fixed<SM_ROOT_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!UCTP::fits(d.UCTP)) return false;
+    if (!UP::fits(d.UP)) return false;
+    if (!LCTP::fits(d.LCTP)) return false;
+    if (!LP::fits(d.LP)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{UCTP::template get<word_t, ops_t>(words), UP::template get<word_t, ops_t>(words), LCTP::template get<word_t, ops_t>(words), LP::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .UCTP = UCTP::template get<word_t, ops_t>(words),
+        .UP = UP::template get<word_t, ops_t>(words),
+        .LCTP = LCTP::template get<word_t, ops_t>(words),
+        .LP = LP::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<SM_ROOT_ENTRY>());
@@ -1493,7 +1553,8 @@ struct SM_CONTEXT_ENTRY : ::smmuman::hw::Structure<SM_CONTEXT_ENTRY, 32, ::smmum
     word_t FPD;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1510,9 +1571,42 @@ struct SM_CONTEXT_ENTRY : ::smmuman::hw::Structure<SM_CONTEXT_ENTRY, 32, ::smmum
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<SM_CONTEXT_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!RID_PRIV::fits(d.RID_PRIV)) return false;
+    if (!RID_PASID::fits(d.RID_PASID)) return false;
+    if (!PASIDDIRPTR::fits(d.PASIDDIRPTR)) return false;
+    if (!PDTS::fits(d.PDTS)) return false;
+    if (!EPTR::fits(d.EPTR)) return false;
+    if (!HPTE::fits(d.HPTE)) return false;
+    if (!PRE::fits(d.PRE)) return false;
+    if (!PASIDE::fits(d.PASIDE)) return false;
+    if (!DTE::fits(d.DTE)) return false;
+    if (!FPD::fits(d.FPD)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{RID_PRIV::template get<word_t, ops_t>(words), RID_PASID::template get<word_t, ops_t>(words), PASIDDIRPTR::template get<word_t, ops_t>(words), PDTS::template get<word_t, ops_t>(words), EPTR::template get<word_t, ops_t>(words), HPTE::template get<word_t, ops_t>(words), PRE::template get<word_t, ops_t>(words), PASIDE::template get<word_t, ops_t>(words), DTE::template get<word_t, ops_t>(words), FPD::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .RID_PRIV = RID_PRIV::template get<word_t, ops_t>(words),
+        .RID_PASID = RID_PASID::template get<word_t, ops_t>(words),
+        .PASIDDIRPTR = PASIDDIRPTR::template get<word_t, ops_t>(words),
+        .PDTS = PDTS::template get<word_t, ops_t>(words),
+        .EPTR = EPTR::template get<word_t, ops_t>(words),
+        .HPTE = HPTE::template get<word_t, ops_t>(words),
+        .PRE = PRE::template get<word_t, ops_t>(words),
+        .PASIDE = PASIDE::template get<word_t, ops_t>(words),
+        .DTE = DTE::template get<word_t, ops_t>(words),
+        .FPD = FPD::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<SM_CONTEXT_ENTRY>());
@@ -1544,7 +1638,8 @@ struct SM_PASID_DIR_ENTRY : ::smmuman::hw::Structure<SM_PASID_DIR_ENTRY, 8, ::sm
     word_t FPD;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1553,9 +1648,26 @@ struct SM_PASID_DIR_ENTRY : ::smmuman::hw::Structure<SM_PASID_DIR_ENTRY, 8, ::sm
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<SM_PASID_DIR_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SMPTBLPTR::fits(d.SMPTBLPTR)) return false;
+    if (!FPD::fits(d.FPD)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SMPTBLPTR::template get<word_t, ops_t>(words), FPD::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SMPTBLPTR = SMPTBLPTR::template get<word_t, ops_t>(words),
+        .FPD = FPD::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<SM_PASID_DIR_ENTRY>());
@@ -1692,7 +1804,8 @@ struct SM_PASID_ENTRY : ::smmuman::hw::Structure<SM_PASID_ENTRY, 64, ::smmuman::
     word_t FPD;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1719,9 +1832,62 @@ struct SM_PASID_ENTRY : ::smmuman::hw::Structure<SM_PASID_ENTRY, 64, ::smmuman::
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<SM_PASID_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!HPTDID::fits(d.HPTDID)) return false;
+    if (!HPTPTR::fits(d.HPTPTR)) return false;
+    if (!HPTPFD::fits(d.HPTPFD)) return false;
+    if (!HPTSZ::fits(d.HPTSZ)) return false;
+    if (!FSPTPTR::fits(d.FSPTPTR)) return false;
+    if (!EAFE::fits(d.EAFE)) return false;
+    if (!WPE::fits(d.WPE)) return false;
+    if (!FSPM::fits(d.FSPM)) return false;
+    if (!SRE::fits(d.SRE)) return false;
+    if (!PAT::fits(d.PAT)) return false;
+    if (!EMTE::fits(d.EMTE)) return false;
+    if (!CD::fits(d.CD)) return false;
+    if (!PGSNP::fits(d.PGSNP)) return false;
+    if (!PWSNP::fits(d.PWSNP)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!SSPTPTR::fits(d.SSPTPTR)) return false;
+    if (!SSADE::fits(d.SSADE)) return false;
+    if (!PGTT::fits(d.PGTT)) return false;
+    if (!AW::fits(d.AW)) return false;
+    if (!FPD::fits(d.FPD)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{HPTDID::template get<word_t, ops_t>(words), HPTPTR::template get<word_t, ops_t>(words), HPTPFD::template get<word_t, ops_t>(words), HPTSZ::template get<word_t, ops_t>(words), FSPTPTR::template get<word_t, ops_t>(words), EAFE::template get<word_t, ops_t>(words), WPE::template get<word_t, ops_t>(words), FSPM::template get<word_t, ops_t>(words), SRE::template get<word_t, ops_t>(words), PAT::template get<word_t, ops_t>(words), EMTE::template get<word_t, ops_t>(words), CD::template get<word_t, ops_t>(words), PGSNP::template get<word_t, ops_t>(words), PWSNP::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), SSPTPTR::template get<word_t, ops_t>(words), SSADE::template get<word_t, ops_t>(words), PGTT::template get<word_t, ops_t>(words), AW::template get<word_t, ops_t>(words), FPD::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .HPTDID = HPTDID::template get<word_t, ops_t>(words),
+        .HPTPTR = HPTPTR::template get<word_t, ops_t>(words),
+        .HPTPFD = HPTPFD::template get<word_t, ops_t>(words),
+        .HPTSZ = HPTSZ::template get<word_t, ops_t>(words),
+        .FSPTPTR = FSPTPTR::template get<word_t, ops_t>(words),
+        .EAFE = EAFE::template get<word_t, ops_t>(words),
+        .WPE = WPE::template get<word_t, ops_t>(words),
+        .FSPM = FSPM::template get<word_t, ops_t>(words),
+        .SRE = SRE::template get<word_t, ops_t>(words),
+        .PAT = PAT::template get<word_t, ops_t>(words),
+        .EMTE = EMTE::template get<word_t, ops_t>(words),
+        .CD = CD::template get<word_t, ops_t>(words),
+        .PGSNP = PGSNP::template get<word_t, ops_t>(words),
+        .PWSNP = PWSNP::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .SSPTPTR = SSPTPTR::template get<word_t, ops_t>(words),
+        .SSADE = SSADE::template get<word_t, ops_t>(words),
+        .PGTT = PGTT::template get<word_t, ops_t>(words),
+        .AW = AW::template get<word_t, ops_t>(words),
+        .FPD = FPD::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<SM_PASID_ENTRY>());
@@ -1802,7 +1968,8 @@ struct SS_PAGING_ENTRY : ::smmuman::hw::Structure<SS_PAGING_ENTRY, 8, ::smmuman:
     word_t W;
     word_t R;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1819,9 +1986,42 @@ struct SS_PAGING_ENTRY : ::smmuman::hw::Structure<SS_PAGING_ENTRY, 8, ::smmuman:
     R::template set<word_t, ops_t>(words, d.R);
     ::smmuman::hw::set_fixed<SS_PAGING_ENTRY, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!TM::fits(d.TM)) return false;
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!SNP::fits(d.SNP)) return false;
+    if (!D::fits(d.D)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!PS::fits(d.PS)) return false;
+    if (!IPAT::fits(d.IPAT)) return false;
+    if (!EMT::fits(d.EMT)) return false;
+    if (!X::fits(d.X)) return false;
+    if (!W::fits(d.W)) return false;
+    if (!R::fits(d.R)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{TM::template get<word_t, ops_t>(words), ADDR::template get<word_t, ops_t>(words), SNP::template get<word_t, ops_t>(words), D::template get<word_t, ops_t>(words), A::template get<word_t, ops_t>(words), PS::template get<word_t, ops_t>(words), IPAT::template get<word_t, ops_t>(words), EMT::template get<word_t, ops_t>(words), X::template get<word_t, ops_t>(words), W::template get<word_t, ops_t>(words), R::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .TM = TM::template get<word_t, ops_t>(words),
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .SNP = SNP::template get<word_t, ops_t>(words),
+        .D = D::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .PS = PS::template get<word_t, ops_t>(words),
+        .IPAT = IPAT::template get<word_t, ops_t>(words),
+        .EMT = EMT::template get<word_t, ops_t>(words),
+        .X = X::template get<word_t, ops_t>(words),
+        .W = W::template get<word_t, ops_t>(words),
+        .R = R::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<SS_PAGING_ENTRY>());
@@ -1898,7 +2098,8 @@ struct FRCD_REG : ::smmuman::hw::Structure<FRCD_REG, 16, ::smmuman::hw::StructKi
     word_t SID;
     word_t FI;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1915,9 +2116,42 @@ struct FRCD_REG : ::smmuman::hw::Structure<FRCD_REG, 16, ::smmuman::hw::StructKi
     FI::template set<word_t, ops_t>(words, d.FI);
     ::smmuman::hw::set_fixed<FRCD_REG, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!F::fits(d.F)) return false;
+    if (!T1::fits(d.T1)) return false;
+    if (!AT::fits(d.AT)) return false;
+    if (!PV::fits(d.PV)) return false;
+    if (!FR::fits(d.FR)) return false;
+    if (!PP::fits(d.PP)) return false;
+    if (!EXE::fits(d.EXE)) return false;
+    if (!PRIV::fits(d.PRIV)) return false;
+    if (!T2::fits(d.T2)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!FI::fits(d.FI)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{F::template get<word_t, ops_t>(words), T1::template get<word_t, ops_t>(words), AT::template get<word_t, ops_t>(words), PV::template get<word_t, ops_t>(words), FR::template get<word_t, ops_t>(words), PP::template get<word_t, ops_t>(words), EXE::template get<word_t, ops_t>(words), PRIV::template get<word_t, ops_t>(words), T2::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), FI::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .F = F::template get<word_t, ops_t>(words),
+        .T1 = T1::template get<word_t, ops_t>(words),
+        .AT = AT::template get<word_t, ops_t>(words),
+        .PV = PV::template get<word_t, ops_t>(words),
+        .FR = FR::template get<word_t, ops_t>(words),
+        .PP = PP::template get<word_t, ops_t>(words),
+        .EXE = EXE::template get<word_t, ops_t>(words),
+        .PRIV = PRIV::template get<word_t, ops_t>(words),
+        .T2 = T2::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .FI = FI::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<FRCD_REG>());
@@ -2012,7 +2246,8 @@ struct IRTE : ::smmuman::hw::Structure<IRTE, 16, ::smmuman::hw::StructKind::stru
     word_t FPD;
     word_t P;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2031,9 +2266,46 @@ struct IRTE : ::smmuman::hw::Structure<IRTE, 16, ::smmuman::hw::StructKind::stru
     P::template set<word_t, ops_t>(words, d.P);
     ::smmuman::hw::set_fixed<IRTE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!SVT::fits(d.SVT)) return false;
+    if (!SQ::fits(d.SQ)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!DST::fits(d.DST)) return false;
+    if (!V::fits(d.V)) return false;
+    if (!IM::fits(d.IM)) return false;
+    if (!AVAIL::fits(d.AVAIL)) return false;
+    if (!DLM::fits(d.DLM)) return false;
+    if (!TM::fits(d.TM)) return false;
+    if (!RH::fits(d.RH)) return false;
+    if (!DM::fits(d.DM)) return false;
+    if (!FPD::fits(d.FPD)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{SVT::template get<word_t, ops_t>(words), SQ::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), DST::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words), IM::template get<word_t, ops_t>(words), AVAIL::template get<word_t, ops_t>(words), DLM::template get<word_t, ops_t>(words), TM::template get<word_t, ops_t>(words), RH::template get<word_t, ops_t>(words), DM::template get<word_t, ops_t>(words), FPD::template get<word_t, ops_t>(words), P::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .SVT = SVT::template get<word_t, ops_t>(words),
+        .SQ = SQ::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .DST = DST::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+        .IM = IM::template get<word_t, ops_t>(words),
+        .AVAIL = AVAIL::template get<word_t, ops_t>(words),
+        .DLM = DLM::template get<word_t, ops_t>(words),
+        .TM = TM::template get<word_t, ops_t>(words),
+        .RH = RH::template get<word_t, ops_t>(words),
+        .DM = DM::template get<word_t, ops_t>(words),
+        .FPD = FPD::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IRTE>());
@@ -2083,7 +2355,8 @@ struct CC_INV_DSC : ::smmuman::hw::Structure<CC_INV_DSC, 16, ::smmuman::hw::Stru
     word_t DID;
     word_t G;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2093,9 +2366,28 @@ struct CC_INV_DSC : ::smmuman::hw::Structure<CC_INV_DSC, 16, ::smmuman::hw::Stru
     G::template set<word_t, ops_t>(words, d.G);
     ::smmuman::hw::set_fixed<CC_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FM::fits(d.FM)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!G::fits(d.G)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FM::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FM = FM::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<CC_INV_DSC>());
@@ -2160,7 +2452,8 @@ struct IOTLB_INV_DSC : ::smmuman::hw::Structure<IOTLB_INV_DSC, 16, ::smmuman::hw
     word_t DW;
     word_t G;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2173,9 +2466,34 @@ struct IOTLB_INV_DSC : ::smmuman::hw::Structure<IOTLB_INV_DSC, 16, ::smmuman::hw
     G::template set<word_t, ops_t>(words, d.G);
     ::smmuman::hw::set_fixed<IOTLB_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!IH::fits(d.IH)) return false;
+    if (!AM::fits(d.AM)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!DR::fits(d.DR)) return false;
+    if (!DW::fits(d.DW)) return false;
+    if (!G::fits(d.G)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), IH::template get<word_t, ops_t>(words), AM::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), DR::template get<word_t, ops_t>(words), DW::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .IH = IH::template get<word_t, ops_t>(words),
+        .AM = AM::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .DR = DR::template get<word_t, ops_t>(words),
+        .DW = DW::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IOTLB_INV_DSC>());
@@ -2230,7 +2548,8 @@ struct DEV_TLB_INV_DSC : ::smmuman::hw::Structure<DEV_TLB_INV_DSC, 16, ::smmuman
     word_t MIP;
     word_t PFSID_LO;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2242,9 +2561,32 @@ struct DEV_TLB_INV_DSC : ::smmuman::hw::Structure<DEV_TLB_INV_DSC, 16, ::smmuman
     PFSID_LO::template set<word_t, ops_t>(words, d.PFSID_LO);
     ::smmuman::hw::set_fixed<DEV_TLB_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!PFSID_HI::fits(d.PFSID_HI)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!MIP::fits(d.MIP)) return false;
+    if (!PFSID_LO::fits(d.PFSID_LO)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), PFSID_HI::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), MIP::template get<word_t, ops_t>(words), PFSID_LO::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .PFSID_HI = PFSID_HI::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .MIP = MIP::template get<word_t, ops_t>(words),
+        .PFSID_LO = PFSID_LO::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DEV_TLB_INV_DSC>());
@@ -2288,7 +2630,8 @@ struct IEC_INV_DSC : ::smmuman::hw::Structure<IEC_INV_DSC, 16, ::smmuman::hw::St
     word_t IM;
     word_t G;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2297,9 +2640,26 @@ struct IEC_INV_DSC : ::smmuman::hw::Structure<IEC_INV_DSC, 16, ::smmuman::hw::St
     G::template set<word_t, ops_t>(words, d.G);
     ::smmuman::hw::set_fixed<IEC_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IIDX::fits(d.IIDX)) return false;
+    if (!IM::fits(d.IM)) return false;
+    if (!G::fits(d.G)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IIDX::template get<word_t, ops_t>(words), IM::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IIDX = IIDX::template get<word_t, ops_t>(words),
+        .IM = IM::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IEC_INV_DSC>());
@@ -2354,7 +2714,8 @@ struct INV_WAIT_DSC : ::smmuman::hw::Structure<INV_WAIT_DSC, 16, ::smmuman::hw::
     word_t SW;
     word_t IF;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2366,9 +2727,32 @@ struct INV_WAIT_DSC : ::smmuman::hw::Structure<INV_WAIT_DSC, 16, ::smmuman::hw::
     IF::template set<word_t, ops_t>(words, d.IF);
     ::smmuman::hw::set_fixed<INV_WAIT_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!STATUS_ADDR::fits(d.STATUS_ADDR)) return false;
+    if (!STATUS_DATA::fits(d.STATUS_DATA)) return false;
+    if (!PD::fits(d.PD)) return false;
+    if (!FN::fits(d.FN)) return false;
+    if (!SW::fits(d.SW)) return false;
+    if (!IF::fits(d.IF)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{STATUS_ADDR::template get<word_t, ops_t>(words), STATUS_DATA::template get<word_t, ops_t>(words), PD::template get<word_t, ops_t>(words), FN::template get<word_t, ops_t>(words), SW::template get<word_t, ops_t>(words), IF::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .STATUS_ADDR = STATUS_ADDR::template get<word_t, ops_t>(words),
+        .STATUS_DATA = STATUS_DATA::template get<word_t, ops_t>(words),
+        .PD = PD::template get<word_t, ops_t>(words),
+        .FN = FN::template get<word_t, ops_t>(words),
+        .SW = SW::template get<word_t, ops_t>(words),
+        .IF = IF::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<INV_WAIT_DSC>());
@@ -2427,7 +2811,8 @@ struct P_IOTLB_INV_DSC : ::smmuman::hw::Structure<P_IOTLB_INV_DSC, 32, ::smmuman
     word_t DID;
     word_t G;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2439,9 +2824,32 @@ struct P_IOTLB_INV_DSC : ::smmuman::hw::Structure<P_IOTLB_INV_DSC, 32, ::smmuman
     G::template set<word_t, ops_t>(words, d.G);
     ::smmuman::hw::set_fixed<P_IOTLB_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!IH::fits(d.IH)) return false;
+    if (!AM::fits(d.AM)) return false;
+    if (!PASID::fits(d.PASID)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!G::fits(d.G)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), IH::template get<word_t, ops_t>(words), AM::template get<word_t, ops_t>(words), PASID::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .IH = IH::template get<word_t, ops_t>(words),
+        .AM = AM::template get<word_t, ops_t>(words),
+        .PASID = PASID::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<P_IOTLB_INV_DSC>());
@@ -2486,7 +2894,8 @@ struct PC_INV_DSC : ::smmuman::hw::Structure<PC_INV_DSC, 32, ::smmuman::hw::Stru
     word_t DID;
     word_t G;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2495,9 +2904,26 @@ struct PC_INV_DSC : ::smmuman::hw::Structure<PC_INV_DSC, 32, ::smmuman::hw::Stru
     G::template set<word_t, ops_t>(words, d.G);
     ::smmuman::hw::set_fixed<PC_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!PASID::fits(d.PASID)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!G::fits(d.G)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{PASID::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .PASID = PASID::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PC_INV_DSC>());
@@ -2562,7 +2988,8 @@ struct P_DEV_TLB_INV_DSC : ::smmuman::hw::Structure<P_DEV_TLB_INV_DSC, 32, ::smm
     word_t PFSID_LO;
     word_t MIP;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2576,9 +3003,36 @@ struct P_DEV_TLB_INV_DSC : ::smmuman::hw::Structure<P_DEV_TLB_INV_DSC, 32, ::smm
     MIP::template set<word_t, ops_t>(words, d.MIP);
     ::smmuman::hw::set_fixed<P_DEV_TLB_INV_DSC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!GI::fits(d.GI)) return false;
+    if (!PFSID_HI::fits(d.PFSID_HI)) return false;
+    if (!PASID::fits(d.PASID)) return false;
+    if (!SID::fits(d.SID)) return false;
+    if (!PFSID_LO::fits(d.PFSID_LO)) return false;
+    if (!MIP::fits(d.MIP)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), GI::template get<word_t, ops_t>(words), PFSID_HI::template get<word_t, ops_t>(words), PASID::template get<word_t, ops_t>(words), SID::template get<word_t, ops_t>(words), PFSID_LO::template get<word_t, ops_t>(words), MIP::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .GI = GI::template get<word_t, ops_t>(words),
+        .PFSID_HI = PFSID_HI::template get<word_t, ops_t>(words),
+        .PASID = PASID::template get<word_t, ops_t>(words),
+        .SID = SID::template get<word_t, ops_t>(words),
+        .PFSID_LO = PFSID_LO::template get<word_t, ops_t>(words),
+        .MIP = MIP::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<P_DEV_TLB_INV_DSC>());

@@ -874,7 +874,8 @@ struct DDT_NONLEAF : ::smmuman::hw::Structure<DDT_NONLEAF, 8, ::smmuman::hw::Str
     word_t PPN;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -882,9 +883,24 @@ struct DDT_NONLEAF : ::smmuman::hw::Structure<DDT_NONLEAF, 8, ::smmuman::hw::Str
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<DDT_NONLEAF, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!PPN::fits(d.PPN)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{PPN::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .PPN = PPN::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DDT_NONLEAF>());
@@ -1037,7 +1053,8 @@ struct DC_BASE : ::smmuman::hw::Structure<DC_BASE, 32, ::smmuman::hw::StructKind
     word_t TC_EN_ATS;
     word_t TC_V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1063,9 +1080,60 @@ struct DC_BASE : ::smmuman::hw::Structure<DC_BASE, 32, ::smmuman::hw::StructKind
     TC_V::template set<word_t, ops_t>(words, d.TC_V);
     ::smmuman::hw::set_fixed<DC_BASE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FSC_MODE::fits(d.FSC_MODE)) return false;
+    if (!FSC_PPN::fits(d.FSC_PPN)) return false;
+    if (!TA_MCID::fits(d.TA_MCID)) return false;
+    if (!TA_RCID::fits(d.TA_RCID)) return false;
+    if (!TA_PSCID::fits(d.TA_PSCID)) return false;
+    if (!IOHGATP_MODE::fits(d.IOHGATP_MODE)) return false;
+    if (!IOHGATP_GSCID::fits(d.IOHGATP_GSCID)) return false;
+    if (!IOHGATP_PPN::fits(d.IOHGATP_PPN)) return false;
+    if (!TC_SXL::fits(d.TC_SXL)) return false;
+    if (!TC_SBE::fits(d.TC_SBE)) return false;
+    if (!TC_DPE::fits(d.TC_DPE)) return false;
+    if (!TC_SADE::fits(d.TC_SADE)) return false;
+    if (!TC_GADE::fits(d.TC_GADE)) return false;
+    if (!TC_PRPR::fits(d.TC_PRPR)) return false;
+    if (!TC_PDTV::fits(d.TC_PDTV)) return false;
+    if (!TC_DTF::fits(d.TC_DTF)) return false;
+    if (!TC_T2GPA::fits(d.TC_T2GPA)) return false;
+    if (!TC_EN_PRI::fits(d.TC_EN_PRI)) return false;
+    if (!TC_EN_ATS::fits(d.TC_EN_ATS)) return false;
+    if (!TC_V::fits(d.TC_V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FSC_MODE::template get<word_t, ops_t>(words), FSC_PPN::template get<word_t, ops_t>(words), TA_MCID::template get<word_t, ops_t>(words), TA_RCID::template get<word_t, ops_t>(words), TA_PSCID::template get<word_t, ops_t>(words), IOHGATP_MODE::template get<word_t, ops_t>(words), IOHGATP_GSCID::template get<word_t, ops_t>(words), IOHGATP_PPN::template get<word_t, ops_t>(words), TC_SXL::template get<word_t, ops_t>(words), TC_SBE::template get<word_t, ops_t>(words), TC_DPE::template get<word_t, ops_t>(words), TC_SADE::template get<word_t, ops_t>(words), TC_GADE::template get<word_t, ops_t>(words), TC_PRPR::template get<word_t, ops_t>(words), TC_PDTV::template get<word_t, ops_t>(words), TC_DTF::template get<word_t, ops_t>(words), TC_T2GPA::template get<word_t, ops_t>(words), TC_EN_PRI::template get<word_t, ops_t>(words), TC_EN_ATS::template get<word_t, ops_t>(words), TC_V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FSC_MODE = FSC_MODE::template get<word_t, ops_t>(words),
+        .FSC_PPN = FSC_PPN::template get<word_t, ops_t>(words),
+        .TA_MCID = TA_MCID::template get<word_t, ops_t>(words),
+        .TA_RCID = TA_RCID::template get<word_t, ops_t>(words),
+        .TA_PSCID = TA_PSCID::template get<word_t, ops_t>(words),
+        .IOHGATP_MODE = IOHGATP_MODE::template get<word_t, ops_t>(words),
+        .IOHGATP_GSCID = IOHGATP_GSCID::template get<word_t, ops_t>(words),
+        .IOHGATP_PPN = IOHGATP_PPN::template get<word_t, ops_t>(words),
+        .TC_SXL = TC_SXL::template get<word_t, ops_t>(words),
+        .TC_SBE = TC_SBE::template get<word_t, ops_t>(words),
+        .TC_DPE = TC_DPE::template get<word_t, ops_t>(words),
+        .TC_SADE = TC_SADE::template get<word_t, ops_t>(words),
+        .TC_GADE = TC_GADE::template get<word_t, ops_t>(words),
+        .TC_PRPR = TC_PRPR::template get<word_t, ops_t>(words),
+        .TC_PDTV = TC_PDTV::template get<word_t, ops_t>(words),
+        .TC_DTF = TC_DTF::template get<word_t, ops_t>(words),
+        .TC_T2GPA = TC_T2GPA::template get<word_t, ops_t>(words),
+        .TC_EN_PRI = TC_EN_PRI::template get<word_t, ops_t>(words),
+        .TC_EN_ATS = TC_EN_ATS::template get<word_t, ops_t>(words),
+        .TC_V = TC_V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DC_BASE>());
@@ -1233,7 +1301,8 @@ struct DC_EXT : ::smmuman::hw::Structure<DC_EXT, 64, ::smmuman::hw::StructKind::
     word_t TC_EN_ATS;
     word_t TC_V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1263,9 +1332,68 @@ struct DC_EXT : ::smmuman::hw::Structure<DC_EXT, 64, ::smmuman::hw::StructKind::
     TC_V::template set<word_t, ops_t>(words, d.TC_V);
     ::smmuman::hw::set_fixed<DC_EXT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!MSI_ADDR_PATTERN::fits(d.MSI_ADDR_PATTERN)) return false;
+    if (!MSI_ADDR_MASK::fits(d.MSI_ADDR_MASK)) return false;
+    if (!MSIPTP_MODE::fits(d.MSIPTP_MODE)) return false;
+    if (!MSIPTP_PPN::fits(d.MSIPTP_PPN)) return false;
+    if (!FSC_MODE::fits(d.FSC_MODE)) return false;
+    if (!FSC_PPN::fits(d.FSC_PPN)) return false;
+    if (!TA_MCID::fits(d.TA_MCID)) return false;
+    if (!TA_RCID::fits(d.TA_RCID)) return false;
+    if (!TA_PSCID::fits(d.TA_PSCID)) return false;
+    if (!IOHGATP_MODE::fits(d.IOHGATP_MODE)) return false;
+    if (!IOHGATP_GSCID::fits(d.IOHGATP_GSCID)) return false;
+    if (!IOHGATP_PPN::fits(d.IOHGATP_PPN)) return false;
+    if (!TC_SXL::fits(d.TC_SXL)) return false;
+    if (!TC_SBE::fits(d.TC_SBE)) return false;
+    if (!TC_DPE::fits(d.TC_DPE)) return false;
+    if (!TC_SADE::fits(d.TC_SADE)) return false;
+    if (!TC_GADE::fits(d.TC_GADE)) return false;
+    if (!TC_PRPR::fits(d.TC_PRPR)) return false;
+    if (!TC_PDTV::fits(d.TC_PDTV)) return false;
+    if (!TC_DTF::fits(d.TC_DTF)) return false;
+    if (!TC_T2GPA::fits(d.TC_T2GPA)) return false;
+    if (!TC_EN_PRI::fits(d.TC_EN_PRI)) return false;
+    if (!TC_EN_ATS::fits(d.TC_EN_ATS)) return false;
+    if (!TC_V::fits(d.TC_V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{MSI_ADDR_PATTERN::template get<word_t, ops_t>(words), MSI_ADDR_MASK::template get<word_t, ops_t>(words), MSIPTP_MODE::template get<word_t, ops_t>(words), MSIPTP_PPN::template get<word_t, ops_t>(words), FSC_MODE::template get<word_t, ops_t>(words), FSC_PPN::template get<word_t, ops_t>(words), TA_MCID::template get<word_t, ops_t>(words), TA_RCID::template get<word_t, ops_t>(words), TA_PSCID::template get<word_t, ops_t>(words), IOHGATP_MODE::template get<word_t, ops_t>(words), IOHGATP_GSCID::template get<word_t, ops_t>(words), IOHGATP_PPN::template get<word_t, ops_t>(words), TC_SXL::template get<word_t, ops_t>(words), TC_SBE::template get<word_t, ops_t>(words), TC_DPE::template get<word_t, ops_t>(words), TC_SADE::template get<word_t, ops_t>(words), TC_GADE::template get<word_t, ops_t>(words), TC_PRPR::template get<word_t, ops_t>(words), TC_PDTV::template get<word_t, ops_t>(words), TC_DTF::template get<word_t, ops_t>(words), TC_T2GPA::template get<word_t, ops_t>(words), TC_EN_PRI::template get<word_t, ops_t>(words), TC_EN_ATS::template get<word_t, ops_t>(words), TC_V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .MSI_ADDR_PATTERN = MSI_ADDR_PATTERN::template get<word_t, ops_t>(words),
+        .MSI_ADDR_MASK = MSI_ADDR_MASK::template get<word_t, ops_t>(words),
+        .MSIPTP_MODE = MSIPTP_MODE::template get<word_t, ops_t>(words),
+        .MSIPTP_PPN = MSIPTP_PPN::template get<word_t, ops_t>(words),
+        .FSC_MODE = FSC_MODE::template get<word_t, ops_t>(words),
+        .FSC_PPN = FSC_PPN::template get<word_t, ops_t>(words),
+        .TA_MCID = TA_MCID::template get<word_t, ops_t>(words),
+        .TA_RCID = TA_RCID::template get<word_t, ops_t>(words),
+        .TA_PSCID = TA_PSCID::template get<word_t, ops_t>(words),
+        .IOHGATP_MODE = IOHGATP_MODE::template get<word_t, ops_t>(words),
+        .IOHGATP_GSCID = IOHGATP_GSCID::template get<word_t, ops_t>(words),
+        .IOHGATP_PPN = IOHGATP_PPN::template get<word_t, ops_t>(words),
+        .TC_SXL = TC_SXL::template get<word_t, ops_t>(words),
+        .TC_SBE = TC_SBE::template get<word_t, ops_t>(words),
+        .TC_DPE = TC_DPE::template get<word_t, ops_t>(words),
+        .TC_SADE = TC_SADE::template get<word_t, ops_t>(words),
+        .TC_GADE = TC_GADE::template get<word_t, ops_t>(words),
+        .TC_PRPR = TC_PRPR::template get<word_t, ops_t>(words),
+        .TC_PDTV = TC_PDTV::template get<word_t, ops_t>(words),
+        .TC_DTF = TC_DTF::template get<word_t, ops_t>(words),
+        .TC_T2GPA = TC_T2GPA::template get<word_t, ops_t>(words),
+        .TC_EN_PRI = TC_EN_PRI::template get<word_t, ops_t>(words),
+        .TC_EN_ATS = TC_EN_ATS::template get<word_t, ops_t>(words),
+        .TC_V = TC_V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<DC_EXT>());
@@ -1291,7 +1419,8 @@ struct PDT_NONLEAF : ::smmuman::hw::Structure<PDT_NONLEAF, 8, ::smmuman::hw::Str
     word_t PPN;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1299,9 +1428,24 @@ struct PDT_NONLEAF : ::smmuman::hw::Structure<PDT_NONLEAF, 8, ::smmuman::hw::Str
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<PDT_NONLEAF, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!PPN::fits(d.PPN)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{PPN::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .PPN = PPN::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PDT_NONLEAF>());
@@ -1360,7 +1504,8 @@ struct PC : ::smmuman::hw::Structure<PC, 16, ::smmuman::hw::StructKind::structur
     word_t TA_ENS;
     word_t TA_V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1372,9 +1517,32 @@ struct PC : ::smmuman::hw::Structure<PC, 16, ::smmuman::hw::StructKind::structur
     TA_V::template set<word_t, ops_t>(words, d.TA_V);
     ::smmuman::hw::set_fixed<PC, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!FSC_MODE::fits(d.FSC_MODE)) return false;
+    if (!FSC_PPN::fits(d.FSC_PPN)) return false;
+    if (!TA_PSCID::fits(d.TA_PSCID)) return false;
+    if (!TA_SUM::fits(d.TA_SUM)) return false;
+    if (!TA_ENS::fits(d.TA_ENS)) return false;
+    if (!TA_V::fits(d.TA_V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{FSC_MODE::template get<word_t, ops_t>(words), FSC_PPN::template get<word_t, ops_t>(words), TA_PSCID::template get<word_t, ops_t>(words), TA_SUM::template get<word_t, ops_t>(words), TA_ENS::template get<word_t, ops_t>(words), TA_V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .FSC_MODE = FSC_MODE::template get<word_t, ops_t>(words),
+        .FSC_PPN = FSC_PPN::template get<word_t, ops_t>(words),
+        .TA_PSCID = TA_PSCID::template get<word_t, ops_t>(words),
+        .TA_SUM = TA_SUM::template get<word_t, ops_t>(words),
+        .TA_ENS = TA_ENS::template get<word_t, ops_t>(words),
+        .TA_V = TA_V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PC>());
@@ -1438,7 +1606,8 @@ struct IOTINVAL_VMA : ::smmuman::hw::Structure<IOTINVAL_VMA, 16, ::smmuman::hw::
     word_t PSCID;
     word_t AV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1452,9 +1621,36 @@ struct IOTINVAL_VMA : ::smmuman::hw::Structure<IOTINVAL_VMA, 16, ::smmuman::hw::
     AV::template set<word_t, ops_t>(words, d.AV);
     ::smmuman::hw::set_fixed<IOTINVAL_VMA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!GSCID::fits(d.GSCID)) return false;
+    if (!NL::fits(d.NL)) return false;
+    if (!GV::fits(d.GV)) return false;
+    if (!PSCV::fits(d.PSCV)) return false;
+    if (!PSCID::fits(d.PSCID)) return false;
+    if (!AV::fits(d.AV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), GSCID::template get<word_t, ops_t>(words), NL::template get<word_t, ops_t>(words), GV::template get<word_t, ops_t>(words), PSCV::template get<word_t, ops_t>(words), PSCID::template get<word_t, ops_t>(words), AV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .GSCID = GSCID::template get<word_t, ops_t>(words),
+        .NL = NL::template get<word_t, ops_t>(words),
+        .GV = GV::template get<word_t, ops_t>(words),
+        .PSCV = PSCV::template get<word_t, ops_t>(words),
+        .PSCID = PSCID::template get<word_t, ops_t>(words),
+        .AV = AV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IOTINVAL_VMA>());
@@ -1518,7 +1714,8 @@ struct IOTINVAL_GVMA : ::smmuman::hw::Structure<IOTINVAL_GVMA, 16, ::smmuman::hw
     word_t PSCID;
     word_t AV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1532,9 +1729,36 @@ struct IOTINVAL_GVMA : ::smmuman::hw::Structure<IOTINVAL_GVMA, 16, ::smmuman::hw
     AV::template set<word_t, ops_t>(words, d.AV);
     ::smmuman::hw::set_fixed<IOTINVAL_GVMA, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!GSCID::fits(d.GSCID)) return false;
+    if (!NL::fits(d.NL)) return false;
+    if (!GV::fits(d.GV)) return false;
+    if (!PSCV::fits(d.PSCV)) return false;
+    if (!PSCID::fits(d.PSCID)) return false;
+    if (!AV::fits(d.AV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), GSCID::template get<word_t, ops_t>(words), NL::template get<word_t, ops_t>(words), GV::template get<word_t, ops_t>(words), PSCV::template get<word_t, ops_t>(words), PSCID::template get<word_t, ops_t>(words), AV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .GSCID = GSCID::template get<word_t, ops_t>(words),
+        .NL = NL::template get<word_t, ops_t>(words),
+        .GV = GV::template get<word_t, ops_t>(words),
+        .PSCV = PSCV::template get<word_t, ops_t>(words),
+        .PSCID = PSCID::template get<word_t, ops_t>(words),
+        .AV = AV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IOTINVAL_GVMA>());
@@ -1587,7 +1811,8 @@ struct IOFENCE_C : ::smmuman::hw::Structure<IOFENCE_C, 16, ::smmuman::hw::Struct
     word_t WSI;
     word_t AV;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1599,9 +1824,32 @@ struct IOFENCE_C : ::smmuman::hw::Structure<IOFENCE_C, 16, ::smmuman::hw::Struct
     AV::template set<word_t, ops_t>(words, d.AV);
     ::smmuman::hw::set_fixed<IOFENCE_C, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!DATA::fits(d.DATA)) return false;
+    if (!PW::fits(d.PW)) return false;
+    if (!PR::fits(d.PR)) return false;
+    if (!WSI::fits(d.WSI)) return false;
+    if (!AV::fits(d.AV)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{ADDR::template get<word_t, ops_t>(words), DATA::template get<word_t, ops_t>(words), PW::template get<word_t, ops_t>(words), PR::template get<word_t, ops_t>(words), WSI::template get<word_t, ops_t>(words), AV::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .DATA = DATA::template get<word_t, ops_t>(words),
+        .PW = PW::template get<word_t, ops_t>(words),
+        .PR = PR::template get<word_t, ops_t>(words),
+        .WSI = WSI::template get<word_t, ops_t>(words),
+        .AV = AV::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IOFENCE_C>());
@@ -1639,7 +1887,8 @@ struct IODIR_INVAL_DDT : ::smmuman::hw::Structure<IODIR_INVAL_DDT, 16, ::smmuman
     word_t DV;
     word_t PID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1648,9 +1897,26 @@ struct IODIR_INVAL_DDT : ::smmuman::hw::Structure<IODIR_INVAL_DDT, 16, ::smmuman
     PID::template set<word_t, ops_t>(words, d.PID);
     ::smmuman::hw::set_fixed<IODIR_INVAL_DDT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DID::fits(d.DID)) return false;
+    if (!DV::fits(d.DV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DID::template get<word_t, ops_t>(words), DV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DID = DID::template get<word_t, ops_t>(words),
+        .DV = DV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IODIR_INVAL_DDT>());
@@ -1688,7 +1954,8 @@ struct IODIR_INVAL_PDT : ::smmuman::hw::Structure<IODIR_INVAL_PDT, 16, ::smmuman
     word_t DV;
     word_t PID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1697,9 +1964,26 @@ struct IODIR_INVAL_PDT : ::smmuman::hw::Structure<IODIR_INVAL_PDT, 16, ::smmuman
     PID::template set<word_t, ops_t>(words, d.PID);
     ::smmuman::hw::set_fixed<IODIR_INVAL_PDT, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!DID::fits(d.DID)) return false;
+    if (!DV::fits(d.DV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{DID::template get<word_t, ops_t>(words), DV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .DID = DID::template get<word_t, ops_t>(words),
+        .DV = DV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<IODIR_INVAL_PDT>());
@@ -1762,7 +2046,8 @@ struct ATS_INVAL : ::smmuman::hw::Structure<ATS_INVAL, 16, ::smmuman::hw::Struct
     word_t PV;
     word_t PID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1776,9 +2061,36 @@ struct ATS_INVAL : ::smmuman::hw::Structure<ATS_INVAL, 16, ::smmuman::hw::Struct
     PID::template set<word_t, ops_t>(words, d.PID);
     ::smmuman::hw::set_fixed<ATS_INVAL, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!UADDR::fits(d.UADDR)) return false;
+    if (!S::fits(d.S)) return false;
+    if (!G::fits(d.G)) return false;
+    if (!DSEG::fits(d.DSEG)) return false;
+    if (!RID::fits(d.RID)) return false;
+    if (!DSV::fits(d.DSV)) return false;
+    if (!PV::fits(d.PV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{UADDR::template get<word_t, ops_t>(words), S::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words), DSEG::template get<word_t, ops_t>(words), RID::template get<word_t, ops_t>(words), DSV::template get<word_t, ops_t>(words), PV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .UADDR = UADDR::template get<word_t, ops_t>(words),
+        .S = S::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+        .DSEG = DSEG::template get<word_t, ops_t>(words),
+        .RID = RID::template get<word_t, ops_t>(words),
+        .DSV = DSV::template get<word_t, ops_t>(words),
+        .PV = PV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<ATS_INVAL>());
@@ -1832,7 +2144,8 @@ struct ATS_PRGR : ::smmuman::hw::Structure<ATS_PRGR, 16, ::smmuman::hw::StructKi
     word_t PV;
     word_t PID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1845,9 +2158,34 @@ struct ATS_PRGR : ::smmuman::hw::Structure<ATS_PRGR, 16, ::smmuman::hw::StructKi
     PID::template set<word_t, ops_t>(words, d.PID);
     ::smmuman::hw::set_fixed<ATS_PRGR, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!RESPONSE_CODE::fits(d.RESPONSE_CODE)) return false;
+    if (!PRGI::fits(d.PRGI)) return false;
+    if (!DSEG::fits(d.DSEG)) return false;
+    if (!RID::fits(d.RID)) return false;
+    if (!DSV::fits(d.DSV)) return false;
+    if (!PV::fits(d.PV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{RESPONSE_CODE::template get<word_t, ops_t>(words), PRGI::template get<word_t, ops_t>(words), DSEG::template get<word_t, ops_t>(words), RID::template get<word_t, ops_t>(words), DSV::template get<word_t, ops_t>(words), PV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .RESPONSE_CODE = RESPONSE_CODE::template get<word_t, ops_t>(words),
+        .PRGI = PRGI::template get<word_t, ops_t>(words),
+        .DSEG = DSEG::template get<word_t, ops_t>(words),
+        .RID = RID::template get<word_t, ops_t>(words),
+        .DSV = DSV::template get<word_t, ops_t>(words),
+        .PV = PV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<ATS_PRGR>());
@@ -1953,7 +2291,8 @@ struct FQ_RECORD : ::smmuman::hw::Structure<FQ_RECORD, 32, ::smmuman::hw::Struct
     word_t PID;
     word_t CAUSE;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -1968,9 +2307,38 @@ struct FQ_RECORD : ::smmuman::hw::Structure<FQ_RECORD, 32, ::smmuman::hw::Struct
     CAUSE::template set<word_t, ops_t>(words, d.CAUSE);
     ::smmuman::hw::set_fixed<FQ_RECORD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!IOTVAL2::fits(d.IOTVAL2)) return false;
+    if (!IOTVAL::fits(d.IOTVAL)) return false;
+    if (!CUSTOM::fits(d.CUSTOM)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!TTYP::fits(d.TTYP)) return false;
+    if (!PRIV::fits(d.PRIV)) return false;
+    if (!PV::fits(d.PV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    if (!CAUSE::fits(d.CAUSE)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{IOTVAL2::template get<word_t, ops_t>(words), IOTVAL::template get<word_t, ops_t>(words), CUSTOM::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), TTYP::template get<word_t, ops_t>(words), PRIV::template get<word_t, ops_t>(words), PV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words), CAUSE::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .IOTVAL2 = IOTVAL2::template get<word_t, ops_t>(words),
+        .IOTVAL = IOTVAL::template get<word_t, ops_t>(words),
+        .CUSTOM = CUSTOM::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .TTYP = TTYP::template get<word_t, ops_t>(words),
+        .PRIV = PRIV::template get<word_t, ops_t>(words),
+        .PV = PV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+        .CAUSE = CAUSE::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<FQ_RECORD>());
@@ -2042,7 +2410,8 @@ struct PQ_RECORD : ::smmuman::hw::Structure<PQ_RECORD, 16, ::smmuman::hw::Struct
     word_t PV;
     word_t PID;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2058,9 +2427,40 @@ struct PQ_RECORD : ::smmuman::hw::Structure<PQ_RECORD, 16, ::smmuman::hw::Struct
     PID::template set<word_t, ops_t>(words, d.PID);
     ::smmuman::hw::set_fixed<PQ_RECORD, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!PAGE_ADDR::fits(d.PAGE_ADDR)) return false;
+    if (!PRGI::fits(d.PRGI)) return false;
+    if (!L::fits(d.L)) return false;
+    if (!W::fits(d.W)) return false;
+    if (!R::fits(d.R)) return false;
+    if (!DID::fits(d.DID)) return false;
+    if (!EXEC::fits(d.EXEC)) return false;
+    if (!PRIV::fits(d.PRIV)) return false;
+    if (!PV::fits(d.PV)) return false;
+    if (!PID::fits(d.PID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{PAGE_ADDR::template get<word_t, ops_t>(words), PRGI::template get<word_t, ops_t>(words), L::template get<word_t, ops_t>(words), W::template get<word_t, ops_t>(words), R::template get<word_t, ops_t>(words), DID::template get<word_t, ops_t>(words), EXEC::template get<word_t, ops_t>(words), PRIV::template get<word_t, ops_t>(words), PV::template get<word_t, ops_t>(words), PID::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .PAGE_ADDR = PAGE_ADDR::template get<word_t, ops_t>(words),
+        .PRGI = PRGI::template get<word_t, ops_t>(words),
+        .L = L::template get<word_t, ops_t>(words),
+        .W = W::template get<word_t, ops_t>(words),
+        .R = R::template get<word_t, ops_t>(words),
+        .DID = DID::template get<word_t, ops_t>(words),
+        .EXEC = EXEC::template get<word_t, ops_t>(words),
+        .PRIV = PRIV::template get<word_t, ops_t>(words),
+        .PV = PV::template get<word_t, ops_t>(words),
+        .PID = PID::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PQ_RECORD>());
@@ -2153,7 +2553,8 @@ struct PTE : ::smmuman::hw::Structure<PTE, 8, ::smmuman::hw::StructKind::structu
     word_t R;
     word_t V;
   };
-  // words: word_count words of any word type, overwritten whole.
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
     for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
@@ -2171,9 +2572,44 @@ struct PTE : ::smmuman::hw::Structure<PTE, 8, ::smmuman::hw::StructKind::structu
     V::template set<word_t, ops_t>(words, d.V);
     ::smmuman::hw::set_fixed<PTE, word_t, ops_t>(words);
   }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!N::fits(d.N)) return false;
+    if (!PBMT::fits(d.PBMT)) return false;
+    if (!PPN::fits(d.PPN)) return false;
+    if (!RSW::fits(d.RSW)) return false;
+    if (!D::fits(d.D)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!G::fits(d.G)) return false;
+    if (!U::fits(d.U)) return false;
+    if (!X::fits(d.X)) return false;
+    if (!W::fits(d.W)) return false;
+    if (!R::fits(d.R)) return false;
+    if (!V::fits(d.V)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
   template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
   static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
-    return Decoded<word_t>{N::template get<word_t, ops_t>(words), PBMT::template get<word_t, ops_t>(words), PPN::template get<word_t, ops_t>(words), RSW::template get<word_t, ops_t>(words), D::template get<word_t, ops_t>(words), A::template get<word_t, ops_t>(words), G::template get<word_t, ops_t>(words), U::template get<word_t, ops_t>(words), X::template get<word_t, ops_t>(words), W::template get<word_t, ops_t>(words), R::template get<word_t, ops_t>(words), V::template get<word_t, ops_t>(words)};
+    return Decoded<word_t>{
+        .N = N::template get<word_t, ops_t>(words),
+        .PBMT = PBMT::template get<word_t, ops_t>(words),
+        .PPN = PPN::template get<word_t, ops_t>(words),
+        .RSW = RSW::template get<word_t, ops_t>(words),
+        .D = D::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+        .U = U::template get<word_t, ops_t>(words),
+        .X = X::template get<word_t, ops_t>(words),
+        .W = W::template get<word_t, ops_t>(words),
+        .R = R::template get<word_t, ops_t>(words),
+        .V = V::template get<word_t, ops_t>(words),
+    };
   }
 };
 static_assert(::smmuman::hw::fields_disjoint<PTE>());
