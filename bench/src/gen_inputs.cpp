@@ -19,7 +19,7 @@ GenInput gen_description(std::size_t array_count) {
                  "sources:\n  BENCH: \"smmuman-bench: a synthetic description\"\nblocks:\n",
                  array_count, kGenArrayCount);
   for (unsigned b = 0; b < kBlockCount; ++b) {
-    fmt::format_to(std::back_inserter(out), "  - {{ name: BLK{}, doc: \"block {}\", source: BENCH 1.{} }}\n", b, b, b);
+    fmt::format_to(std::back_inserter(out), "  - {{ name: BLK{}, doc: \"block {}\", source: BENCH 1.{}, base: [{{ bytes: {:#x} }}] }}\n", b, b, b, b * 0x100000);
   }
   out += "registers:\n";
   for (std::size_t a = 0; a < array_count; ++a) {

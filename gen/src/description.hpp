@@ -36,10 +36,29 @@ struct FieldDesc {
   int line = 0;
 };
 
+// A number a backend reads from the unit at run time (a page size, an offset
+// an ID register gives) that block bases are built from; in bytes.
+struct LayoutParamDesc {
+  std::string name;
+  std::string doc;
+  std::string source;
+  int line = 0;
+};
+
+// One term of a block's base: a constant or a layout parameter, counted once,
+// or once per instance of the block (context bank n, fault record n).
+struct BaseTerm {
+  std::optional<uint64_t> bytes;
+  std::string param;
+  bool per_instance = false;
+  int line = 0;
+};
+
 struct BlockDesc {
   std::string name;
   std::string doc;
   std::string source;
+  std::vector<BaseTerm> base;  // summed; from the unit's register base
   int line = 0;
 };
 
@@ -121,6 +140,7 @@ struct Description {
   std::string title;
   std::map<std::string, std::string> sources;  // key -> full document title
   std::vector<std::pair<std::string, int>> source_order;  // keys as declared
+  std::vector<LayoutParamDesc> layout;
   std::vector<BlockDesc> blocks;
   std::vector<RegisterDesc> registers;
   std::vector<StructDesc> structures;

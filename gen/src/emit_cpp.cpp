@@ -105,18 +105,54 @@ class Emitter {
     line("{}enum class Value : uint64_t {{", indent);
     for (const auto& v : f.values) line("{}  {} = {:#x},", indent, v.name, v.value);
     line("{}}};", indent);
+    std::string values;
+    for (const auto& v : f.values) values += fmt::format("{}Value::{}", values.empty() ? "" : ", ", v.name);
+    line("{}static constexpr Value values[] = {{{}}};", indent, values);
   }
 
+  // The run-time numbers block bases are built from, and each block's base.
+  // A description without blocks has one, BASE, at the unit's base.
   void emit_blocks() {
-    if (d_.blocks.empty()) return;
     line("");
-    line("// Register blocks: each register's offset is relative to its block.");
-    line("namespace blocks {{");
-    for (const auto& b : d_.blocks) {
-      line("// {} ({})", comment(b.doc), comment(b.source));
-      line("inline constexpr const char* {} = {};", b.name, quoted(b.name));
+    line("// Numbers a backend reads from the unit at run time (bytes), that block bases use.");
+    line("struct Layout {{");
+    for (const auto& p : d_.layout) {
+      line("  // {} ({})", comment(p.doc), comment(p.source));
+      line("  uint64_t {} = 0;", p.name);
     }
+    line("}};");
+    line("");
+    line("// Register blocks: each register's offset is relative to its block's base, from the unit's base.");
+    line("namespace blocks {{");
+    if (d_.blocks.empty()) {
+      emit_block("BASE", "the unit's register base", "", {});
+    }
+    for (const auto& b : d_.blocks) emit_block(b.name, b.doc, b.source, b.base);
     line("}}  // namespace blocks");
+  }
+
+  void emit_block(const std::string& name, const std::string& doc, const std::string& source,
+                  const std::vector<BaseTerm>& base) {
+    line("// {}{}", comment(doc), source.empty() ? "" : fmt::format(" ({})", comment(source)));
+    line("struct {} {{", name);
+    line("  static constexpr const char* name = {};", quoted(name));
+    bool uses_layout = false, per_instance = false;
+    std::vector<std::string> terms;
+    for (const auto& t : base) {
+      const std::string value = t.bytes ? fmt::format("uint64_t{{{:#x}}}", *t.bytes) : fmt::format("layout.{}", t.param);
+      terms.push_back(t.per_instance ? fmt::format("{} * instance", value) : value);
+      uses_layout = uses_layout || !t.param.empty();
+      per_instance = per_instance || t.per_instance;
+    }
+    const std::string sum = terms.empty() ? std::string("0") : fmt::format("{}", fmt::join(terms, " + "));
+    line("  using Layout = ::smmuman::hw::{}::Layout;", identifier(d_.architecture));
+    line("  // A base that needs neither run-time layout nor an instance number.");
+    line("  static constexpr bool fixed = {};", !uses_layout && !per_instance ? "true" : "false");
+    line("  static constexpr bool per_instance = {};", per_instance ? "true" : "false");
+    line("  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {{");
+    line("    return {};", sum);
+    line("  }}");
+    line("}};");
   }
 
   void emit_registers() {
@@ -125,7 +161,7 @@ class Emitter {
     std::string all;
     for (const auto& r : d_.registers) {
       std::string block = r.block;
-      if (block.empty() && !d_.blocks.empty()) block = d_.blocks.front().name;
+      if (block.empty()) block = d_.blocks.empty() ? "BASE" : d_.blocks.front().name;
       line("");
       if (!r.doc.empty()) line("// {}", comment(r.doc));
       line("// {}", comment(r.source));
@@ -133,6 +169,7 @@ class Emitter {
            r.width, access_cpp(r.access), r.reset.value_or(0), r.reset ? "true" : "false", r.count, r.stride);
       line("  static constexpr const char* name = {};", quoted(r.name));
       line("  static constexpr const char* block_name = {};", quoted(block));
+      line("  using block = ::smmuman::hw::{}::blocks::{};", identifier(d_.architecture), block);
       line("  static constexpr const char* source = {};", quoted(r.source));
       std::string list;
       for (const auto& f : r.fields) {

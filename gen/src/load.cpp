@@ -164,13 +164,15 @@ class Loader {
     }
     Description d;
     d.file = file_;
-    keys(root, "description", {"architecture", "title", "sources", "blocks", "registers", "structures", "page_tables"});
+    keys(root, "description",
+         {"architecture", "title", "sources", "layout", "blocks", "registers", "structures", "page_tables"});
     d.architecture = required_string(root, "architecture", "description");
     d.title = required_string(root, "title", "description");
     if (!d.architecture.empty() && !is_lower_name(d.architecture)) {
       fail(root["architecture"], fmt::format("architecture '{}' must be lower case letters, digits, '-' or '_'", d.architecture));
     }
     read_sources(root, d);
+    for_each_item(root["layout"], "layout", [&](const YamlNode& n) { read_layout_param(n, d); });
     for_each_item(root["blocks"], "blocks", [&](const YamlNode& n) { read_block(n, d); });
     for_each_item(root["registers"], "registers", [&](const YamlNode& n) { read_register(n, d); });
     for_each_item(root["structures"], "structures", [&](const YamlNode& n) { read_structure(n, d); });
@@ -374,13 +376,48 @@ class Loader {
     }
   }
 
+  void read_layout_param(const YamlNode& n, Description& d) {
+    keys(n, "layout parameter", {"name", "doc", "source"});
+    LayoutParamDesc p;
+    p.name = item_name(n, "layout parameter");
+    p.line = line_of(n);
+    if (n["doc"]) p.doc = scalar(n["doc"], "layout parameter doc");
+    p.source = source(n, fmt::format("layout parameter '{}'", p.name), "", d);
+    d.layout.push_back(std::move(p));
+  }
+
   void read_block(const YamlNode& n, Description& d) {
-    keys(n, "block", {"name", "doc", "source"});
+    keys(n, "block", {"name", "doc", "source", "base"});
     BlockDesc b;
     b.name = item_name(n, "block");
     b.line = line_of(n);
     if (n["doc"]) b.doc = scalar(n["doc"], "block doc");
     b.source = source(n, fmt::format("block '{}'", b.name), "", d);
+    const std::string what = fmt::format("block '{}' base", b.name);
+    if (!n["base"]) {
+      fail(n, fmt::format("block '{}': missing 'base' (a list of terms: {{bytes: N}} or {{param: NAME}}, "
+                          "each optionally per_instance: true)", b.name));
+    } else if (!n["base"].is_sequence() || n["base"].size() == 0) {
+      fail(n["base"], fmt::format("{}: a non-empty list of terms", what));
+    } else {
+      for (const YamlNode& t : n["base"].items()) {
+        if (!t.is_map()) {
+          fail(t, fmt::format("{}: each term is {{bytes: N}} or {{param: NAME}}", what));
+          continue;
+        }
+        keys(t, what + " term", {"bytes", "param", "per_instance"});
+        BaseTerm term;
+        term.line = line_of(t);
+        if (static_cast<bool>(t["bytes"]) == static_cast<bool>(t["param"])) {
+          fail(t, fmt::format("{}: each term has exactly one of 'bytes' and 'param'", what));
+          continue;
+        }
+        if (t["bytes"]) term.bytes = number(t["bytes"], what + " bytes");
+        if (t["param"]) term.param = scalar(t["param"], what + " param");
+        if (t["per_instance"]) term.per_instance = boolean(t["per_instance"], what + " per_instance");
+        b.base.push_back(std::move(term));
+      }
+    }
     d.blocks.push_back(std::move(b));
   }
 
@@ -770,10 +807,23 @@ class Loader {
       fail_at(architecture_line_, fmt::format("architecture '{}' must match the file name '{}.yaml'", d.architecture, expected));
     }
     check_lower_name(d.architecture, architecture_line_, fmt::format("architecture '{}'", d.architecture));
+    std::set<std::string> layout_names;
+    for (const auto& p : d.layout) {
+      check_upper_name(p.name, p.line, fmt::format("layout parameter '{}'", p.name));
+      if (!layout_names.insert(p.name).second) {
+        fail_at(p.line, fmt::format("layout parameter '{}' is declared twice", p.name));
+      }
+    }
     std::set<std::string> block_names;
     for (const auto& b : d.blocks) {
       check_upper_name(b.name, b.line, fmt::format("block '{}'", b.name));
       if (!block_names.insert(b.name).second) fail_at(b.line, fmt::format("block '{}' is declared twice", b.name));
+      for (const auto& t : b.base) {
+        if (!t.param.empty() && !layout_names.contains(t.param)) {
+          fail_at(t.line, fmt::format("block '{}' base: '{}' is not declared under 'layout'", b.name,
+                                      input::shortened(t.param)));
+        }
+      }
     }
     std::set<std::string> names;
     std::map<std::string, std::vector<RegisterSpan>> spans;  // per block, for the overlap check

@@ -291,6 +291,12 @@ TEST(ArmSmmuV2SpecCrossCheck, Blocks) {
   EXPECT_EQ(std::string_view("GR1"), std::string_view(regs::SMMU_CBA2R::block_name));
   EXPECT_EQ(std::string_view("CB"), std::string_view(regs::SMMU_CB_SCTLR::block_name));
   EXPECT_EQ(std::string_view("CB"), std::string_view(regs::SMMU_CB_TLBSYNC::block_name));
+  // And the bases are data: with 64 KiB pages and a global space of NUMPAGE = 16 pages
+  // (NUMPAGENDXB 3), GR1 is at 0x10000 and context bank 3 at (16 + 3) * 0x10000.
+  const Layout layout{.PAGESIZE = 0x10000, .GLOBAL_SIZE = 16 * 0x10000};
+  EXPECT_EQ(smmuman::hw::address_of<regs::SMMU_CBAR>(layout, 0, 2), 0x10000u + 2 * 4);
+  EXPECT_EQ(smmuman::hw::address_of<regs::SMMU_CB_SCTLR>(layout, 3, 0), uint64_t{19} * 0x10000);
+  EXPECT_EQ(smmuman::hw::address_of<regs::SMMU_CB_TTBR0>(layout, 3, 0), uint64_t{19} * 0x10000 + 0x20);
 }
 
 // The VMSAv8-64 descriptors are 8 bytes with the fields at the Arm ARM's bit positions.

@@ -94,6 +94,9 @@ TEST(ArmSmmuV3Spec, Page1RegisterOffsets) {
   check(facts);
   EXPECT_STREQ(regs::SMMU_EVENTQ_PROD::block_name, "PAGE1");  // 6.3.95: part of SMMUv3_PAGE_1
   EXPECT_STREQ(regs::SMMU_PRIQ_CONS::block_name, "PAGE1");    // 6.3.98: part of SMMUv3_PAGE_1
+  // An access goes through the register's block, so a Page 1 register cannot be read in Page 0.
+  EXPECT_EQ(smmuman::hw::address_of<regs::SMMU_EVENTQ_PROD>({}, 0, 0), 0x100A8u);
+  EXPECT_EQ(smmuman::hw::address_of<regs::SMMU_CR0>({}, 0, 0), 0x20u);
 }
 
 // Register widths and the reset values the manual defines (IHI 0070 6.2.1, 6.3.x "reset behavior").

@@ -26,7 +26,7 @@ struct FakeIo {
 
 // Fields land where the description says, enums included.
 TEST(Registers, SetPlacesFields) {
-  auto v = RegisterValue<regs::CTRL>::zero();
+  auto v = WriteValue<regs::CTRL>::zero();
   v.set<regs::CTRL::MODE>(regs::CTRL::MODE::Value::TRANSLATE).set<regs::CTRL::QUEUE_SIZE>(0xa);
   EXPECT_EQ(v.raw(), (uint64_t{2} << 30) | (0xa << 4));
   EXPECT_EQ(v.get<regs::CTRL::QUEUE_SIZE>(), 0xau);
@@ -34,7 +34,7 @@ TEST(Registers, SetPlacesFields) {
 
 // A run-time value that does not fit is refused and changes nothing.
 TEST(Registers, TrySetRefusesTooWide) {
-  auto v = RegisterValue<regs::CTRL>::zero();
+  auto v = WriteValue<regs::CTRL>::zero();
   EXPECT_FALSE(v.try_set<regs::CTRL::QUEUE_SIZE>(0x10));
   EXPECT_EQ(v.raw(), 0u);
   EXPECT_TRUE(v.try_set<regs::CTRL::QUEUE_SIZE>(0xf));
@@ -44,7 +44,7 @@ TEST(Registers, TrySetRefusesTooWide) {
 // A write clears reserved bits that a raw value carried.
 TEST(Registers, WriteClearsReservedBits) {
   FakeIo io;
-  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::from_raw(0xffffffff));
+  write<regs::CTRL>(io, WriteValue<regs::CTRL>::from_bits(0xffffffff));
   ASSERT_EQ(io.writes.size(), 1u);
   EXPECT_EQ(io.writes[0].second, 0xc00101f3u);  // MODE, KICK, FAULT, QUEUE_SIZE, BUSY, ENABLE
 }
@@ -57,16 +57,18 @@ TEST(Registers, ModifyNeverClearsW1cByAccident) {
   ASSERT_EQ(io.writes.size(), 1u);
   EXPECT_EQ(io.writes[0].second, 0x31u);
   // Clearing it on purpose is a write of 1.
-  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::zero().set<regs::CTRL::FAULT>(1));
+  write<regs::CTRL>(io, WriteValue<regs::CTRL>::zero().set<regs::CTRL::FAULT>(1));
   EXPECT_EQ(io.writes[1].second, 1u << 8);
 }
 
-// Arrays and blocks: instance i lives at offset + i * stride from its block's base.
+// Arrays and blocks: instance i lives at offset + i * stride from its block's
+// base, and the base comes from the block's description.
 TEST(Registers, ArraysAndBlocks) {
   FakeIo io;
-  write<regs::STREAM_MAP>(io, RegisterValue<regs::STREAM_MAP>::zero().set<regs::STREAM_MAP::STREAM>(0x42), 0, 3);
+  write<regs::STREAM_MAP>(io, WriteValue<regs::STREAM_MAP>::zero().set<regs::STREAM_MAP::STREAM>(0x42), 3);
   EXPECT_EQ(io.writes.back().first, 0x10cu);
-  write<regs::CTX_TTBR>(io, RegisterValue<regs::CTX_TTBR>::zero().set<regs::CTX_TTBR::ADDR>(0x1234), /*base=*/0x3000);
+  // Context 2 of block CTX: base 0x1000 + 2 * 0x1000, as the description says.
+  write<regs::CTX_TTBR>(io, WriteValue<regs::CTX_TTBR>::zero().set<regs::CTX_TTBR::ADDR>(0x1234), Layout{}, 2);
   EXPECT_EQ(io.writes.back(), (std::pair<uint64_t, uint64_t>{0x3000, 0x1234000}));
   EXPECT_STREQ(regs::CTX_TTBR::block_name, "CTX");
   EXPECT_EQ(regs::STREAM_MAP::offset_of(2), 0x108u);
@@ -74,8 +76,33 @@ TEST(Registers, ArraysAndBlocks) {
 
 // Reset values come from the description.
 TEST(Registers, ResetValue) {
-  EXPECT_EQ(RegisterValue<regs::ID>::from_reset().get<regs::ID::VERSION>(), 1u);
-  EXPECT_EQ(RegisterValue<regs::ID>::from_reset().get<regs::ID::FORMAT>(), 2u);
+  EXPECT_EQ(ReadValue<regs::ID>::reset().get<regs::ID::VERSION>(), 1u);
+  EXPECT_EQ(ReadValue<regs::ID>::reset().get<regs::ID::FORMAT>(), 2u);
+}
+
+// An enumerated field reads as its enum; a value the manual reserves reads
+// as reserved, with its raw value.
+TEST(Registers, EnumeratedFieldsReadAsEnums) {
+  const auto defined = ReadValue<regs::ID>::from_raw(0x11).variant<regs::ID::FORMAT>();
+  EXPECT_TRUE(defined.defined);
+  EXPECT_EQ(defined.value, regs::ID::FORMAT::Value::TWO_LEVEL);
+  const auto reserved = ReadValue<regs::ID>::reset().variant<regs::ID::FORMAT>();  // FORMAT 2
+  EXPECT_FALSE(reserved.defined);
+  EXPECT_EQ(reserved.raw, 2u);
+}
+
+// A value read becomes a write only through modifying, which drops the
+// write-1-to-clear and write-only fields it read.
+TEST(Registers, ReadValueBecomesAWriteOnlyByModifying) {
+  FakeIo io;
+  io.mem[regs::CTRL::offset] = (1u << 16) | (1u << 8) | 0x31;  // KICK and FAULT read as 1
+  const auto read_back = read<regs::CTRL>(io);
+  EXPECT_EQ(read_back.get<regs::CTRL::FAULT>(), 1u);
+  const auto w = WriteValue<regs::CTRL>::modifying(read_back);
+  EXPECT_EQ(w.get<regs::CTRL::FAULT>(), 0u);
+  EXPECT_EQ(w.get<regs::CTRL::KICK>(), 0u);
+  EXPECT_EQ(w.get<regs::CTRL::QUEUE_SIZE>(), 3u);
+  EXPECT_EQ(w.get<regs::CTRL::ENABLE>(), 1u);
 }
 
 // The one generic dumper names every field with its value.

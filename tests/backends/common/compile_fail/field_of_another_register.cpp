@@ -1,7 +1,7 @@
 // A field of one register cannot be set in another's value; its own can.
 #include "io.hpp"
 uint64_t f() {
-  auto v = RegisterValue<regs::CTRL>::zero();
+  auto v = WriteValue<regs::CTRL>::zero();
 #ifdef SHOULD_FAIL
   v.set<regs::STREAM_MAP::VALID>(1);
 #else

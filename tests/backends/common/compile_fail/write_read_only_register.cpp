@@ -2,8 +2,8 @@
 #include "io.hpp"
 void f(FakeIo& io) {
 #ifdef SHOULD_FAIL
-  write<regs::ID>(io, RegisterValue<regs::ID>::zero());
+  write<regs::ID>(io, WriteValue<regs::ID>::zero());
 #else
-  write<regs::CTRL>(io, RegisterValue<regs::CTRL>::zero());
+  write<regs::CTRL>(io, WriteValue<regs::CTRL>::zero());
 #endif
 }

@@ -18,12 +18,36 @@ namespace smmuman::hw::amd_vi {
 inline constexpr const char* architecture = "amd-vi";
 inline constexpr const char* title = "AMD I/O Virtualization Technology (AMD-Vi IOMMU)";
 
-// Register blocks: each register's offset is relative to its block.
+// Numbers a backend reads from the unit at run time (bytes), that block bases use.
+struct Layout {
+  // where the IOMMU capability block starts in the IOMMU function's PCI configuration space (its capability pointer); block CAP is read through a configuration-space accessor, not the MMIO window (AMDVI 3 (IOMMU Capability Block Registers))
+  uint64_t CAPABILITY_POINTER = 0;
+};
+
+// Register blocks: each register's offset is relative to its block's base, from the unit's base.
 namespace blocks {
 // the IOMMU's MMIO register space (16 KiB and more), at the base address from IVHD or the capability block (AMDVI 3 (IOMMU MMIO Registers))
-inline constexpr const char* MMIO = "MMIO";
+struct MMIO {
+  static constexpr const char* name = "MMIO";
+  using Layout = ::smmuman::hw::amd_vi::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return uint64_t{0x0};
+  }
+};
 // the IOMMU capability block in the IOMMU function's PCI configuration space, at its capability pointer (AMDVI 3 (IOMMU Capability Block Registers, Capability Offset 00h-14h))
-inline constexpr const char* CAP = "CAP";
+struct CAP {
+  static constexpr const char* name = "CAP";
+  using Layout = ::smmuman::hw::amd_vi::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.CAPABILITY_POINTER;
+  }
+};
 }  // namespace blocks
 
 namespace regs {
@@ -33,6 +57,7 @@ namespace regs {
 struct DEVICE_TABLE_BASE_ADDR : ::smmuman::hw::Register<DEVICE_TABLE_BASE_ADDR, 0x0, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "DEVICE_TABLE_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0000h";
   // device table base address [51:12], 4 KiB aligned
   struct DEV_TAB_BASE : ::smmuman::hw::Field<DEVICE_TABLE_BASE_ADDR, 51, 12, ::smmuman::hw::Access::rw> {
@@ -53,6 +78,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<DEVICE_TABLE_BASE_AD
 struct COMMAND_BUFFER_BASE_ADDR : ::smmuman::hw::Register<COMMAND_BUFFER_BASE_ADDR, 0x8, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "COMMAND_BUFFER_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0008h";
   // command buffer length: 2^ComLen entries of 16 bytes; 0-7 reserved, 8 = 256 entries, 15 = 32768 entries
   struct COM_LEN : ::smmuman::hw::Field<COMMAND_BUFFER_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
@@ -73,6 +99,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<COMMAND_BUFFER_BASE_
 struct EVENT_LOG_BASE_ADDR : ::smmuman::hw::Register<EVENT_LOG_BASE_ADDR, 0x10, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0010h";
   // event log length: 2^EventLen entries of 16 bytes; 0-7 reserved
   struct EVENT_LEN : ::smmuman::hw::Field<EVENT_LOG_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
@@ -93,6 +120,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_BASE_ADDR>
 struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IOMMU_CONTROL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0018h";
   // SNPAVICEn: AVIC with SEV-SNP guests (later revisions of the 3.0x line)
   struct SNPAVIC_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 61, 61, ::smmuman::hw::Access::rw> {
@@ -167,6 +195,7 @@ struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuma
       FOUR_SEGMENTS = 0x2,
       EIGHT_SEGMENTS = 0x3,
     };
+    static constexpr Value values[] = {Value::ONE_SEGMENT, Value::TWO_SEGMENTS, Value::FOUR_SEGMENTS, Value::EIGHT_SEGMENTS};
   };
   // DualEventLogEn: dual event log (A/B) control
   struct DUAL_EVENT_LOG_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 33, 32, ::smmuman::hw::Access::rw> {
@@ -191,6 +220,7 @@ struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuma
       LEGACY_REMAP = 0x0,
       VIRTUAL_APIC = 0x1,
     };
+    static constexpr Value values[] = {Value::LEGACY_REMAP, Value::VIRTUAL_APIC};
   };
   // SmiFLogEn: log SMI filter rejections
   struct SMIF_LOG_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 24, 24, ::smmuman::hw::Access::rw> {
@@ -260,6 +290,7 @@ struct IOMMU_CONTROL : ::smmuman::hw::Register<IOMMU_CONTROL, 0x18, 64, ::smmuma
       S_10 = 0x5,
       S_100 = 0x6,
     };
+    static constexpr Value values[] = {Value::NO_TIMEOUT, Value::MS_1, Value::MS_10, Value::MS_100, Value::S_1, Value::S_10, Value::S_100};
   };
   // ComWaitIntEn: COMPLETION_WAIT interrupt enable
   struct COM_WAIT_INT_EN : ::smmuman::hw::Field<IOMMU_CONTROL, 4, 4, ::smmuman::hw::Access::rw> {
@@ -292,6 +323,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOMMU_CONTROL>());
 struct EXCLUSION_BASE : ::smmuman::hw::Register<EXCLUSION_BASE, 0x20, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EXCLUSION_BASE";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0020h";
   // exclusion range base address [51:12]
   struct EX_BASE : ::smmuman::hw::Field<EXCLUSION_BASE, 51, 12, ::smmuman::hw::Access::rw> {
@@ -316,6 +348,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EXCLUSION_BASE>());
 struct EXCLUSION_LIMIT : ::smmuman::hw::Register<EXCLUSION_LIMIT, 0x28, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EXCLUSION_LIMIT";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0028h";
   // exclusion range limit [51:12]
   struct EX_LIMIT : ::smmuman::hw::Field<EXCLUSION_LIMIT, 51, 12, ::smmuman::hw::Access::rw> {
@@ -332,6 +365,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EXCLUSION_LIMIT>());
 struct EXTENDED_FEATURE : ::smmuman::hw::Register<EXTENDED_FEATURE, 0x30, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "EXTENDED_FEATURE";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0030h";
   // SNPSup: SEV-SNP support
   struct SNP_SUP : ::smmuman::hw::Field<EXTENDED_FEATURE, 63, 63, ::smmuman::hw::Access::ro> {
@@ -414,6 +448,7 @@ struct EXTENDED_FEATURE : ::smmuman::hw::Register<EXTENDED_FEATURE, 0x30, 64, ::
       FOUR_SEGMENTS = 0x2,
       EIGHT_SEGMENTS = 0x3,
     };
+    static constexpr Value values[] = {Value::NOT_SUPPORTED, Value::TWO_SEGMENTS, Value::FOUR_SEGMENTS, Value::EIGHT_SEGMENTS};
   };
   // UsSup: user/supervisor page protection supported
   struct US_SUP : ::smmuman::hw::Field<EXTENDED_FEATURE, 37, 37, ::smmuman::hw::Access::ro> {
@@ -458,6 +493,7 @@ struct EXTENDED_FEATURE : ::smmuman::hw::Register<EXTENDED_FEATURE, 0x30, 64, ::
       FOUR_LEVELS = 0x0,
       FIVE_LEVELS = 0x1,
     };
+    static constexpr Value values[] = {Value::FOUR_LEVELS, Value::FIVE_LEVELS};
   };
   // HATS: host address translation size (maximum host page-table levels)
   struct HATS : ::smmuman::hw::Field<EXTENDED_FEATURE, 11, 10, ::smmuman::hw::Access::ro> {
@@ -467,6 +503,7 @@ struct EXTENDED_FEATURE : ::smmuman::hw::Register<EXTENDED_FEATURE, 0x30, 64, ::
       FIVE_LEVELS = 0x1,
       SIX_LEVELS = 0x2,
     };
+    static constexpr Value values[] = {Value::FOUR_LEVELS, Value::FIVE_LEVELS, Value::SIX_LEVELS};
   };
   // PCSup: performance counters supported
   struct PC_SUP : ::smmuman::hw::Field<EXTENDED_FEATURE, 9, 9, ::smmuman::hw::Access::ro> {
@@ -519,6 +556,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EXTENDED_FEATURE>())
 struct PPR_LOG_BASE_ADDR : ::smmuman::hw::Register<PPR_LOG_BASE_ADDR, 0x38, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0038h";
   // PPRLogLen: 2^PPRLogLen entries of 16 bytes; 0-7 reserved
   struct PPR_LOG_LEN : ::smmuman::hw::Field<PPR_LOG_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
@@ -539,6 +577,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_BASE_ADDR>()
 struct HW_EVENT_UPPER : ::smmuman::hw::Register<HW_EVENT_UPPER, 0x40, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "HW_EVENT_UPPER";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0040h";
   // event code of the recorded hardware event (as in the event log)
   struct EV_CODE : ::smmuman::hw::Field<HW_EVENT_UPPER, 63, 60, ::smmuman::hw::Access::rw> {
@@ -559,6 +598,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<HW_EVENT_UPPER>());
 struct HW_EVENT_LOWER : ::smmuman::hw::Register<HW_EVENT_LOWER, 0x48, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "HW_EVENT_LOWER";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0048h";
   struct SECOND_OPERAND : ::smmuman::hw::Field<HW_EVENT_LOWER, 63, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SECOND_OPERAND";
@@ -574,6 +614,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<HW_EVENT_LOWER>());
 struct HW_EVENT_STATUS : ::smmuman::hw::Register<HW_EVENT_STATUS, 0x50, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "HW_EVENT_STATUS";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0050h";
   // hardware event overflow
   struct HEO : ::smmuman::hw::Field<HW_EVENT_STATUS, 1, 1, ::smmuman::hw::Access::w1c> {
@@ -594,6 +635,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<HW_EVENT_STATUS>());
 struct GA_LOG_BASE_ADDR : ::smmuman::hw::Register<GA_LOG_BASE_ADDR, 0xe0, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GA_LOG_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 00E0h";
   // GALogLen: guest virtual-APIC log length
   struct GA_LOG_LEN : ::smmuman::hw::Field<GA_LOG_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
@@ -614,6 +656,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GA_LOG_BASE_ADDR>())
 struct GA_LOG_TAIL_ADDR : ::smmuman::hw::Register<GA_LOG_TAIL_ADDR, 0xe8, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GA_LOG_TAIL_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 00E8h";
   // GATAddr: system physical address [51:3]
   struct GA_TAIL_ADDR : ::smmuman::hw::Field<GA_LOG_TAIL_ADDR, 51, 3, ::smmuman::hw::Access::rw> {
@@ -630,6 +673,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GA_LOG_TAIL_ADDR>())
 struct PPR_LOG_B_BASE_ADDR : ::smmuman::hw::Register<PPR_LOG_B_BASE_ADDR, 0xf0, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_B_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 00F0h";
   struct PPR_LOG_B_LEN : ::smmuman::hw::Field<PPR_LOG_B_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_LOG_B_LEN";
@@ -648,6 +692,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_B_BASE_ADDR>
 struct EVENT_LOG_B_BASE_ADDR : ::smmuman::hw::Register<EVENT_LOG_B_BASE_ADDR, 0xf8, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_B_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 00F8h";
   struct EVENT_B_LEN : ::smmuman::hw::Field<EVENT_LOG_B_BASE_ADDR, 59, 56, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENT_B_LEN";
@@ -666,6 +711,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_B_BASE_ADD
 struct DEVICE_TABLE_SEG_BASE_ADDR : ::smmuman::hw::Register<DEVICE_TABLE_SEG_BASE_ADDR, 0x100, 64, ::smmuman::hw::Access::rw, 0x0, true, 7, 0x8> {
   static constexpr const char* name = "DEVICE_TABLE_SEG_BASE_ADDR";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0100h-0130h";
   struct DEV_TAB_BASE : ::smmuman::hw::Field<DEVICE_TABLE_SEG_BASE_ADDR, 51, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DEV_TAB_BASE";
@@ -685,6 +731,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<DEVICE_TABLE_SEG_BAS
 struct MSI_CAP_HEADER : ::smmuman::hw::Register<MSI_CAP_HEADER, 0x158, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "MSI_CAP_HEADER";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0158h";
   struct MSI_64_EN : ::smmuman::hw::Field<MSI_CAP_HEADER, 23, 23, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "MSI_64_EN";
@@ -715,6 +762,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_CAP_HEADER>());
 struct MSI_ADDRESS_LOW : ::smmuman::hw::Register<MSI_ADDRESS_LOW, 0x15c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "MSI_ADDRESS_LOW";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 015Ch";
   // message address [31:2]
   struct MSI_ADDR_LO : ::smmuman::hw::Field<MSI_ADDRESS_LOW, 31, 2, ::smmuman::hw::Access::rw> {
@@ -731,6 +779,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_ADDRESS_LOW>());
 struct MSI_ADDRESS_HIGH : ::smmuman::hw::Register<MSI_ADDRESS_HIGH, 0x160, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "MSI_ADDRESS_HIGH";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0160h";
   // message address [63:32]
   struct MSI_ADDR_HI : ::smmuman::hw::Field<MSI_ADDRESS_HIGH, 31, 0, ::smmuman::hw::Access::rw> {
@@ -747,6 +796,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_ADDRESS_HIGH>())
 struct MSI_MESSAGE_DATA : ::smmuman::hw::Register<MSI_MESSAGE_DATA, 0x164, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "MSI_MESSAGE_DATA";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0164h";
   struct MSI_DATA : ::smmuman::hw::Field<MSI_MESSAGE_DATA, 15, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MSI_DATA";
@@ -762,6 +812,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_MESSAGE_DATA>())
 struct XT_GEN_INT_CONTROL : ::smmuman::hw::Register<XT_GEN_INT_CONTROL, 0x170, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "XT_GEN_INT_CONTROL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0170h";
   // x2APIC destination ID [31:24]
   struct DEST_HI : ::smmuman::hw::Field<XT_GEN_INT_CONTROL, 63, 56, ::smmuman::hw::Access::rw> {
@@ -793,6 +844,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<XT_GEN_INT_CONTROL>(
 struct XT_PPR_INT_CONTROL : ::smmuman::hw::Register<XT_PPR_INT_CONTROL, 0x178, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "XT_PPR_INT_CONTROL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0178h";
   // x2APIC destination ID [31:24]
   struct DEST_HI : ::smmuman::hw::Field<XT_PPR_INT_CONTROL, 63, 56, ::smmuman::hw::Access::rw> {
@@ -824,6 +876,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<XT_PPR_INT_CONTROL>(
 struct XT_GA_LOG_INT_CONTROL : ::smmuman::hw::Register<XT_GA_LOG_INT_CONTROL, 0x180, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "XT_GA_LOG_INT_CONTROL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0180h";
   // x2APIC destination ID [31:24]
   struct DEST_HI : ::smmuman::hw::Field<XT_GA_LOG_INT_CONTROL, 63, 56, ::smmuman::hw::Access::rw> {
@@ -855,6 +908,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<XT_GA_LOG_INT_CONTRO
 struct EXTENDED_FEATURE_2 : ::smmuman::hw::Register<EXTENDED_FEATURE_2, 0x1a0, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "EXTENDED_FEATURE_2";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 01A0h";
   // SNPAVICSup: AVIC modes supported with SNP
   struct SNP_AVIC_SUP : ::smmuman::hw::Field<EXTENDED_FEATURE_2, 7, 5, ::smmuman::hw::Access::ro> {
@@ -870,6 +924,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EXTENDED_FEATURE_2>(
 struct MARC_APERTURE_BASE : ::smmuman::hw::Register<MARC_APERTURE_BASE, 0x200, 64, ::smmuman::hw::Access::rw, 0x0, true, 4, 0x18> {
   static constexpr const char* name = "MARC_APERTURE_BASE";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0200h-0248h";
   struct MARC_BASE_ADDR : ::smmuman::hw::Field<MARC_APERTURE_BASE, 51, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MARC_BASE_ADDR";
@@ -884,6 +939,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MARC_APERTURE_BASE>(
 struct MARC_APERTURE_RELOC : ::smmuman::hw::Register<MARC_APERTURE_RELOC, 0x208, 64, ::smmuman::hw::Access::rw, 0x0, true, 4, 0x18> {
   static constexpr const char* name = "MARC_APERTURE_RELOC";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0208h-0250h";
   struct MARC_RELOC_ADDR : ::smmuman::hw::Field<MARC_APERTURE_RELOC, 51, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MARC_RELOC_ADDR";
@@ -904,6 +960,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MARC_APERTURE_RELOC>
 struct MARC_APERTURE_LENGTH : ::smmuman::hw::Register<MARC_APERTURE_LENGTH, 0x210, 64, ::smmuman::hw::Access::rw, 0x0, true, 4, 0x18> {
   static constexpr const char* name = "MARC_APERTURE_LENGTH";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 0210h-0258h";
   struct MARC_LENGTH : ::smmuman::hw::Field<MARC_APERTURE_LENGTH, 51, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MARC_LENGTH";
@@ -919,6 +976,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MARC_APERTURE_LENGTH
 struct CMD_BUF_HEAD : ::smmuman::hw::Register<CMD_BUF_HEAD, 0x2000, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "CMD_BUF_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2000h";
   struct CMD_HEAD_PTR : ::smmuman::hw::Field<CMD_BUF_HEAD, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "CMD_HEAD_PTR";
@@ -934,6 +992,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CMD_BUF_HEAD>());
 struct CMD_BUF_TAIL : ::smmuman::hw::Register<CMD_BUF_TAIL, 0x2008, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "CMD_BUF_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2008h";
   struct CMD_TAIL_PTR : ::smmuman::hw::Field<CMD_BUF_TAIL, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "CMD_TAIL_PTR";
@@ -949,6 +1008,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CMD_BUF_TAIL>());
 struct EVENT_LOG_HEAD : ::smmuman::hw::Register<EVENT_LOG_HEAD, 0x2010, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2010h";
   struct EVENT_HEAD_PTR : ::smmuman::hw::Field<EVENT_LOG_HEAD, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENT_HEAD_PTR";
@@ -964,6 +1024,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_HEAD>());
 struct EVENT_LOG_TAIL : ::smmuman::hw::Register<EVENT_LOG_TAIL, 0x2018, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2018h";
   struct EVENT_TAIL_PTR : ::smmuman::hw::Field<EVENT_LOG_TAIL, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENT_TAIL_PTR";
@@ -979,6 +1040,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_TAIL>());
 struct IOMMU_STATUS : ::smmuman::hw::Register<IOMMU_STATUS, 0x2020, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IOMMU_STATUS";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2020h";
   // PprOvrflwEarly: PPR log A reached its early-warning threshold
   struct PPR_OVRFLW_EARLY : ::smmuman::hw::Field<IOMMU_STATUS, 18, 18, ::smmuman::hw::Access::w1c> {
@@ -1059,6 +1121,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOMMU_STATUS>());
 struct PPR_LOG_HEAD : ::smmuman::hw::Register<PPR_LOG_HEAD, 0x2030, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2030h";
   struct PPR_HEAD_PTR : ::smmuman::hw::Field<PPR_LOG_HEAD, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_HEAD_PTR";
@@ -1074,6 +1137,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_HEAD>());
 struct PPR_LOG_TAIL : ::smmuman::hw::Register<PPR_LOG_TAIL, 0x2038, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2038h";
   struct PPR_TAIL_PTR : ::smmuman::hw::Field<PPR_LOG_TAIL, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_TAIL_PTR";
@@ -1089,6 +1153,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_TAIL>());
 struct GA_LOG_HEAD : ::smmuman::hw::Register<GA_LOG_HEAD, 0x2040, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GA_LOG_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2040h";
   struct GA_LOG_HEAD_PTR : ::smmuman::hw::Field<GA_LOG_HEAD, 14, 3, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "GA_LOG_HEAD_PTR";
@@ -1104,6 +1169,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GA_LOG_HEAD>());
 struct GA_LOG_TAIL : ::smmuman::hw::Register<GA_LOG_TAIL, 0x2048, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GA_LOG_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2048h";
   struct GA_LOG_TAIL_PTR : ::smmuman::hw::Field<GA_LOG_TAIL, 14, 3, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "GA_LOG_TAIL_PTR";
@@ -1118,6 +1184,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GA_LOG_TAIL>());
 struct PPR_LOG_B_HEAD : ::smmuman::hw::Register<PPR_LOG_B_HEAD, 0x2050, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_B_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2050h";
   struct PPR_B_HEAD_PTR : ::smmuman::hw::Field<PPR_LOG_B_HEAD, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_B_HEAD_PTR";
@@ -1132,6 +1199,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_B_HEAD>());
 struct PPR_LOG_B_TAIL : ::smmuman::hw::Register<PPR_LOG_B_TAIL, 0x2058, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_B_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2058h";
   struct PPR_B_TAIL_PTR : ::smmuman::hw::Field<PPR_LOG_B_TAIL, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_B_TAIL_PTR";
@@ -1146,6 +1214,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_B_TAIL>());
 struct EVENT_LOG_B_HEAD : ::smmuman::hw::Register<EVENT_LOG_B_HEAD, 0x2070, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_B_HEAD";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2070h";
   struct EVENT_B_HEAD_PTR : ::smmuman::hw::Field<EVENT_LOG_B_HEAD, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENT_B_HEAD_PTR";
@@ -1160,6 +1229,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_B_HEAD>())
 struct EVENT_LOG_B_TAIL : ::smmuman::hw::Register<EVENT_LOG_B_TAIL, 0x2078, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "EVENT_LOG_B_TAIL";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2078h";
   struct EVENT_B_TAIL_PTR : ::smmuman::hw::Field<EVENT_LOG_B_TAIL, 18, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENT_B_TAIL_PTR";
@@ -1175,6 +1245,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<EVENT_LOG_B_TAIL>())
 struct PPR_LOG_AUTO_RESP : ::smmuman::hw::Register<PPR_LOG_AUTO_RESP, 0x2080, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_AUTO_RESP";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2080h";
   struct PPR_AUTO_RSP_MASK_GN : ::smmuman::hw::Field<PPR_LOG_AUTO_RESP, 4, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_AUTO_RSP_MASK_GN";
@@ -1193,6 +1264,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_AUTO_RESP>()
 struct PPR_LOG_OVERFLOW_EARLY : ::smmuman::hw::Register<PPR_LOG_OVERFLOW_EARLY, 0x2088, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_OVERFLOW_EARLY";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2088h";
   struct PPR_OVRFLW_EARLY_EN : ::smmuman::hw::Field<PPR_LOG_OVERFLOW_EARLY, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_OVRFLW_EARLY_EN";
@@ -1215,6 +1287,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_OVERFLOW_EAR
 struct PPR_LOG_B_OVERFLOW_EARLY : ::smmuman::hw::Register<PPR_LOG_B_OVERFLOW_EARLY, 0x2090, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PPR_LOG_B_OVERFLOW_EARLY";
   static constexpr const char* block_name = "MMIO";
+  using block = ::smmuman::hw::amd_vi::blocks::MMIO;
   static constexpr const char* source = "AMDVI 3, MMIO Offset 2090h";
   struct PPR_OVRFLW_EARLY_EN : ::smmuman::hw::Field<PPR_LOG_B_OVERFLOW_EARLY, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PPR_OVRFLW_EARLY_EN";
@@ -1237,6 +1310,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PPR_LOG_B_OVERFLOW_E
 struct CAP_HEADER : ::smmuman::hw::Register<CAP_HEADER, 0x0, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_HEADER";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 00h";
   // CapExt: miscellaneous information register 1 present
   struct CAP_EXT : ::smmuman::hw::Field<CAP_HEADER, 28, 28, ::smmuman::hw::Access::ro> {
@@ -1282,6 +1356,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_HEADER>());
 struct CAP_BASE_ADDR_LO : ::smmuman::hw::Register<CAP_BASE_ADDR_LO, 0x4, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_BASE_ADDR_LO";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 04h";
   // MMIO base address [31:14] (16 KiB aligned)
   struct BASE_ADDR_LO : ::smmuman::hw::Field<CAP_BASE_ADDR_LO, 31, 14, ::smmuman::hw::Access::rw> {
@@ -1301,6 +1376,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_BASE_ADDR_LO>())
 struct CAP_BASE_ADDR_HI : ::smmuman::hw::Register<CAP_BASE_ADDR_HI, 0x8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_BASE_ADDR_HI";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 08h";
   struct BASE_ADDR_HI : ::smmuman::hw::Field<CAP_BASE_ADDR_HI, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "BASE_ADDR_HI";
@@ -1316,6 +1392,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_BASE_ADDR_HI>())
 struct CAP_RANGE : ::smmuman::hw::Register<CAP_RANGE, 0xc, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_RANGE";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 0Ch";
   struct LAST_DEVICE : ::smmuman::hw::Field<CAP_RANGE, 31, 24, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "LAST_DEVICE";
@@ -1343,6 +1420,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_RANGE>());
 struct CAP_MISC_INFO_0 : ::smmuman::hw::Register<CAP_MISC_INFO_0, 0x10, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_MISC_INFO_0";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 10h";
   struct MSI_NUM_PPR : ::smmuman::hw::Field<CAP_MISC_INFO_0, 31, 27, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "MSI_NUM_PPR";
@@ -1376,6 +1454,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_MISC_INFO_0>());
 struct CAP_MISC_INFO_1 : ::smmuman::hw::Register<CAP_MISC_INFO_1, 0x14, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_MISC_INFO_1";
   static constexpr const char* block_name = "CAP";
+  using block = ::smmuman::hw::amd_vi::blocks::CAP;
   static constexpr const char* source = "AMDVI 3, Capability Offset 14h";
   struct MSI_NUM_GA : ::smmuman::hw::Field<CAP_MISC_INFO_1, 4, 0, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "MSI_NUM_GA";
@@ -1424,6 +1503,7 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
       FORWARD = 0x1,
       REMAP = 0x2,
     };
+    static constexpr Value values[] = {Value::TARGET_ABORT, Value::FORWARD, Value::REMAP};
   };
   struct NMI_PASS : ::smmuman::hw::StructField<DTE, 186, 186> {
     static constexpr const char* name = "NMI_PASS";
@@ -1463,6 +1543,7 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
       FORWARD_INT = 0x2,
       TRANSLATE = 0x3,
     };
+    static constexpr Value values[] = {Value::TARGET_ABORT, Value::FORWARD_ALL, Value::FORWARD_INT, Value::TRANSLATE};
   };
   // EX: the exclusion range applies to this device
   struct EX : ::smmuman::hw::StructField<DTE, 103, 103> {
@@ -1484,6 +1565,7 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
       FORWARD = 0x1,
       TRANSLATE = 0x2,
     };
+    static constexpr Value values[] = {Value::TARGET_ABORT, Value::FORWARD, Value::TRANSLATE};
   };
   // SA: suppress all I/O page fault events
   struct SA : ::smmuman::hw::StructField<DTE, 98, 98> {
@@ -1552,6 +1634,7 @@ struct DTE : ::smmuman::hw::Structure<DTE, 32, ::smmuman::hw::StructKind::struct
       FIVE_LEVELS = 0x5,
       SIX_LEVELS = 0x6,
     };
+    static constexpr Value values[] = {Value::DISABLED, Value::ONE_LEVEL, Value::TWO_LEVELS, Value::THREE_LEVELS, Value::FOUR_LEVELS, Value::FIVE_LEVELS, Value::SIX_LEVELS};
   };
   // HAD: host access/dirty bit update enable (HASup/HDSup)
   struct HAD : ::smmuman::hw::StructField<DTE, 8, 7> {
@@ -1943,6 +2026,7 @@ struct IO_PTE : ::smmuman::hw::Structure<IO_PTE, 8, ::smmuman::hw::StructKind::s
       LEVEL_6 = 0x6,
       PTE_LARGE = 0x7,
     };
+    static constexpr Value values[] = {Value::PTE, Value::LEVEL_1, Value::LEVEL_2, Value::LEVEL_3, Value::LEVEL_4, Value::LEVEL_5, Value::LEVEL_6, Value::PTE_LARGE};
   };
   // D: dirty, set by hardware when HDSup and DTE[HAD] allow (PTE only)
   struct D : ::smmuman::hw::StructField<IO_PTE, 6, 6> {
@@ -2985,6 +3069,7 @@ struct DEV_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<DEV_TAB_HARDWARE_ERROR,
       TARGET_ABORT = 0x2,
       DATA_ERROR = 0x3,
     };
+    static constexpr Value values[] = {Value::RESERVED, Value::MASTER_ABORT, Value::TARGET_ABORT, Value::DATA_ERROR};
   };
   struct TR : ::smmuman::hw::StructField<DEV_TAB_HARDWARE_ERROR, 56, 56> {
     static constexpr const char* name = "TR";
@@ -3073,6 +3158,7 @@ struct PAGE_TAB_HARDWARE_ERROR : ::smmuman::hw::Structure<PAGE_TAB_HARDWARE_ERRO
       TARGET_ABORT = 0x2,
       DATA_ERROR = 0x3,
     };
+    static constexpr Value values[] = {Value::RESERVED, Value::MASTER_ABORT, Value::TARGET_ABORT, Value::DATA_ERROR};
   };
   struct TR : ::smmuman::hw::StructField<PAGE_TAB_HARDWARE_ERROR, 56, 56> {
     static constexpr const char* name = "TR";
@@ -3223,6 +3309,7 @@ struct COMMAND_HARDWARE_ERROR : ::smmuman::hw::Structure<COMMAND_HARDWARE_ERROR,
       TARGET_ABORT = 0x2,
       DATA_ERROR = 0x3,
     };
+    static constexpr Value values[] = {Value::RESERVED, Value::MASTER_ABORT, Value::TARGET_ABORT, Value::DATA_ERROR};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<ADDRESS, EVENT_CODE, TYPE>;
   static constexpr auto fixed = ::boost::hana::tuple_t<::smmuman::hw::Fixed<EVENT_CODE, 0x6>>;

@@ -19,16 +19,60 @@ namespace smmuman::hw::arm_smmuv2 {
 inline constexpr const char* architecture = "arm-smmuv2";
 inline constexpr const char* title = "Arm SMMUv2 (IHI 0062D.c) as implemented by the CoreLink MMU-500";
 
-// Register blocks: each register's offset is relative to its block.
+// Numbers a backend reads from the unit at run time (bytes), that block bases use.
+struct Layout {
+  // bytes in one register page: 4096 when SMMU_IDR1.PAGESIZE is 0, 65536 when it is 1 (IHI0062 8.1)
+  uint64_t PAGESIZE = 0;
+  // bytes of the global address space, NUMPAGE * PAGESIZE with NUMPAGE = 2^(SMMU_IDR1.NUMPAGENDXB + 1); the context banks follow it (IHI0062 8.1)
+  uint64_t GLOBAL_SIZE = 0;
+};
+
+// Register blocks: each register's offset is relative to its block's base, from the unit's base.
 namespace blocks {
 // Global register space 0, at the SMMU's base (SMMU_GR0_BASE = SMMU_BASE) (IHI0062 8.1)
-inline constexpr const char* GR0 = "GR0";
+struct GR0 {
+  static constexpr const char* name = "GR0";
+  using Layout = ::smmuman::hw::arm_smmuv2::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return uint64_t{0x0};
+  }
+};
 // Global register space 1, at SMMU_BASE + PAGESIZE, where PAGESIZE is 4KB or 64KB as SMMU_IDR1.PAGESIZE says (IHI0062 8.1)
-inline constexpr const char* GR1 = "GR1";
+struct GR1 {
+  static constexpr const char* name = "GR1";
+  using Layout = ::smmuman::hw::arm_smmuv2::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.PAGESIZE;
+  }
+};
 // Translation context bank n, at SMMU_BASE + (NUMPAGE + n) * PAGESIZE, NUMPAGE = 2^(SMMU_IDR1.NUMPAGENDXB + 1); the global space is NUMPAGE pages, the context banks follow it (IHI0062 8.1)
-inline constexpr const char* CB = "CB";
+struct CB {
+  static constexpr const char* name = "CB";
+  using Layout = ::smmuman::hw::arm_smmuv2::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = true;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.GLOBAL_SIZE + layout.PAGESIZE * instance;
+  }
+};
 // The same context bank page as CB, for the registers whose stage 1 layout (CBARn.TYPE 1..3, chapter 16) differs from the stage 2 layout that CB holds (chapter 17) (IHI0062 16.5)
-inline constexpr const char* CB_S1 = "CB_S1";
+struct CB_S1 {
+  static constexpr const char* name = "CB_S1";
+  using Layout = ::smmuman::hw::arm_smmuv2::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = true;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.GLOBAL_SIZE + layout.PAGESIZE * instance;
+  }
+};
 }  // namespace blocks
 
 namespace regs {
@@ -38,6 +82,7 @@ namespace regs {
 struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SCR0";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sCR0";
   // 16-bit VMIDs from SMMU_CBA2Rn.VMID16
   struct VMID16EN : ::smmuman::hw::Field<SMMU_SCR0, 31, 31, ::smmuman::hw::Access::rw> {
@@ -55,6 +100,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       SECURE = 0x2,
       NON_SECURE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::SECURE, Value::NON_SECURE};
   };
   // bypass write-allocate hint
   struct WACFG : ::smmuman::hw::Field<SMMU_SCR0, 27, 26, ::smmuman::hw::Access::rw> {
@@ -64,6 +110,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   // bypass read-allocate hint
   struct RACFG : ::smmuman::hw::Field<SMMU_SCR0, 25, 24, ::smmuman::hw::Access::rw> {
@@ -73,6 +120,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   // bypass shareability
   struct SHCFG : ::smmuman::hw::Field<SMMU_SCR0, 23, 22, ::smmuman::hw::Access::rw> {
@@ -83,6 +131,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       INNER_SHAREABLE = 0x2,
       NON_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE, Value::NON_SHAREABLE};
   };
   // 1: a stream match conflict raises a fault
   struct SMCFCFG : ::smmuman::hw::Field<SMMU_SCR0, 21, 21, ::smmuman::hw::Access::rw> {
@@ -105,6 +154,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       OUTER_SHAREABLE = 0x2,
       FULL_SYSTEM = 0x3,
     };
+    static constexpr Value values[] = {Value::NO_EFFECT, Value::INNER_SHAREABLE, Value::OUTER_SHAREABLE, Value::FULL_SYSTEM};
   };
   // force broadcast of TLB maintenance
   struct FB : ::smmuman::hw::Field<SMMU_SCR0, 13, 13, ::smmuman::hw::Access::rw> {
@@ -125,6 +175,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       BYPASS = 0x0,
       FAULT = 0x1,
     };
+    static constexpr Value values[] = {Value::BYPASS, Value::FAULT};
   };
   // global stall enable
   struct GSE : ::smmuman::hw::Field<SMMU_SCR0, 9, 9, ::smmuman::hw::Access::rw> {
@@ -149,6 +200,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       RAZ_WI = 0x0,
       ABORT = 0x1,
     };
+    static constexpr Value values[] = {Value::RAZ_WI, Value::ABORT};
   };
   // extended (16-bit) StreamID matching; moves SMRn.VALID to S2CRn.EXIDVALID
   struct EXIDENABLE : ::smmuman::hw::Field<SMMU_SCR0, 3, 3, ::smmuman::hw::Access::rw> {
@@ -165,6 +217,7 @@ struct SMMU_SCR0 : ::smmuman::hw::Register<SMMU_SCR0, 0x0, 32, ::smmuman::hw::Ac
       RAZ_WI = 0x0,
       ABORT = 0x1,
     };
+    static constexpr Value values[] = {Value::RAZ_WI, Value::ABORT};
   };
   // 1: client ports bypass the SMMU (translation disabled); 0: transactions are translated
   struct CLIENTPD : ::smmuman::hw::Field<SMMU_SCR0, 0, 0, ::smmuman::hw::Access::rw> {
@@ -181,6 +234,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SCR0>());
 struct SMMU_SCR1 : ::smmuman::hw::Register<SMMU_SCR1, 0x4, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SCR1";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sCR1";
   // Non-secure copy of SMMU_CBn_ACTLR etc. read-only
   struct NSCAFRO : ::smmuman::hw::Field<SMMU_SCR1, 28, 28, ::smmuman::hw::Access::rw> {
@@ -225,6 +279,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SCR1>());
 struct SMMU_SCR2 : ::smmuman::hw::Register<SMMU_SCR2, 0x8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SCR2";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sCR2";
   // use the extended stream match register groups (Extended Stream Matching Extension, chapter 14)
   struct EXSMRGENABLE : ::smmuman::hw::Field<SMMU_SCR2, 31, 31, ::smmuman::hw::Access::rw> {
@@ -249,6 +304,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SCR2>());
 struct SMMU_SACR : ::smmuman::hw::Register<SMMU_SACR, 0x10, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SACR";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "DDI0517 3.5.1";
   // 1: SMMU_CBn_ACTLR of Non-secure contexts is read-only; clear it before writing ACTLR
   struct CACHE_LOCK : ::smmuman::hw::Field<SMMU_SACR, 26, 26, ::smmuman::hw::Access::rw> {
@@ -297,6 +353,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SACR>());
 struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x20, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR0";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_IDRn";
   // Security Extensions implemented
   struct SES : ::smmuman::hw::Field<SMMU_IDR0, 31, 31, ::smmuman::hw::Access::ro> {
@@ -330,6 +387,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x20, 32, ::smmuman::hw::A
       AARCH32_LONG_ONLY = 0x1,
       NO_AARCH32 = 0x2,
     };
+    static constexpr Value values[] = {Value::AARCH32_SHORT_AND_LONG, Value::AARCH32_LONG_ONLY, Value::NO_AARCH32};
   };
   // number of context fault interrupts
   struct NUMIRPT : ::smmuman::hw::Field<SMMU_IDR0, 23, 16, ::smmuman::hw::Access::ro> {
@@ -370,6 +428,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR0>());
 struct SMMU_IDR1 : ::smmuman::hw::Register<SMMU_IDR1, 0x24, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR1";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_IDRn";
   // size of one register page
   struct PAGESIZE : ::smmuman::hw::Field<SMMU_IDR1, 31, 31, ::smmuman::hw::Access::ro> {
@@ -378,6 +437,7 @@ struct SMMU_IDR1 : ::smmuman::hw::Register<SMMU_IDR1, 0x24, 32, ::smmuman::hw::A
       PAGE_4K = 0x0,
       PAGE_64K = 0x1,
     };
+    static constexpr Value values[] = {Value::PAGE_4K, Value::PAGE_64K};
   };
   // NUMPAGE = 2^(NUMPAGENDXB + 1) pages of global space
   struct NUMPAGENDXB : ::smmuman::hw::Field<SMMU_IDR1, 30, 28, ::smmuman::hw::Access::ro> {
@@ -418,6 +478,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR1>());
 struct SMMU_IDR2 : ::smmuman::hw::Register<SMMU_IDR2, 0x28, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR2";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_IDRn";
   // S2CRn.PRIVCFG DIPAN supported
   struct DIPANS : ::smmuman::hw::Field<SMMU_IDR2, 30, 30, ::smmuman::hw::Access::ro> {
@@ -467,6 +528,7 @@ struct SMMU_IDR2 : ::smmuman::hw::Register<SMMU_IDR2, 0x28, 32, ::smmuman::hw::A
       BITS_49 = 0x5,
       BITS_64 = 0xf,
     };
+    static constexpr Value values[] = {Value::BITS_32, Value::BITS_36, Value::BITS_40, Value::BITS_42, Value::BITS_44, Value::BITS_49, Value::BITS_64};
   };
   // output (stage 2 output) address size
   struct OAS : ::smmuman::hw::Field<SMMU_IDR2, 7, 4, ::smmuman::hw::Access::ro> {
@@ -479,6 +541,7 @@ struct SMMU_IDR2 : ::smmuman::hw::Register<SMMU_IDR2, 0x28, 32, ::smmuman::hw::A
       BITS_44 = 0x4,
       BITS_48 = 0x5,
     };
+    static constexpr Value values[] = {Value::BITS_32, Value::BITS_36, Value::BITS_40, Value::BITS_42, Value::BITS_44, Value::BITS_48};
   };
   // intermediate (stage 1 output) address size
   struct IAS : ::smmuman::hw::Field<SMMU_IDR2, 3, 0, ::smmuman::hw::Access::ro> {
@@ -491,6 +554,7 @@ struct SMMU_IDR2 : ::smmuman::hw::Register<SMMU_IDR2, 0x28, 32, ::smmuman::hw::A
       BITS_44 = 0x4,
       BITS_48 = 0x5,
     };
+    static constexpr Value values[] = {Value::BITS_32, Value::BITS_36, Value::BITS_40, Value::BITS_42, Value::BITS_44, Value::BITS_48};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<DIPANS, COMPINDEXS, HADS, E2HS, EXNUMSMRG, VMID16S, PTFSV8_64KB, PTFSV8_16KB, PTFSV8_4KB, UBS, OAS, IAS>;
 };
@@ -503,6 +567,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR2>());
 struct SMMU_IDR7 : ::smmuman::hw::Register<SMMU_IDR7, 0x3c, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR7";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_IDRn";
   struct MAJOR : ::smmuman::hw::Field<SMMU_IDR7, 7, 4, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "MAJOR";
@@ -521,6 +586,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR7>());
 struct SMMU_SGFAR : ::smmuman::hw::Register<SMMU_SGFAR, 0x40, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFAR";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFAR";
   struct FADDR : ::smmuman::hw::Field<SMMU_SGFAR, 63, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "FADDR";
@@ -536,6 +602,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFAR>());
 struct SMMU_SGFSR : ::smmuman::hw::Register<SMMU_SGFSR, 0x48, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFSR";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFSR";
   // a further fault was recorded while one was outstanding
   struct MULTI : ::smmuman::hw::Field<SMMU_SGFSR, 31, 31, ::smmuman::hw::Access::w1c> {
@@ -588,6 +655,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFSR>());
 struct SMMU_SGFSRRESTORE : ::smmuman::hw::Register<SMMU_SGFSRRESTORE, 0x4c, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFSRRESTORE";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFSRRESTORE";
   struct MULTI : ::smmuman::hw::Field<SMMU_SGFSRRESTORE, 31, 31, ::smmuman::hw::Access::wo> {
     static constexpr const char* name = "MULTI";
@@ -630,6 +698,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFSRRESTORE>()
 struct SMMU_SGFSYNR0 : ::smmuman::hw::Register<SMMU_SGFSYNR0, 0x50, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFSYNR0";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFSYNR0";
   // IMPLEMENTATION DEFINED syndrome
   struct IMPL : ::smmuman::hw::Field<SMMU_SGFSYNR0, 15, 8, ::smmuman::hw::Access::rw> {
@@ -674,6 +743,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFSYNR0>());
 struct SMMU_SGFSYNR1 : ::smmuman::hw::Register<SMMU_SGFSYNR1, 0x54, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFSYNR1";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFSYNR1";
   // Security state determination index of the faulting transaction
   struct SSD_INDEX : ::smmuman::hw::Field<SMMU_SGFSYNR1, 31, 16, ::smmuman::hw::Access::rw> {
@@ -694,6 +764,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFSYNR1>());
 struct SMMU_SGFSYNR2 : ::smmuman::hw::Register<SMMU_SGFSYNR2, 0x58, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_SGFSYNR2";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sGFSYNR2";
   struct IMPL : ::smmuman::hw::Field<SMMU_SGFSYNR2, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IMPL";
@@ -709,6 +780,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SGFSYNR2>());
 struct SMMU_STLBIALL : ::smmuman::hw::Register<SMMU_STLBIALL, 0x60, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_STLBIALL";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_STLBIALL";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_STLBIALL, 31, 0, ::smmuman::hw::Access::wo> {
@@ -725,6 +797,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STLBIALL>());
 struct SMMU_TLBIVMID : ::smmuman::hw::Register<SMMU_TLBIVMID, 0x64, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_TLBIVMID";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_TLBIVMID";
   // VMID to invalidate (8 bits unless SMMU_sCR0.VMID16EN)
   struct VMID : ::smmuman::hw::Field<SMMU_TLBIVMID, 15, 0, ::smmuman::hw::Access::wo> {
@@ -741,6 +814,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_TLBIVMID>());
 struct SMMU_TLBIALLNSNH : ::smmuman::hw::Register<SMMU_TLBIALLNSNH, 0x68, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_TLBIALLNSNH";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_TLBIALLNSNH";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_TLBIALLNSNH, 31, 0, ::smmuman::hw::Access::wo> {
@@ -757,6 +831,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_TLBIALLNSNH>())
 struct SMMU_TLBIALLH : ::smmuman::hw::Register<SMMU_TLBIALLH, 0x6c, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_TLBIALLH";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_TLBIALLH";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_TLBIALLH, 31, 0, ::smmuman::hw::Access::wo> {
@@ -773,6 +848,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_TLBIALLH>());
 struct SMMU_STLBGSYNC : ::smmuman::hw::Register<SMMU_STLBGSYNC, 0x70, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_STLBGSYNC";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sTLBGSYNC";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_STLBGSYNC, 31, 0, ::smmuman::hw::Access::wo> {
@@ -789,6 +865,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STLBGSYNC>());
 struct SMMU_STLBGSTATUS : ::smmuman::hw::Register<SMMU_STLBGSTATUS, 0x74, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_STLBGSTATUS";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_sTLBGSTATUS";
   // 1: a global TLB synchronization is in progress
   struct GSACTIVE : ::smmuman::hw::Field<SMMU_STLBGSTATUS, 0, 0, ::smmuman::hw::Access::ro> {
@@ -805,6 +882,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STLBGSTATUS>())
 struct SMMU_TLBIVAH : ::smmuman::hw::Register<SMMU_TLBIVAH, 0x78, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_TLBIVAH";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_TLBIVAH";
   // VA[31:12]
   struct ADDRESS : ::smmuman::hw::Field<SMMU_TLBIVAH, 31, 12, ::smmuman::hw::Access::wo> {
@@ -821,6 +899,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_TLBIVAH>());
 struct SMMU_SMR : ::smmuman::hw::Register<SMMU_SMR, 0x800, 32, ::smmuman::hw::Access::rw, 0x0, false, 128, 0x4> {
   static constexpr const char* name = "SMMU_SMR";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_SMRn";
   struct VALID : ::smmuman::hw::Field<SMMU_SMR, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "VALID";
@@ -844,6 +923,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_SMR>());
 struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::Access::rw, 0x0, false, 128, 0x4> {
   static constexpr const char* name = "SMMU_S2CR";
   static constexpr const char* block_name = "GR0";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR0;
   static constexpr const char* source = "IHI0062 9, SMMU_S2CRn";
   struct TRANSIENTCFG : ::smmuman::hw::Field<SMMU_S2CR, 29, 28, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TRANSIENTCFG";
@@ -855,6 +935,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       DATA = 0x2,
       INSTRUCTION = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::DATA, Value::INSTRUCTION};
   };
   struct PRIVCFG : ::smmuman::hw::Field<SMMU_S2CR, 25, 24, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PRIVCFG";
@@ -864,6 +945,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       UNPRIVILEGED = 0x2,
       PRIVILEGED = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::DIPAN, Value::UNPRIVILEGED, Value::PRIVILEGED};
   };
   struct WACFG : ::smmuman::hw::Field<SMMU_S2CR, 23, 22, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "WACFG";
@@ -872,6 +954,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   struct RACFG : ::smmuman::hw::Field<SMMU_S2CR, 21, 20, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "RACFG";
@@ -880,6 +963,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   struct NSCFG : ::smmuman::hw::Field<SMMU_S2CR, 19, 18, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "NSCFG";
@@ -888,6 +972,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       SECURE = 0x2,
       NON_SECURE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::SECURE, Value::NON_SECURE};
   };
   // translate through context bank CBNDX, bypass, or fault
   struct TYPE : ::smmuman::hw::Field<SMMU_S2CR, 17, 16, ::smmuman::hw::Access::rw> {
@@ -897,6 +982,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       BYPASS = 0x1,
       FAULT = 0x2,
     };
+    static constexpr Value values[] = {Value::TRANS, Value::BYPASS, Value::FAULT};
   };
   struct MEMATTR : ::smmuman::hw::Field<SMMU_S2CR, 15, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MEMATTR";
@@ -916,6 +1002,7 @@ struct SMMU_S2CR : ::smmuman::hw::Register<SMMU_S2CR, 0xc00, 32, ::smmuman::hw::
       INNER_SHAREABLE = 0x2,
       NON_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE, Value::NON_SHAREABLE};
   };
   // context bank index (TYPE = TRANS)
   struct CBNDX : ::smmuman::hw::Field<SMMU_S2CR, 7, 0, ::smmuman::hw::Access::rw> {
@@ -932,6 +1019,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_S2CR>());
 struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Access::rw, 0x0, false, 128, 0x4> {
   static constexpr const char* name = "SMMU_CBAR";
   static constexpr const char* block_name = "GR1";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR1;
   static constexpr const char* source = "IHI0062 10.2.1";
   // context interrupt index
   struct IRPTNDX : ::smmuman::hw::Field<SMMU_CBAR, 31, 24, ::smmuman::hw::Access::rw> {
@@ -944,6 +1032,7 @@ struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Ac
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   struct RACFG : ::smmuman::hw::Field<SMMU_CBAR, 21, 20, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "RACFG";
@@ -952,6 +1041,7 @@ struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Ac
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   struct BSU : ::smmuman::hw::Field<SMMU_CBAR, 19, 18, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "BSU";
@@ -961,6 +1051,7 @@ struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Ac
       OUTER_SHAREABLE = 0x2,
       FULL_SYSTEM = 0x3,
     };
+    static constexpr Value values[] = {Value::NO_EFFECT, Value::INNER_SHAREABLE, Value::OUTER_SHAREABLE, Value::FULL_SYSTEM};
   };
   struct TYPE : ::smmuman::hw::Field<SMMU_CBAR, 17, 16, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TYPE";
@@ -970,6 +1061,7 @@ struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Ac
       S1_TRANS_S2_FAULT = 0x2,
       S1_TRANS_S2_TRANS = 0x3,
     };
+    static constexpr Value values[] = {Value::S2_TRANS, Value::S1_TRANS_S2_BYPASS, Value::S1_TRANS_S2_FAULT, Value::S1_TRANS_S2_TRANS};
   };
   // stage 2 bypass memory attributes (0xF: Normal write-back)
   struct MEMATTR : ::smmuman::hw::Field<SMMU_CBAR, 15, 12, ::smmuman::hw::Access::rw> {
@@ -991,6 +1083,7 @@ struct SMMU_CBAR : ::smmuman::hw::Register<SMMU_CBAR, 0x0, 32, ::smmuman::hw::Ac
       INNER_SHAREABLE = 0x2,
       NON_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE, Value::NON_SHAREABLE};
   };
   // VMID (8-bit; SMMU_CBA2Rn.VMID16 when SMMU_sCR0.VMID16EN)
   struct VMID : ::smmuman::hw::Field<SMMU_CBAR, 7, 0, ::smmuman::hw::Access::rw> {
@@ -1007,6 +1100,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CBAR>());
 struct SMMU_CBFRSYNRA : ::smmuman::hw::Register<SMMU_CBFRSYNRA, 0x400, 32, ::smmuman::hw::Access::rw, 0x0, false, 128, 0x4> {
   static constexpr const char* name = "SMMU_CBFRSYNRA";
   static constexpr const char* block_name = "GR1";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR1;
   static constexpr const char* source = "IHI0062 10.2.3";
   struct SSD_INDEX : ::smmuman::hw::Field<SMMU_CBFRSYNRA, 31, 16, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SSD_INDEX";
@@ -1026,6 +1120,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CBFRSYNRA>());
 struct SMMU_CBA2R : ::smmuman::hw::Register<SMMU_CBA2R, 0x800, 32, ::smmuman::hw::Access::rw, 0x0, false, 128, 0x4> {
   static constexpr const char* name = "SMMU_CBA2R";
   static constexpr const char* block_name = "GR1";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::GR1;
   static constexpr const char* source = "IHI0062 10.2.2";
   // 16-bit VMID when SMMU_sCR0.VMID16EN = 1
   struct VMID16 : ::smmuman::hw::Field<SMMU_CBA2R, 31, 16, ::smmuman::hw::Access::rw> {
@@ -1042,6 +1137,7 @@ struct SMMU_CBA2R : ::smmuman::hw::Register<SMMU_CBA2R, 0x800, 32, ::smmuman::hw
       AARCH32 = 0x0,
       AARCH64 = 0x1,
     };
+    static constexpr Value values[] = {Value::AARCH32, Value::AARCH64};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<VMID16, MONC, VA64>;
 };
@@ -1054,6 +1150,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CBA2R>());
 struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_SCTLR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.29 / 17.3.3";
   // stage 1: Non-secure attribute when M = 0
   struct NSCFG : ::smmuman::hw::Field<SMMU_CB_SCTLR, 29, 28, ::smmuman::hw::Access::rw> {
@@ -1063,6 +1160,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       SECURE = 0x2,
       NON_SECURE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::SECURE, Value::NON_SECURE};
   };
   // write-allocate hint when M = 0
   struct WACFG : ::smmuman::hw::Field<SMMU_CB_SCTLR, 27, 26, ::smmuman::hw::Access::rw> {
@@ -1072,6 +1170,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   // read-allocate hint when M = 0
   struct RACFG : ::smmuman::hw::Field<SMMU_CB_SCTLR, 25, 24, ::smmuman::hw::Access::rw> {
@@ -1081,6 +1180,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       ALLOCATE = 0x2,
       NO_ALLOCATE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::ALLOCATE, Value::NO_ALLOCATE};
   };
   // shareability when M = 0
   struct SHCFG : ::smmuman::hw::Field<SMMU_CB_SCTLR, 23, 22, ::smmuman::hw::Access::rw> {
@@ -1091,6 +1191,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       INNER_SHAREABLE = 0x2,
       NON_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::DEFAULT, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE, Value::NON_SHAREABLE};
   };
   // stage 1: use MEMATTR when M = 0
   struct MTCFG : ::smmuman::hw::Field<SMMU_CB_SCTLR, 20, 20, ::smmuman::hw::Access::rw> {
@@ -1123,6 +1224,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       TERMINATE = 0x0,
       STALL = 0x1,
     };
+    static constexpr Value values[] = {Value::TERMINATE, Value::STALL};
   };
   // context fault interrupt enable
   struct CFIE : ::smmuman::hw::Field<SMMU_CB_SCTLR, 6, 6, ::smmuman::hw::Access::rw> {
@@ -1135,6 +1237,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       RAZ_WI = 0x0,
       ABORT = 0x1,
     };
+    static constexpr Value values[] = {Value::RAZ_WI, Value::ABORT};
   };
   // translation table endianness
   struct E : ::smmuman::hw::Field<SMMU_CB_SCTLR, 4, 4, ::smmuman::hw::Access::rw> {
@@ -1143,6 +1246,7 @@ struct SMMU_CB_SCTLR : ::smmuman::hw::Register<SMMU_CB_SCTLR, 0x0, 32, ::smmuman
       LITTLE = 0x0,
       BIG = 0x1,
     };
+    static constexpr Value values[] = {Value::LITTLE, Value::BIG};
   };
   // access flag fault disable
   struct AFFD : ::smmuman::hw::Field<SMMU_CB_SCTLR, 3, 3, ::smmuman::hw::Access::rw> {
@@ -1171,6 +1275,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_SCTLR>());
 struct SMMU_CB_ACTLR : ::smmuman::hw::Register<SMMU_CB_ACTLR, 0x4, 32, ::smmuman::hw::Access::rw, 0x3, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_ACTLR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "DDI0517 3.7.1";
   // context prefetch enable (next-page prefetch into the micro TLB)
   struct CPRE : ::smmuman::hw::Field<SMMU_CB_ACTLR, 1, 1, ::smmuman::hw::Access::rw> {
@@ -1191,6 +1296,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_ACTLR>());
 struct SMMU_CB_RESUME : ::smmuman::hw::Register<SMMU_CB_RESUME, 0x8, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_RESUME";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.28";
   // retry or terminate the stalled transaction
   struct TNR : ::smmuman::hw::Field<SMMU_CB_RESUME, 0, 0, ::smmuman::hw::Access::wo> {
@@ -1199,6 +1305,7 @@ struct SMMU_CB_RESUME : ::smmuman::hw::Register<SMMU_CB_RESUME, 0x8, 32, ::smmum
       RETRY = 0x0,
       TERMINATE = 0x1,
     };
+    static constexpr Value values[] = {Value::RETRY, Value::TERMINATE};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<TNR>;
 };
@@ -1211,6 +1318,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_RESUME>());
 struct SMMU_CB_TCR2 : ::smmuman::hw::Register<SMMU_CB_TCR2, 0x10, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TCR2";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.39";
   // Non-secure attribute of TTBR1 walks
   struct NSCFG1 : ::smmuman::hw::Field<SMMU_CB_TCR2, 30, 30, ::smmuman::hw::Access::rw> {
@@ -1222,6 +1330,7 @@ struct SMMU_CB_TCR2 : ::smmuman::hw::Register<SMMU_CB_TCR2, 0x10, 32, ::smmuman:
     enum class Value : uint64_t {
       UPSTREAM = 0x7,
     };
+    static constexpr Value values[] = {Value::UPSTREAM};
   };
   // Non-secure attribute of TTBR0 walks
   struct NSCFG0 : ::smmuman::hw::Field<SMMU_CB_TCR2, 14, 14, ::smmuman::hw::Access::rw> {
@@ -1242,6 +1351,7 @@ struct SMMU_CB_TCR2 : ::smmuman::hw::Register<SMMU_CB_TCR2, 0x10, 32, ::smmuman:
       ASID_8BIT = 0x0,
       ASID_16BIT = 0x1,
     };
+    static constexpr Value values[] = {Value::ASID_8BIT, Value::ASID_16BIT};
   };
   // stage 1 output (intermediate physical) address size
   struct PASIZE : ::smmuman::hw::Field<SMMU_CB_TCR2, 2, 0, ::smmuman::hw::Access::rw> {
@@ -1254,6 +1364,7 @@ struct SMMU_CB_TCR2 : ::smmuman::hw::Register<SMMU_CB_TCR2, 0x10, 32, ::smmuman:
       BITS_44 = 0x4,
       BITS_48 = 0x5,
     };
+    static constexpr Value values[] = {Value::BITS_32, Value::BITS_36, Value::BITS_40, Value::BITS_42, Value::BITS_44, Value::BITS_48};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<NSCFG1, SEP, NSCFG0, TBI1, TBI0, AS, PASIZE>;
 };
@@ -1266,6 +1377,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TCR2>());
 struct SMMU_CB_TTBR0 : ::smmuman::hw::Register<SMMU_CB_TTBR0, 0x20, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TTBR0";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.40 / 17.3.9";
   // stage 1: ASID (RES0 at stage 2, where the VMID is in SMMU_CBARn)
   struct ASID : ::smmuman::hw::Field<SMMU_CB_TTBR0, 63, 48, ::smmuman::hw::Access::rw> {
@@ -1286,6 +1398,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TTBR0>());
 struct SMMU_CB_TTBR1 : ::smmuman::hw::Register<SMMU_CB_TTBR1, 0x28, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TTBR1";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.40";
   struct ASID : ::smmuman::hw::Field<SMMU_CB_TTBR1, 63, 48, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ASID";
@@ -1304,6 +1417,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TTBR1>());
 struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TCR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 17.3.8";
   // written as 1: the long-descriptor format (RES1 with VA64 = 1, as VTCR_EL2 bit 31)
   struct EAE : ::smmuman::hw::Field<SMMU_CB_TCR, 31, 31, ::smmuman::hw::Access::rw> {
@@ -1320,6 +1434,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       BITS_44 = 0x4,
       BITS_48 = 0x5,
     };
+    static constexpr Value values[] = {Value::BITS_32, Value::BITS_36, Value::BITS_40, Value::BITS_42, Value::BITS_44, Value::BITS_48};
   };
   struct TG0 : ::smmuman::hw::Field<SMMU_CB_TCR, 15, 14, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TG0";
@@ -1328,6 +1443,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       GRANULE_64K = 0x1,
       GRANULE_16K = 0x2,
     };
+    static constexpr Value values[] = {Value::GRANULE_4K, Value::GRANULE_64K, Value::GRANULE_16K};
   };
   // shareability of table walks
   struct SH0 : ::smmuman::hw::Field<SMMU_CB_TCR, 13, 12, ::smmuman::hw::Access::rw> {
@@ -1337,6 +1453,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       OUTER_SHAREABLE = 0x2,
       INNER_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_SHAREABLE, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE};
   };
   // outer cacheability of table walks
   struct ORGN0 : ::smmuman::hw::Field<SMMU_CB_TCR, 11, 10, ::smmuman::hw::Access::rw> {
@@ -1347,6 +1464,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   // inner cacheability of table walks
   struct IRGN0 : ::smmuman::hw::Field<SMMU_CB_TCR, 9, 8, ::smmuman::hw::Access::rw> {
@@ -1357,6 +1475,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   // starting lookup level (values as for the 4KB granule)
   struct SL0 : ::smmuman::hw::Field<SMMU_CB_TCR, 7, 6, ::smmuman::hw::Access::rw> {
@@ -1366,6 +1485,7 @@ struct SMMU_CB_TCR : ::smmuman::hw::Register<SMMU_CB_TCR, 0x30, 32, ::smmuman::h
       LEVEL1 = 0x1,
       LEVEL0 = 0x2,
     };
+    static constexpr Value values[] = {Value::LEVEL2, Value::LEVEL1, Value::LEVEL0};
   };
   // input (IPA) size is 64 - T0SZ bits
   struct T0SZ : ::smmuman::hw::Field<SMMU_CB_TCR, 5, 0, ::smmuman::hw::Access::rw> {
@@ -1382,6 +1502,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TCR>());
 struct SMMU_CB_CONTEXTIDR : ::smmuman::hw::Register<SMMU_CB_CONTEXTIDR, 0x34, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_CONTEXTIDR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.7";
   struct PROCID : ::smmuman::hw::Field<SMMU_CB_CONTEXTIDR, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PROCID";
@@ -1397,6 +1518,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_CONTEXTIDR>(
 struct SMMU_CB_MAIR0 : ::smmuman::hw::Register<SMMU_CB_MAIR0, 0x38, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_MAIR0";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.12";
   struct ATTR3 : ::smmuman::hw::Field<SMMU_CB_MAIR0, 31, 24, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ATTR3";
@@ -1421,6 +1543,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_MAIR0>());
 struct SMMU_CB_MAIR1 : ::smmuman::hw::Register<SMMU_CB_MAIR1, 0x3c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_MAIR1";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.12";
   struct ATTR7 : ::smmuman::hw::Field<SMMU_CB_MAIR1, 31, 24, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ATTR7";
@@ -1445,6 +1568,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_MAIR1>());
 struct SMMU_CB_PAR : ::smmuman::hw::Register<SMMU_CB_PAR, 0x50, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_PAR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.14";
   // memory attributes of the translation (MAIR encoding)
   struct ATTR : ::smmuman::hw::Field<SMMU_CB_PAR, 63, 56, ::smmuman::hw::Access::rw> {
@@ -1468,6 +1592,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_PAR>());
 struct SMMU_CB_FSR : ::smmuman::hw::Register<SMMU_CB_FSR, 0x58, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_FSR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.9";
   // a further fault occurred while one was recorded
   struct MULTI : ::smmuman::hw::Field<SMMU_CB_FSR, 31, 31, ::smmuman::hw::Access::w1c> {
@@ -1485,6 +1610,7 @@ struct SMMU_CB_FSR : ::smmuman::hw::Register<SMMU_CB_FSR, 0x58, 32, ::smmuman::h
       AARCH32_LONG = 0x1,
       AARCH64 = 0x2,
     };
+    static constexpr Value values[] = {Value::AARCH32_SHORT, Value::AARCH32_LONG, Value::AARCH64};
   };
   // unsupported upstream transaction
   struct UUT : ::smmuman::hw::Field<SMMU_CB_FSR, 8, 8, ::smmuman::hw::Access::w1c> {
@@ -1529,6 +1655,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_FSR>());
 struct SMMU_CB_FSRRESTORE : ::smmuman::hw::Register<SMMU_CB_FSRRESTORE, 0x5c, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_FSRRESTORE";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.10";
   struct MULTI : ::smmuman::hw::Field<SMMU_CB_FSRRESTORE, 31, 31, ::smmuman::hw::Access::wo> {
     static constexpr const char* name = "MULTI";
@@ -1571,6 +1698,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_FSRRESTORE>(
 struct SMMU_CB_FAR : ::smmuman::hw::Register<SMMU_CB_FAR, 0x60, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_FAR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.8";
   struct FADDR : ::smmuman::hw::Field<SMMU_CB_FAR, 63, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "FADDR";
@@ -1586,6 +1714,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_FAR>());
 struct SMMU_CB_FSYNR0 : ::smmuman::hw::Register<SMMU_CB_FSYNR0, 0x68, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_FSYNR0";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.11 / 17.3.1";
   // stage 2: the stage 1 context bank of a nested fault
   struct S1CBNDX : ::smmuman::hw::Field<SMMU_CB_FSYNR0, 23, 16, ::smmuman::hw::Access::rw> {
@@ -1642,6 +1771,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_FSYNR0>());
 struct SMMU_CB_FSYNR1 : ::smmuman::hw::Register<SMMU_CB_FSYNR1, 0x6c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_FSYNR1";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.11";
   struct IMPL : ::smmuman::hw::Field<SMMU_CB_FSYNR1, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IMPL";
@@ -1657,6 +1787,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_FSYNR1>());
 struct SMMU_CB_IPAFAR : ::smmuman::hw::Register<SMMU_CB_IPAFAR, 0x70, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_IPAFAR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 17.3.2";
   // faulting IPA; bits below the granule may be UNKNOWN
   struct FADDR : ::smmuman::hw::Field<SMMU_CB_IPAFAR, 63, 0, ::smmuman::hw::Access::rw> {
@@ -1673,6 +1804,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_IPAFAR>());
 struct SMMU_CB_TLBIVA : ::smmuman::hw::Register<SMMU_CB_TLBIVA, 0x600, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIVA";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.32";
   struct ASID : ::smmuman::hw::Field<SMMU_CB_TLBIVA, 63, 48, ::smmuman::hw::Access::wo> {
     static constexpr const char* name = "ASID";
@@ -1692,6 +1824,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIVA>());
 struct SMMU_CB_TLBIVAA : ::smmuman::hw::Register<SMMU_CB_TLBIVAA, 0x608, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIVAA";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.33";
   // VA[55:12]
   struct ADDRESS : ::smmuman::hw::Field<SMMU_CB_TLBIVAA, 43, 0, ::smmuman::hw::Access::wo> {
@@ -1708,6 +1841,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIVAA>());
 struct SMMU_CB_TLBIASID : ::smmuman::hw::Register<SMMU_CB_TLBIASID, 0x610, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIASID";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.31";
   // 8 bits unless SMMU_CBn_TCR2.AS = 1
   struct ASID : ::smmuman::hw::Field<SMMU_CB_TLBIASID, 15, 0, ::smmuman::hw::Access::wo> {
@@ -1724,6 +1858,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIASID>())
 struct SMMU_CB_TLBIALL : ::smmuman::hw::Register<SMMU_CB_TLBIALL, 0x618, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIALL";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.30";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_CB_TLBIALL, 31, 0, ::smmuman::hw::Access::wo> {
@@ -1740,6 +1875,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIALL>());
 struct SMMU_CB_TLBIVAL : ::smmuman::hw::Register<SMMU_CB_TLBIVAL, 0x620, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIVAL";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.35";
   struct ASID : ::smmuman::hw::Field<SMMU_CB_TLBIVAL, 63, 48, ::smmuman::hw::Access::wo> {
     static constexpr const char* name = "ASID";
@@ -1759,6 +1895,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIVAL>());
 struct SMMU_CB_TLBIVAAL : ::smmuman::hw::Register<SMMU_CB_TLBIVAAL, 0x628, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIVAAL";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.34";
   // VA[55:12]
   struct ADDRESS : ::smmuman::hw::Field<SMMU_CB_TLBIVAAL, 43, 0, ::smmuman::hw::Access::wo> {
@@ -1775,6 +1912,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIVAAL>())
 struct SMMU_CB_TLBIIPAS2 : ::smmuman::hw::Register<SMMU_CB_TLBIIPAS2, 0x630, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIIPAS2";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 17.3.4";
   // IPA[47:12]
   struct ADDRESS : ::smmuman::hw::Field<SMMU_CB_TLBIIPAS2, 35, 0, ::smmuman::hw::Access::wo> {
@@ -1791,6 +1929,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIIPAS2>()
 struct SMMU_CB_TLBIIPAS2L : ::smmuman::hw::Register<SMMU_CB_TLBIIPAS2L, 0x638, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBIIPAS2L";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 17.3.5";
   // IPA[47:12]
   struct ADDRESS : ::smmuman::hw::Field<SMMU_CB_TLBIIPAS2L, 35, 0, ::smmuman::hw::Access::wo> {
@@ -1807,6 +1946,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBIIPAS2L>(
 struct SMMU_CB_TLBSYNC : ::smmuman::hw::Register<SMMU_CB_TLBSYNC, 0x7f0, 32, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBSYNC";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.37";
   // ignored
   struct VALUE : ::smmuman::hw::Field<SMMU_CB_TLBSYNC, 31, 0, ::smmuman::hw::Access::wo> {
@@ -1823,6 +1963,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBSYNC>());
 struct SMMU_CB_TLBSTATUS : ::smmuman::hw::Register<SMMU_CB_TLBSTATUS, 0x7f4, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_TLBSTATUS";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.36";
   // 1: a context TLB synchronization is in progress
   struct SACTIVE : ::smmuman::hw::Field<SMMU_CB_TLBSTATUS, 0, 0, ::smmuman::hw::Access::ro> {
@@ -1839,6 +1980,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_TLBSTATUS>()
 struct SMMU_CB_ATS1PR : ::smmuman::hw::Register<SMMU_CB_ATS1PR, 0x800, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_ATS1PR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.2";
   // VA[63:12] to translate
   struct ADDR : ::smmuman::hw::Field<SMMU_CB_ATS1PR, 63, 12, ::smmuman::hw::Access::wo> {
@@ -1855,6 +1997,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_ATS1PR>());
 struct SMMU_CB_ATS1PW : ::smmuman::hw::Register<SMMU_CB_ATS1PW, 0x808, 64, ::smmuman::hw::Access::wo, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_ATS1PW";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.3";
   struct ADDR : ::smmuman::hw::Field<SMMU_CB_ATS1PW, 63, 12, ::smmuman::hw::Access::wo> {
     static constexpr const char* name = "ADDR";
@@ -1870,6 +2013,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_ATS1PW>());
 struct SMMU_CB_ATSR : ::smmuman::hw::Register<SMMU_CB_ATSR, 0x8f0, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_ATSR";
   static constexpr const char* block_name = "CB";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB;
   static constexpr const char* source = "IHI0062 16.5.6";
   // 1: an address translation operation is in progress
   struct ACTIVE : ::smmuman::hw::Field<SMMU_CB_ATSR, 0, 0, ::smmuman::hw::Access::ro> {
@@ -1886,6 +2030,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CB_ATSR>());
 struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CB_S1_TCR";
   static constexpr const char* block_name = "CB_S1";
+  using block = ::smmuman::hw::arm_smmuv2::blocks::CB_S1;
   static constexpr const char* source = "IHI0062 16.5.38";
   struct TG1 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 31, 30, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TG1";
@@ -1894,6 +2039,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       GRANULE_4K = 0x2,
       GRANULE_64K = 0x3,
     };
+    static constexpr Value values[] = {Value::GRANULE_16K, Value::GRANULE_4K, Value::GRANULE_64K};
   };
   struct SH1 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 29, 28, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SH1";
@@ -1902,6 +2048,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       OUTER_SHAREABLE = 0x2,
       INNER_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_SHAREABLE, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE};
   };
   struct ORGN1 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 27, 26, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ORGN1";
@@ -1911,6 +2058,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   struct IRGN1 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 25, 24, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IRGN1";
@@ -1920,6 +2068,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   // 1: no table walks through TTBR1
   struct EPD1 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 23, 23, ::smmuman::hw::Access::rw> {
@@ -1932,6 +2081,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       TTBR0 = 0x0,
       TTBR1 = 0x1,
     };
+    static constexpr Value values[] = {Value::TTBR0, Value::TTBR1};
   };
   // TTBR1 region size is 64 - T1SZ bits
   struct T1SZ : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 21, 16, ::smmuman::hw::Access::rw> {
@@ -1944,6 +2094,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       GRANULE_64K = 0x1,
       GRANULE_16K = 0x2,
     };
+    static constexpr Value values[] = {Value::GRANULE_4K, Value::GRANULE_64K, Value::GRANULE_16K};
   };
   struct SH0 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 13, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SH0";
@@ -1952,6 +2103,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       OUTER_SHAREABLE = 0x2,
       INNER_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_SHAREABLE, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE};
   };
   struct ORGN0 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 11, 10, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ORGN0";
@@ -1961,6 +2113,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   struct IRGN0 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 9, 8, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IRGN0";
@@ -1970,6 +2123,7 @@ struct SMMU_CB_S1_TCR : ::smmuman::hw::Register<SMMU_CB_S1_TCR, 0x30, 32, ::smmu
       WT = 0x2,
       WB_NO_WA = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_CACHEABLE, Value::WB_WA, Value::WT, Value::WB_NO_WA};
   };
   // 1: no table walks through TTBR0
   struct EPD0 : ::smmuman::hw::Field<SMMU_CB_S1_TCR, 7, 7, ::smmuman::hw::Access::rw> {
@@ -2053,6 +2207,7 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
       OUTER_SHAREABLE = 0x2,
       INNER_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_SHAREABLE, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE};
   };
   // Block/Page: AP[2], read-only
   struct AP2 : ::smmuman::hw::StructField<S1_DESCRIPTOR, 7, 7> {
@@ -2061,6 +2216,7 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
       READ_WRITE = 0x0,
       READ_ONLY = 0x1,
     };
+    static constexpr Value values[] = {Value::READ_WRITE, Value::READ_ONLY};
   };
   // Block/Page: AP[1], access from unprivileged (EL0) transactions
   struct AP1 : ::smmuman::hw::StructField<S1_DESCRIPTOR, 6, 6> {
@@ -2069,6 +2225,7 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
       PRIVILEGED_ONLY = 0x0,
       UNPRIVILEGED = 0x1,
     };
+    static constexpr Value values[] = {Value::PRIVILEGED_ONLY, Value::UNPRIVILEGED};
   };
   // Block/Page: Non-secure output (Secure state only)
   struct NS : ::smmuman::hw::StructField<S1_DESCRIPTOR, 5, 5> {
@@ -2085,6 +2242,7 @@ struct S1_DESCRIPTOR : ::smmuman::hw::Structure<S1_DESCRIPTOR, 8, ::smmuman::hw:
       BLOCK = 0x0,
       TABLE_OR_PAGE = 0x1,
     };
+    static constexpr Value values[] = {Value::BLOCK, Value::TABLE_OR_PAGE};
   };
   struct VALID : ::smmuman::hw::StructField<S1_DESCRIPTOR, 0, 0> {
     static constexpr const char* name = "VALID";
@@ -2234,6 +2392,7 @@ struct S2_DESCRIPTOR : ::smmuman::hw::Structure<S2_DESCRIPTOR, 8, ::smmuman::hw:
       OUTER_SHAREABLE = 0x2,
       INNER_SHAREABLE = 0x3,
     };
+    static constexpr Value values[] = {Value::NON_SHAREABLE, Value::OUTER_SHAREABLE, Value::INNER_SHAREABLE};
   };
   // Block/Page: S2AP[1], write permitted
   struct S2AP_W : ::smmuman::hw::StructField<S2_DESCRIPTOR, 7, 7> {
@@ -2254,6 +2413,7 @@ struct S2_DESCRIPTOR : ::smmuman::hw::Structure<S2_DESCRIPTOR, 8, ::smmuman::hw:
       BLOCK = 0x0,
       TABLE_OR_PAGE = 0x1,
     };
+    static constexpr Value values[] = {Value::BLOCK, Value::TABLE_OR_PAGE};
   };
   struct VALID : ::smmuman::hw::StructField<S2_DESCRIPTOR, 0, 0> {
     static constexpr const char* name = "VALID";

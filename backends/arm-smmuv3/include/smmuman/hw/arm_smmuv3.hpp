@@ -18,12 +18,34 @@ namespace smmuman::hw::arm_smmuv3 {
 inline constexpr const char* architecture = "arm-smmuv3";
 inline constexpr const char* title = "Arm SMMUv3";
 
-// Register blocks: each register's offset is relative to its block.
+// Numbers a backend reads from the unit at run time (bytes), that block bases use.
+struct Layout {
+};
+
+// Register blocks: each register's offset is relative to its block's base, from the unit's base.
 namespace blocks {
 // SMMU register Page 0, at the unit's base (64 KB aligned) (IHI0070 6.1)
-inline constexpr const char* PAGE0 = "PAGE0";
+struct PAGE0 {
+  static constexpr const char* name = "PAGE0";
+  using Layout = ::smmuman::hw::arm_smmuv3::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return uint64_t{0x0};
+  }
+};
 // SMMU register Page 1, at base + 0x10000 (IHI0070 6.2.2)
-inline constexpr const char* PAGE1 = "PAGE1";
+struct PAGE1 {
+  static constexpr const char* name = "PAGE1";
+  using Layout = ::smmuman::hw::arm_smmuv3::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return uint64_t{0x10000};
+  }
+};
 }  // namespace blocks
 
 namespace regs {
@@ -33,6 +55,7 @@ namespace regs {
 struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR0";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.1";
   struct RME_IMPL : ::smmuman::hw::Field<SMMU_IDR0, 30, 30, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "RME_IMPL";
@@ -43,6 +66,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Ac
       LINEAR = 0x0,
       TWO_LEVEL = 0x1,
     };
+    static constexpr Value values[] = {Value::LINEAR, Value::TWO_LEVEL};
   };
   // 1: terminated transactions always abort (CD.A must be 1)
   struct TERM_MODEL : ::smmuman::hw::Field<SMMU_IDR0, 26, 26, ::smmuman::hw::Access::ro> {
@@ -55,6 +79,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Ac
       TERMINATE_ONLY = 0x1,
       STALL_FORCED = 0x2,
     };
+    static constexpr Value values[] = {Value::STALL_AND_TERMINATE, Value::TERMINATE_ONLY, Value::STALL_FORCED};
   };
   struct ATSRECERR : ::smmuman::hw::Field<SMMU_IDR0, 23, 23, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "ATSRECERR";
@@ -66,6 +91,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Ac
       LITTLE = 0x2,
       BIG = 0x3,
     };
+    static constexpr Value values[] = {Value::MIXED, Value::LITTLE, Value::BIG};
   };
   struct VATOS : ::smmuman::hw::Field<SMMU_IDR0, 20, 20, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "VATOS";
@@ -115,6 +141,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Ac
       ACCESS_FLAG_DIRTY = 0x2,
       ACCESS_FLAG_DIRTY_TABLE_AF = 0x3,
     };
+    static constexpr Value values[] = {Value::NONE, Value::ACCESS_FLAG, Value::ACCESS_FLAG_DIRTY, Value::ACCESS_FLAG_DIRTY_TABLE_AF};
   };
   struct BTM : ::smmuman::hw::Field<SMMU_IDR0, 5, 5, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "BTM";
@@ -129,6 +156,7 @@ struct SMMU_IDR0 : ::smmuman::hw::Register<SMMU_IDR0, 0x0, 32, ::smmuman::hw::Ac
       AARCH64 = 0x2,
       AARCH32_LPAE_AND_AARCH64 = 0x3,
     };
+    static constexpr Value values[] = {Value::AARCH32_LPAE, Value::AARCH64, Value::AARCH32_LPAE_AND_AARCH64};
   };
   struct S1P : ::smmuman::hw::Field<SMMU_IDR0, 1, 1, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "S1P";
@@ -146,6 +174,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR0>());
 struct SMMU_IDR1 : ::smmuman::hw::Register<SMMU_IDR1, 0x4, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR1";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.2";
   struct ECMDQ : ::smmuman::hw::Field<SMMU_IDR1, 31, 31, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "ECMDQ";
@@ -195,6 +224,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR1>());
 struct SMMU_IDR2 : ::smmuman::hw::Register<SMMU_IDR2, 0x8, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR2";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.3";
   // VATOS page offset from base + 0x20000, in 64 KB units
   struct BA_VATOS : ::smmuman::hw::Field<SMMU_IDR2, 9, 0, ::smmuman::hw::Access::ro> {
@@ -210,6 +240,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR2>());
 struct SMMU_IDR3 : ::smmuman::hw::Register<SMMU_IDR3, 0xc, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR3";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.4";
   struct AIE : ::smmuman::hw::Field<SMMU_IDR3, 23, 23, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "AIE";
@@ -251,6 +282,7 @@ struct SMMU_IDR3 : ::smmuman::hw::Register<SMMU_IDR3, 0xc, 32, ::smmuman::hw::Ac
       LEVEL1 = 0x1,
       LEVEL2 = 0x2,
     };
+    static constexpr Value values[] = {Value::LEVEL0, Value::LEVEL1, Value::LEVEL2};
   };
   // range invalidation and TTL hint in CMD_TLBI_*
   struct RIL : ::smmuman::hw::Field<SMMU_IDR3, 10, 10, ::smmuman::hw::Access::ro> {
@@ -287,6 +319,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR3>());
 struct SMMU_IDR4 : ::smmuman::hw::Register<SMMU_IDR4, 0x10, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR4";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.5";
   struct IMPLEMENTATION_DEFINED : ::smmuman::hw::Field<SMMU_IDR4, 31, 0, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "IMPLEMENTATION_DEFINED";
@@ -301,6 +334,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR4>());
 struct SMMU_IDR5 : ::smmuman::hw::Register<SMMU_IDR5, 0x14, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IDR5";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.6";
   struct STALL_MAX : ::smmuman::hw::Field<SMMU_IDR5, 31, 16, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "STALL_MAX";
@@ -312,6 +346,7 @@ struct SMMU_IDR5 : ::smmuman::hw::Register<SMMU_IDR5, 0x14, 32, ::smmuman::hw::A
       VA_52 = 0x1,
       VA_56 = 0x2,
     };
+    static constexpr Value values[] = {Value::VA_48, Value::VA_52, Value::VA_56};
   };
   struct D128 : ::smmuman::hw::Field<SMMU_IDR5, 8, 8, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "D128";
@@ -340,6 +375,7 @@ struct SMMU_IDR5 : ::smmuman::hw::Register<SMMU_IDR5, 0x14, 32, ::smmuman::hw::A
       PA_52 = 0x6,
       PA_56 = 0x7,
     };
+    static constexpr Value values[] = {Value::PA_32, Value::PA_36, Value::PA_40, Value::PA_42, Value::PA_44, Value::PA_48, Value::PA_52, Value::PA_56};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<STALL_MAX, VAX, D128, DS, GRAN64K, GRAN16K, GRAN4K, OAS>;
 };
@@ -351,6 +387,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IDR5>());
 struct SMMU_IIDR : ::smmuman::hw::Register<SMMU_IIDR, 0x18, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_IIDR";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.7";
   struct PRODUCTID : ::smmuman::hw::Field<SMMU_IIDR, 31, 20, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "PRODUCTID";
@@ -375,12 +412,14 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IIDR>());
 struct SMMU_AIDR : ::smmuman::hw::Register<SMMU_AIDR, 0x1c, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_AIDR";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.8";
   struct ARCHMAJORREV : ::smmuman::hw::Field<SMMU_AIDR, 7, 4, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "ARCHMAJORREV";
     enum class Value : uint64_t {
       SMMUV3 = 0x0,
     };
+    static constexpr Value values[] = {Value::SMMUV3};
   };
   struct ARCHMINORREV : ::smmuman::hw::Field<SMMU_AIDR, 3, 0, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "ARCHMINORREV";
@@ -391,6 +430,7 @@ struct SMMU_AIDR : ::smmuman::hw::Register<SMMU_AIDR, 0x1c, 32, ::smmuman::hw::A
       SMMUV3_3 = 0x3,
       SMMUV3_4 = 0x4,
     };
+    static constexpr Value values[] = {Value::SMMUV3_0, Value::SMMUV3_1, Value::SMMUV3_2, Value::SMMUV3_3, Value::SMMUV3_4};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<ARCHMAJORREV, ARCHMINORREV>;
 };
@@ -403,6 +443,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_AIDR>());
 struct SMMU_CR0 : ::smmuman::hw::Register<SMMU_CR0, 0x20, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_CR0";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.9";
   struct DPT_WALK_EN : ::smmuman::hw::Field<SMMU_CR0, 10, 10, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DPT_WALK_EN";
@@ -416,6 +457,7 @@ struct SMMU_CR0 : ::smmuman::hw::Register<SMMU_CR0, 0x20, 32, ::smmuman::hw::Acc
       IGNORE_3 = 0x3,
       IGNORE_4 = 0x4,
     };
+    static constexpr Value values[] = {Value::EXACT, Value::IGNORE_1, Value::IGNORE_2, Value::IGNORE_3, Value::IGNORE_4};
   };
   struct ATSCHK : ::smmuman::hw::Field<SMMU_CR0, 4, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ATSCHK";
@@ -442,6 +484,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CR0>());
 struct SMMU_CR0ACK : ::smmuman::hw::Register<SMMU_CR0ACK, 0x24, 32, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_CR0ACK";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.10";
   struct DPT_WALK_EN : ::smmuman::hw::Field<SMMU_CR0ACK, 10, 10, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "DPT_WALK_EN";
@@ -475,6 +518,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CR0ACK>());
 struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CR1";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.11";
   struct TABLE_SH : ::smmuman::hw::Field<SMMU_CR1, 11, 10, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TABLE_SH";
@@ -483,6 +527,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct TABLE_OC : ::smmuman::hw::Field<SMMU_CR1, 9, 8, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TABLE_OC";
@@ -491,6 +536,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       WB = 0x1,
       WT = 0x2,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB, Value::WT};
   };
   struct TABLE_IC : ::smmuman::hw::Field<SMMU_CR1, 7, 6, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "TABLE_IC";
@@ -499,6 +545,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       WB = 0x1,
       WT = 0x2,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB, Value::WT};
   };
   struct QUEUE_SH : ::smmuman::hw::Field<SMMU_CR1, 5, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "QUEUE_SH";
@@ -507,6 +554,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct QUEUE_OC : ::smmuman::hw::Field<SMMU_CR1, 3, 2, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "QUEUE_OC";
@@ -515,6 +563,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       WB = 0x1,
       WT = 0x2,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB, Value::WT};
   };
   struct QUEUE_IC : ::smmuman::hw::Field<SMMU_CR1, 1, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "QUEUE_IC";
@@ -523,6 +572,7 @@ struct SMMU_CR1 : ::smmuman::hw::Register<SMMU_CR1, 0x28, 32, ::smmuman::hw::Acc
       WB = 0x1,
       WT = 0x2,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB, Value::WT};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<TABLE_SH, TABLE_OC, TABLE_IC, QUEUE_SH, QUEUE_OC, QUEUE_IC>;
 };
@@ -535,6 +585,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CR1>());
 struct SMMU_CR2 : ::smmuman::hw::Register<SMMU_CR2, 0x2c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CR2";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.12";
   struct REC_CFG_ATS : ::smmuman::hw::Field<SMMU_CR2, 3, 3, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "REC_CFG_ATS";
@@ -561,6 +612,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CR2>());
 struct SMMU_S2PII : ::smmuman::hw::Register<SMMU_S2PII, 0x30, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_S2PII";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.17";
   struct S2PII15 : ::smmuman::hw::Field<SMMU_S2PII, 63, 60, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "S2PII15";
@@ -620,6 +672,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_S2PII>());
 struct SMMU_STATUSR : ::smmuman::hw::Register<SMMU_STATUSR, 0x40, 32, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_STATUSR";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.13";
   struct DORMANT : ::smmuman::hw::Field<SMMU_STATUSR, 0, 0, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "DORMANT";
@@ -635,6 +688,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STATUSR>());
 struct SMMU_GBPA : ::smmuman::hw::Register<SMMU_GBPA, 0x44, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_GBPA";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.14";
   struct UPDATE : ::smmuman::hw::Field<SMMU_GBPA, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "UPDATE";
@@ -649,6 +703,7 @@ struct SMMU_GBPA : ::smmuman::hw::Register<SMMU_GBPA, 0x44, 32, ::smmuman::hw::A
       DATA = 0x2,
       INSTRUCTION = 0x3,
     };
+    static constexpr Value values[] = {Value::INCOMING, Value::DATA, Value::INSTRUCTION};
   };
   struct PRIVCFG : ::smmuman::hw::Field<SMMU_GBPA, 17, 16, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "PRIVCFG";
@@ -657,6 +712,7 @@ struct SMMU_GBPA : ::smmuman::hw::Register<SMMU_GBPA, 0x44, 32, ::smmuman::hw::A
       UNPRIVILEGED = 0x2,
       PRIVILEGED = 0x3,
     };
+    static constexpr Value values[] = {Value::INCOMING, Value::UNPRIVILEGED, Value::PRIVILEGED};
   };
   struct SHCFG : ::smmuman::hw::Field<SMMU_GBPA, 13, 12, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SHCFG";
@@ -666,6 +722,7 @@ struct SMMU_GBPA : ::smmuman::hw::Register<SMMU_GBPA, 0x44, 32, ::smmuman::hw::A
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::INCOMING, Value::OSH, Value::ISH};
   };
   struct ALLOCCFG : ::smmuman::hw::Field<SMMU_GBPA, 11, 8, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ALLOCCFG";
@@ -686,6 +743,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GBPA>());
 struct SMMU_AGBPA : ::smmuman::hw::Register<SMMU_AGBPA, 0x48, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_AGBPA";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.15";
   struct IMPLEMENTATION_DEFINED : ::smmuman::hw::Field<SMMU_AGBPA, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "IMPLEMENTATION_DEFINED";
@@ -700,6 +758,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_AGBPA>());
 struct SMMU_IRQ_CTRL : ::smmuman::hw::Register<SMMU_IRQ_CTRL, 0x50, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_IRQ_CTRL";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.16";
   struct EVENTQ_IRQEN : ::smmuman::hw::Field<SMMU_IRQ_CTRL, 2, 2, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "EVENTQ_IRQEN";
@@ -720,6 +779,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IRQ_CTRL>());
 struct SMMU_IRQ_CTRLACK : ::smmuman::hw::Register<SMMU_IRQ_CTRLACK, 0x54, 32, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_IRQ_CTRLACK";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.18";
   struct EVENTQ_IRQEN : ::smmuman::hw::Field<SMMU_IRQ_CTRLACK, 2, 2, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "EVENTQ_IRQEN";
@@ -740,6 +800,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_IRQ_CTRLACK>())
 struct SMMU_GERROR : ::smmuman::hw::Register<SMMU_GERROR, 0x60, 32, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_GERROR";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.19";
   struct DPT_ERR : ::smmuman::hw::Field<SMMU_GERROR, 10, 10, ::smmuman::hw::Access::ro> {
     static constexpr const char* name = "DPT_ERR";
@@ -781,6 +842,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GERROR>());
 struct SMMU_GERRORN : ::smmuman::hw::Register<SMMU_GERRORN, 0x64, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "SMMU_GERRORN";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.20";
   struct DPT_ERR : ::smmuman::hw::Field<SMMU_GERRORN, 10, 10, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DPT_ERR";
@@ -822,6 +884,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GERRORN>());
 struct SMMU_GERROR_IRQ_CFG0 : ::smmuman::hw::Register<SMMU_GERROR_IRQ_CFG0, 0x68, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_GERROR_IRQ_CFG0";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.21";
   // MSI target PA[55:2]; 0 sends no MSI
   struct ADDR : ::smmuman::hw::Field<SMMU_GERROR_IRQ_CFG0, 55, 2, ::smmuman::hw::Access::rw> {
@@ -837,6 +900,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GERROR_IRQ_CFG0
 struct SMMU_GERROR_IRQ_CFG1 : ::smmuman::hw::Register<SMMU_GERROR_IRQ_CFG1, 0x70, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_GERROR_IRQ_CFG1";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.22";
   struct DATA : ::smmuman::hw::Field<SMMU_GERROR_IRQ_CFG1, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DATA";
@@ -851,6 +915,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GERROR_IRQ_CFG1
 struct SMMU_GERROR_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_GERROR_IRQ_CFG2, 0x74, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_GERROR_IRQ_CFG2";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.23";
   struct SH : ::smmuman::hw::Field<SMMU_GERROR_IRQ_CFG2, 5, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SH";
@@ -859,6 +924,7 @@ struct SMMU_GERROR_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_GERROR_IRQ_CFG2, 0x74
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   // encoded as STE.MemAttr
   struct MEMATTR : ::smmuman::hw::Field<SMMU_GERROR_IRQ_CFG2, 3, 0, ::smmuman::hw::Access::rw> {
@@ -874,6 +940,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_GERROR_IRQ_CFG2
 struct SMMU_STRTAB_BASE : ::smmuman::hw::Register<SMMU_STRTAB_BASE, 0x80, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_STRTAB_BASE";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.24";
   struct RA : ::smmuman::hw::Field<SMMU_STRTAB_BASE, 62, 62, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "RA";
@@ -892,6 +959,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STRTAB_BASE>())
 struct SMMU_STRTAB_BASE_CFG : ::smmuman::hw::Register<SMMU_STRTAB_BASE_CFG, 0x88, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_STRTAB_BASE_CFG";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.25";
   struct FMT : ::smmuman::hw::Field<SMMU_STRTAB_BASE_CFG, 17, 16, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "FMT";
@@ -899,6 +967,7 @@ struct SMMU_STRTAB_BASE_CFG : ::smmuman::hw::Register<SMMU_STRTAB_BASE_CFG, 0x88
       LINEAR = 0x0,
       TWO_LEVEL = 0x1,
     };
+    static constexpr Value values[] = {Value::LINEAR, Value::TWO_LEVEL};
   };
   struct SPLIT : ::smmuman::hw::Field<SMMU_STRTAB_BASE_CFG, 10, 6, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SPLIT";
@@ -907,6 +976,7 @@ struct SMMU_STRTAB_BASE_CFG : ::smmuman::hw::Register<SMMU_STRTAB_BASE_CFG, 0x88
       LEAF_16KB = 0x8,
       LEAF_64KB = 0xa,
     };
+    static constexpr Value values[] = {Value::LEAF_4KB, Value::LEAF_16KB, Value::LEAF_64KB};
   };
   struct LOG2SIZE : ::smmuman::hw::Field<SMMU_STRTAB_BASE_CFG, 5, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "LOG2SIZE";
@@ -921,6 +991,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_STRTAB_BASE_CFG
 struct SMMU_CMDQ_BASE : ::smmuman::hw::Register<SMMU_CMDQ_BASE, 0x90, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CMDQ_BASE";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.26";
   struct RA : ::smmuman::hw::Field<SMMU_CMDQ_BASE, 62, 62, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "RA";
@@ -942,6 +1013,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CMDQ_BASE>());
 struct SMMU_CMDQ_PROD : ::smmuman::hw::Register<SMMU_CMDQ_PROD, 0x98, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CMDQ_PROD";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.27";
   // bit LOG2SIZE is the wrap flag, the bits below it the index
   struct WR : ::smmuman::hw::Field<SMMU_CMDQ_PROD, 19, 0, ::smmuman::hw::Access::rw> {
@@ -957,6 +1029,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CMDQ_PROD>());
 struct SMMU_CMDQ_CONS : ::smmuman::hw::Register<SMMU_CMDQ_CONS, 0x9c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_CMDQ_CONS";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.28";
   // IHI0070 7.1
   struct ERR : ::smmuman::hw::Field<SMMU_CMDQ_CONS, 30, 24, ::smmuman::hw::Access::rw> {
@@ -967,6 +1040,7 @@ struct SMMU_CMDQ_CONS : ::smmuman::hw::Register<SMMU_CMDQ_CONS, 0x9c, 32, ::smmu
       CERROR_ABT = 0x2,
       CERROR_ATC_INV_SYNC = 0x3,
     };
+    static constexpr Value values[] = {Value::CERROR_NONE, Value::CERROR_ILL, Value::CERROR_ABT, Value::CERROR_ATC_INV_SYNC};
   };
   struct RD : ::smmuman::hw::Field<SMMU_CMDQ_CONS, 19, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "RD";
@@ -981,6 +1055,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_CMDQ_CONS>());
 struct SMMU_EVENTQ_BASE : ::smmuman::hw::Register<SMMU_EVENTQ_BASE, 0xa0, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_BASE";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.29";
   struct WA : ::smmuman::hw::Field<SMMU_EVENTQ_BASE, 62, 62, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "WA";
@@ -1001,6 +1076,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_BASE>())
 struct SMMU_EVENTQ_IRQ_CFG0 : ::smmuman::hw::Register<SMMU_EVENTQ_IRQ_CFG0, 0xb0, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_IRQ_CFG0";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.30";
   struct ADDR : ::smmuman::hw::Field<SMMU_EVENTQ_IRQ_CFG0, 55, 2, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ADDR";
@@ -1015,6 +1091,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_IRQ_CFG0
 struct SMMU_EVENTQ_IRQ_CFG1 : ::smmuman::hw::Register<SMMU_EVENTQ_IRQ_CFG1, 0xb8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_IRQ_CFG1";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.31";
   struct DATA : ::smmuman::hw::Field<SMMU_EVENTQ_IRQ_CFG1, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DATA";
@@ -1029,6 +1106,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_IRQ_CFG1
 struct SMMU_EVENTQ_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_EVENTQ_IRQ_CFG2, 0xbc, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_IRQ_CFG2";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.32";
   struct SH : ::smmuman::hw::Field<SMMU_EVENTQ_IRQ_CFG2, 5, 4, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "SH";
@@ -1037,6 +1115,7 @@ struct SMMU_EVENTQ_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_EVENTQ_IRQ_CFG2, 0xbc
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct MEMATTR : ::smmuman::hw::Field<SMMU_EVENTQ_IRQ_CFG2, 3, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MEMATTR";
@@ -1051,6 +1130,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_IRQ_CFG2
 struct SMMU_PRIQ_BASE : ::smmuman::hw::Register<SMMU_PRIQ_BASE, 0xc0, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_BASE";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.33";
   struct WA : ::smmuman::hw::Field<SMMU_PRIQ_BASE, 62, 62, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "WA";
@@ -1071,6 +1151,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_PRIQ_BASE>());
 struct SMMU_PRIQ_IRQ_CFG0 : ::smmuman::hw::Register<SMMU_PRIQ_IRQ_CFG0, 0xd0, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_IRQ_CFG0";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.34";
   struct ADDR : ::smmuman::hw::Field<SMMU_PRIQ_IRQ_CFG0, 55, 2, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "ADDR";
@@ -1085,6 +1166,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_PRIQ_IRQ_CFG0>(
 struct SMMU_PRIQ_IRQ_CFG1 : ::smmuman::hw::Register<SMMU_PRIQ_IRQ_CFG1, 0xd8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_IRQ_CFG1";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.35";
   struct DATA : ::smmuman::hw::Field<SMMU_PRIQ_IRQ_CFG1, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DATA";
@@ -1099,6 +1181,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_PRIQ_IRQ_CFG1>(
 struct SMMU_PRIQ_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_PRIQ_IRQ_CFG2, 0xdc, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_IRQ_CFG2";
   static constexpr const char* block_name = "PAGE0";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE0;
   static constexpr const char* source = "IHI0070 6.3.36";
   // interrupt only on a page request with the Last bit
   struct LO : ::smmuman::hw::Field<SMMU_PRIQ_IRQ_CFG2, 31, 31, ::smmuman::hw::Access::rw> {
@@ -1111,6 +1194,7 @@ struct SMMU_PRIQ_IRQ_CFG2 : ::smmuman::hw::Register<SMMU_PRIQ_IRQ_CFG2, 0xdc, 32
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct MEMATTR : ::smmuman::hw::Field<SMMU_PRIQ_IRQ_CFG2, 3, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MEMATTR";
@@ -1125,6 +1209,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_PRIQ_IRQ_CFG2>(
 struct SMMU_EVENTQ_PROD : ::smmuman::hw::Register<SMMU_EVENTQ_PROD, 0xa8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_PROD";
   static constexpr const char* block_name = "PAGE1";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE1;
   static constexpr const char* source = "IHI0070 6.3.95";
   struct OVFLG : ::smmuman::hw::Field<SMMU_EVENTQ_PROD, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "OVFLG";
@@ -1142,6 +1227,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_PROD>())
 struct SMMU_EVENTQ_CONS : ::smmuman::hw::Register<SMMU_EVENTQ_CONS, 0xac, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_EVENTQ_CONS";
   static constexpr const char* block_name = "PAGE1";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE1;
   static constexpr const char* source = "IHI0070 6.3.96";
   struct OVACKFLG : ::smmuman::hw::Field<SMMU_EVENTQ_CONS, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "OVACKFLG";
@@ -1159,6 +1245,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_EVENTQ_CONS>())
 struct SMMU_PRIQ_PROD : ::smmuman::hw::Register<SMMU_PRIQ_PROD, 0xc8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_PROD";
   static constexpr const char* block_name = "PAGE1";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE1;
   static constexpr const char* source = "IHI0070 6.3.97";
   struct OVFLG : ::smmuman::hw::Field<SMMU_PRIQ_PROD, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "OVFLG";
@@ -1176,6 +1263,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<SMMU_PRIQ_PROD>());
 struct SMMU_PRIQ_CONS : ::smmuman::hw::Register<SMMU_PRIQ_CONS, 0xcc, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "SMMU_PRIQ_CONS";
   static constexpr const char* block_name = "PAGE1";
+  using block = ::smmuman::hw::arm_smmuv3::blocks::PAGE1;
   static constexpr const char* source = "IHI0070 6.3.98";
   struct OVACKFLG : ::smmuman::hw::Field<SMMU_PRIQ_CONS, 31, 31, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "OVACKFLG";
@@ -1288,6 +1376,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       LITTLE = 0x0,
       BIG = 0x1,
     };
+    static constexpr Value values[] = {Value::LITTLE, Value::BIG};
   };
   struct S2AA64 : ::smmuman::hw::StructField<STE, 179, 179> {
     static constexpr const char* name = "S2AA64";
@@ -1295,6 +1384,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       VMSAV8_32_OR_VMSAV9_128 = 0x0,
       VMSAV8_64 = 0x1,
     };
+    static constexpr Value values[] = {Value::VMSAV8_32_OR_VMSAV9_128, Value::VMSAV8_64};
   };
   struct S2PS : ::smmuman::hw::StructField<STE, 178, 176> {
     static constexpr const char* name = "S2PS";
@@ -1308,6 +1398,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       PA_52 = 0x6,
       PA_56 = 0x7,
     };
+    static constexpr Value values[] = {Value::PA_32, Value::PA_36, Value::PA_40, Value::PA_42, Value::PA_44, Value::PA_48, Value::PA_52, Value::PA_56};
   };
   struct S2TG : ::smmuman::hw::StructField<STE, 175, 174> {
     static constexpr const char* name = "S2TG";
@@ -1316,6 +1407,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       GRANULE_64KB = 0x1,
       GRANULE_16KB = 0x2,
     };
+    static constexpr Value values[] = {Value::GRANULE_4KB, Value::GRANULE_64KB, Value::GRANULE_16KB};
   };
   struct S2SH0 : ::smmuman::hw::StructField<STE, 173, 172> {
     static constexpr const char* name = "S2SH0";
@@ -1324,6 +1416,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct S2OR0 : ::smmuman::hw::StructField<STE, 171, 170> {
     static constexpr const char* name = "S2OR0";
@@ -1333,6 +1426,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct S2IR0 : ::smmuman::hw::StructField<STE, 169, 168> {
     static constexpr const char* name = "S2IR0";
@@ -1342,6 +1436,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct S2SL0 : ::smmuman::hw::StructField<STE, 167, 166> {
     static constexpr const char* name = "S2SL0";
@@ -1359,6 +1454,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       DATA = 0x2,
       INSTRUCTION = 0x3,
     };
+    static constexpr Value values[] = {Value::INCOMING, Value::DATA, Value::INSTRUCTION};
   };
   struct PRIVCFG : ::smmuman::hw::StructField<STE, 113, 112> {
     static constexpr const char* name = "PRIVCFG";
@@ -1367,6 +1463,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       UNPRIVILEGED = 0x2,
       PRIVILEGED = 0x3,
     };
+    static constexpr Value values[] = {Value::INCOMING, Value::UNPRIVILEGED, Value::PRIVILEGED};
   };
   struct NSCFG : ::smmuman::hw::StructField<STE, 111, 110> {
     static constexpr const char* name = "NSCFG";
@@ -1379,6 +1476,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::INCOMING, Value::OSH, Value::ISH};
   };
   struct ALLOCCFG : ::smmuman::hw::StructField<STE, 104, 101> {
     static constexpr const char* name = "ALLOCCFG";
@@ -1396,6 +1494,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       EL3 = 0x1,
       EL2 = 0x2,
     };
+    static constexpr Value values[] = {Value::EL1, Value::EL3, Value::EL2};
   };
   struct EATS : ::smmuman::hw::StructField<STE, 93, 92> {
     static constexpr const char* name = "EATS";
@@ -1405,6 +1504,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       SPLIT_STAGE = 0x2,
       FULL_DPT = 0x3,
     };
+    static constexpr Value values[] = {Value::ABORT, Value::FULL, Value::SPLIT_STAGE, Value::FULL_DPT};
   };
   struct S1STALLD : ::smmuman::hw::StructField<STE, 91, 91> {
     static constexpr const char* name = "S1STALLD";
@@ -1443,6 +1543,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct S1COR : ::smmuman::hw::StructField<STE, 69, 68> {
     static constexpr const char* name = "S1COR";
@@ -1452,6 +1553,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       WT_RA = 0x2,
       WB_NO_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA, Value::WT_RA, Value::WB_NO_RA};
   };
   struct S1CIR : ::smmuman::hw::StructField<STE, 67, 66> {
     static constexpr const char* name = "S1CIR";
@@ -1461,6 +1563,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       WT_RA = 0x2,
       WB_NO_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA, Value::WT_RA, Value::WB_NO_RA};
   };
   struct S1DSS : ::smmuman::hw::StructField<STE, 65, 64> {
     static constexpr const char* name = "S1DSS";
@@ -1469,6 +1572,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       BYPASS = 0x1,
       SUBSTREAM0 = 0x2,
     };
+    static constexpr Value values[] = {Value::TERMINATE, Value::BYPASS, Value::SUBSTREAM0};
   };
   // log2 of the number of CDs
   struct S1CDMAX : ::smmuman::hw::StructField<STE, 63, 59> {
@@ -1485,6 +1589,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       TWO_LEVEL_4KB = 0x1,
       TWO_LEVEL_64KB = 0x2,
     };
+    static constexpr Value values[] = {Value::LINEAR, Value::TWO_LEVEL_4KB, Value::TWO_LEVEL_64KB};
   };
   struct CONFIG : ::smmuman::hw::StructField<STE, 3, 1> {
     static constexpr const char* name = "CONFIG";
@@ -1495,6 +1600,7 @@ struct STE : ::smmuman::hw::Structure<STE, 64, ::smmuman::hw::StructKind::struct
       S2_TRANSLATE = 0x6,
       NESTED = 0x7,
     };
+    static constexpr Value values[] = {Value::ABORT, Value::BYPASS, Value::S1_TRANSLATE, Value::S2_TRANSLATE, Value::NESTED};
   };
   struct V : ::smmuman::hw::StructField<STE, 0, 0> {
     static constexpr const char* name = "V";
@@ -1843,6 +1949,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       VMSAV8_32_OR_VMSAV9_128 = 0x0,
       VMSAV8_64 = 0x1,
     };
+    static constexpr Value values[] = {Value::VMSAV8_32_OR_VMSAV9_128, Value::VMSAV8_64};
   };
   struct PAN : ::smmuman::hw::StructField<CD, 40, 40> {
     static constexpr const char* name = "PAN";
@@ -1874,6 +1981,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       PA_52 = 0x6,
       PA_56 = 0x7,
     };
+    static constexpr Value values[] = {Value::PA_32, Value::PA_36, Value::PA_40, Value::PA_42, Value::PA_44, Value::PA_48, Value::PA_52, Value::PA_56};
   };
   struct V : ::smmuman::hw::StructField<CD, 31, 31> {
     static constexpr const char* name = "V";
@@ -1888,6 +1996,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct OR1 : ::smmuman::hw::StructField<CD, 27, 26> {
     static constexpr const char* name = "OR1";
@@ -1897,6 +2006,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct IR1 : ::smmuman::hw::StructField<CD, 25, 24> {
     static constexpr const char* name = "IR1";
@@ -1906,6 +2016,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct TG1 : ::smmuman::hw::StructField<CD, 23, 22> {
     static constexpr const char* name = "TG1";
@@ -1914,6 +2025,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       GRANULE_4KB = 0x2,
       GRANULE_64KB = 0x3,
     };
+    static constexpr Value values[] = {Value::GRANULE_16KB, Value::GRANULE_4KB, Value::GRANULE_64KB};
   };
   struct T1SZ : ::smmuman::hw::StructField<CD, 21, 16> {
     static constexpr const char* name = "T1SZ";
@@ -1924,6 +2036,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       LITTLE = 0x0,
       BIG = 0x1,
     };
+    static constexpr Value values[] = {Value::LITTLE, Value::BIG};
   };
   struct EPD0 : ::smmuman::hw::StructField<CD, 14, 14> {
     static constexpr const char* name = "EPD0";
@@ -1935,6 +2048,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct OR0 : ::smmuman::hw::StructField<CD, 11, 10> {
     static constexpr const char* name = "OR0";
@@ -1944,6 +2058,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct IR0 : ::smmuman::hw::StructField<CD, 9, 8> {
     static constexpr const char* name = "IR0";
@@ -1953,6 +2068,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       WT_RA = 0x2,
       WB_RA = 0x3,
     };
+    static constexpr Value values[] = {Value::NC, Value::WB_RA_WA, Value::WT_RA, Value::WB_RA};
   };
   struct TG0 : ::smmuman::hw::StructField<CD, 7, 6> {
     static constexpr const char* name = "TG0";
@@ -1961,6 +2077,7 @@ struct CD : ::smmuman::hw::Structure<CD, 64, ::smmuman::hw::StructKind::structur
       GRANULE_64KB = 0x1,
       GRANULE_16KB = 0x2,
     };
+    static constexpr Value values[] = {Value::GRANULE_4KB, Value::GRANULE_64KB, Value::GRANULE_16KB};
   };
   struct T0SZ : ::smmuman::hw::StructField<CD, 5, 0> {
     static constexpr const char* name = "T0SZ";
@@ -2635,6 +2752,7 @@ struct CMD_TLBI_NH_VAA : ::smmuman::hw::Structure<CMD_TLBI_NH_VAA, 16, ::smmuman
       GRANULE_16KB = 0x2,
       GRANULE_64KB = 0x3,
     };
+    static constexpr Value values[] = {Value::ANY, Value::GRANULE_4KB, Value::GRANULE_16KB, Value::GRANULE_64KB};
   };
   // IHI0070 4.4.1.1
   struct TTL : ::smmuman::hw::StructField<CMD_TLBI_NH_VAA, 73, 72> {
@@ -2742,6 +2860,7 @@ struct CMD_TLBI_NH_VA : ::smmuman::hw::Structure<CMD_TLBI_NH_VA, 16, ::smmuman::
       GRANULE_16KB = 0x2,
       GRANULE_64KB = 0x3,
     };
+    static constexpr Value values[] = {Value::ANY, Value::GRANULE_4KB, Value::GRANULE_16KB, Value::GRANULE_64KB};
   };
   // IHI0070 4.4.1.1
   struct TTL : ::smmuman::hw::StructField<CMD_TLBI_NH_VA, 73, 72> {
@@ -3041,6 +3160,7 @@ struct CMD_TLBI_S2_IPA : ::smmuman::hw::Structure<CMD_TLBI_S2_IPA, 16, ::smmuman
       GRANULE_16KB = 0x2,
       GRANULE_64KB = 0x3,
     };
+    static constexpr Value values[] = {Value::ANY, Value::GRANULE_4KB, Value::GRANULE_16KB, Value::GRANULE_64KB};
   };
   // IHI0070 4.4.1.1
   struct TTL : ::smmuman::hw::StructField<CMD_TLBI_S2_IPA, 73, 72> {
@@ -3310,6 +3430,7 @@ struct CMD_PRI_RESP : ::smmuman::hw::Structure<CMD_PRI_RESP, 16, ::smmuman::hw::
       INVALID = 0x1,
       SUCCESS = 0x2,
     };
+    static constexpr Value values[] = {Value::FAILURE, Value::INVALID, Value::SUCCESS};
   };
   struct PRGINDEX : ::smmuman::hw::StructField<CMD_PRI_RESP, 72, 64> {
     static constexpr const char* name = "PRGINDEX";
@@ -3528,6 +3649,7 @@ struct CMD_SYNC : ::smmuman::hw::Structure<CMD_SYNC, 16, ::smmuman::hw::StructKi
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   struct CS : ::smmuman::hw::StructField<CMD_SYNC, 13, 12> {
     static constexpr const char* name = "CS";
@@ -3536,6 +3658,7 @@ struct CMD_SYNC : ::smmuman::hw::Structure<CMD_SYNC, 16, ::smmuman::hw::StructKi
       SIG_IRQ = 0x1,
       SIG_SEV = 0x2,
     };
+    static constexpr Value values[] = {Value::SIG_NONE, Value::SIG_IRQ, Value::SIG_SEV};
   };
   struct OPCODE : ::smmuman::hw::StructField<CMD_SYNC, 7, 0> {
     static constexpr const char* name = "OPCODE";
@@ -4196,6 +4319,7 @@ struct F_TRANSLATION : ::smmuman::hw::Structure<F_TRANSLATION, 32, ::smmuman::hw
       TTD = 0x1,
       IN = 0x2,
     };
+    static constexpr Value values[] = {Value::CD, Value::TTD, Value::IN};
   };
   struct S2 : ::smmuman::hw::StructField<F_TRANSLATION, 103, 103> {
     static constexpr const char* name = "S2";
@@ -4325,6 +4449,7 @@ struct F_ADDR_SIZE : ::smmuman::hw::Structure<F_ADDR_SIZE, 32, ::smmuman::hw::St
       TTD = 0x1,
       IN = 0x2,
     };
+    static constexpr Value values[] = {Value::CD, Value::TTD, Value::IN};
   };
   struct S2 : ::smmuman::hw::StructField<F_ADDR_SIZE, 103, 103> {
     static constexpr const char* name = "S2";
@@ -4454,6 +4579,7 @@ struct F_ACCESS : ::smmuman::hw::Structure<F_ACCESS, 32, ::smmuman::hw::StructKi
       TTD = 0x1,
       IN = 0x2,
     };
+    static constexpr Value values[] = {Value::CD, Value::TTD, Value::IN};
   };
   struct S2 : ::smmuman::hw::StructField<F_ACCESS, 103, 103> {
     static constexpr const char* name = "S2";
@@ -4587,6 +4713,7 @@ struct F_PERMISSION : ::smmuman::hw::Structure<F_PERMISSION, 32, ::smmuman::hw::
       TTD = 0x1,
       IN = 0x2,
     };
+    static constexpr Value values[] = {Value::CD, Value::TTD, Value::IN};
   };
   struct S2 : ::smmuman::hw::StructField<F_PERMISSION, 103, 103> {
     static constexpr const char* name = "S2";
@@ -4715,6 +4842,7 @@ struct S2_DESCRIPTOR_4K : ::smmuman::hw::Structure<S2_DESCRIPTOR_4K, 8, ::smmuma
       EXECUTABLE = 0x0,
       NEVER = 0x2,
     };
+    static constexpr Value values[] = {Value::EXECUTABLE, Value::NEVER};
   };
   struct CONTIG : ::smmuman::hw::StructField<S2_DESCRIPTOR_4K, 52, 52> {
     static constexpr const char* name = "CONTIG";
@@ -4737,6 +4865,7 @@ struct S2_DESCRIPTOR_4K : ::smmuman::hw::Structure<S2_DESCRIPTOR_4K, 8, ::smmuma
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   // S2AP[1]: write permitted
   // DDI0487 D8.4.2
@@ -4887,6 +5016,7 @@ struct S1_DESCRIPTOR_4K : ::smmuman::hw::Structure<S1_DESCRIPTOR_4K, 8, ::smmuma
       OSH = 0x2,
       ISH = 0x3,
     };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
   };
   // AP[2]: 1 read-only
   // DDI0487 D8.4.1.2.1

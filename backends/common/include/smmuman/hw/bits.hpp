@@ -16,7 +16,7 @@ struct BitOps;
 // constant expression, so such a write does not compile, and at run time it
 // stops the program rather than drop the high bits. Code with a value that
 // may not fit checks first (StructField::fits, Structure::try_encode,
-// RegisterValue::try_set).
+// WriteValue::try_set).
 [[noreturn]] inline void value_too_wide_for_its_field() { __builtin_trap(); }
 
 // A mask of `width` low bits (1..64).

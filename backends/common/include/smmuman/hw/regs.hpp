@@ -4,9 +4,12 @@
 // - Access rights are types: reading a write-only register, writing a
 //   read-only one, or setting a read-only field does not compile.
 // - A constant too wide for its field does not compile (FieldValue).
-// - A write states where it starts: from reset, from zero, or from the value
-//   read (modify); modify never writes 1 to a write-1-to-clear field, and
-//   every write clears the bits no field covers (RES0).
+// - A read value and a write value are different types (ReadValue,
+//   WriteValue): a value read cannot be written back as it is. A write states
+//   where it starts: from reset, from zero, or from a read (modifying), which
+//   never writes 1 back to a write-1-to-clear field; every write clears the
+//   bits no field covers (RES0).
+// - Enumerated fields read as enums, with the raw value for reserved ones.
 // - Field metadata is a Boost.Hana tuple of types, so one generic dumper and
 //   one snapshot diff serve every register of every SMMU type.
 //
@@ -20,6 +23,7 @@
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "smmuman/hw/bits.hpp"
 
@@ -149,17 +153,29 @@ constexpr bool no_writable_field_in_read_only() {
   }
 }
 
-// A register's value, typed by its register.
+// A field value as its enum: `defined` is false for a value the manual
+// reserves, which `raw` still carries (svd2rust's variant()).
+template <class F>
+struct EnumRead {
+  bool defined;
+  typename F::Value value;
+  uint64_t raw;
+};
+
+// What a read returned, typed by its register (svd2rust's R). Its fields can
+// be read; it cannot be written back: a write takes a WriteValue, and the only
+// way from one to the other is WriteValue::modifying, which clears the fields
+// a write must not echo (write-1-to-clear, write-only).
 template <class Reg>
-class RegisterValue {
+class ReadValue {
  public:
-  static constexpr RegisterValue from_reset()
+  static constexpr ReadValue from_raw(uint64_t raw) { return ReadValue(raw & Reg::width_mask); }
+  // What the register reads after reset.
+  static constexpr ReadValue reset()
     requires(Reg::has_reset)
   {
-    return RegisterValue(Reg::reset);
+    return ReadValue(Reg::reset);
   }
-  static constexpr RegisterValue zero() { return RegisterValue(0); }
-  static constexpr RegisterValue from_raw(uint64_t raw) { return RegisterValue(raw & Reg::width_mask); }
 
   constexpr uint64_t raw() const { return raw_; }
 
@@ -169,17 +185,65 @@ class RegisterValue {
     static_assert(std::is_same_v<typename F::owner, Reg>, "field of another register");
     return F::extract(raw_);
   }
+  // An enumerated field as its enum, or reserved with its raw value.
+  template <class F>
+    requires(is_readable(F::access) && requires { typename F::Value; })
+  constexpr EnumRead<F> variant() const {
+    static_assert(std::is_same_v<typename F::owner, Reg>, "field of another register");
+    const uint64_t raw = F::extract(raw_);
+    for (const auto v : F::values) {
+      if (static_cast<uint64_t>(v) == raw) return EnumRead<F>{true, v, raw};
+    }
+    return EnumRead<F>{false, F::values[0], raw};
+  }
+
+  constexpr bool operator==(const ReadValue&) const = default;
+
+ private:
+  explicit constexpr ReadValue(uint64_t raw) : raw_(raw) {}
+  uint64_t raw_;
+};
+
+// What a write will put on the bus, typed by its register (svd2rust's W). It
+// says where it starts: from reset, from zero, or from a read (modifying).
+template <class Reg>
+class WriteValue {
+ public:
+  // The reset value, with W1C and write-only fields at 0 as in modifying.
+  static constexpr WriteValue from_reset()
+    requires(Reg::has_reset)
+  {
+    return WriteValue(Reg::reset & ~not_written_back_bits<Reg>());
+  }
+  static constexpr WriteValue zero() { return WriteValue(0); }
+  // Every bit as given, write-1-to-clear ones included: a deliberate raw
+  // write, never the result of reading (reserved bits are still cleared).
+  static constexpr WriteValue from_bits(uint64_t bits) { return WriteValue(bits & Reg::width_mask); }
+  // A read-modify-write's start: W1C fields read as 1 are not written back
+  // (that would clear a status nobody meant to), and write-only fields,
+  // whose reads say nothing, start at 0. Both may still be set on purpose.
+  static constexpr WriteValue modifying(const ReadValue<Reg>& read) {
+    return WriteValue(read.raw() & ~not_written_back_bits<Reg>());
+  }
+
+  constexpr uint64_t raw() const { return raw_; }
+  // The value of a field as it will be written.
+  template <class F>
+  constexpr uint64_t get() const {
+    static_assert(std::is_same_v<typename F::owner, Reg>, "field of another register");
+    return F::extract(raw_);
+  }
 
   template <class F>
     requires(is_writable(F::access))
-  constexpr RegisterValue& set(FieldValue<F> value) {
+  constexpr WriteValue& set(FieldValue<F> value) {
     static_assert(std::is_same_v<typename F::owner, Reg>, "field of another register");
     raw_ = F::insert(raw_, value.get());
     return *this;
   }
   template <class F>
     requires(is_writable(F::access) && requires { typename F::Value; })
-  constexpr RegisterValue& set(typename F::Value value) {
+  constexpr WriteValue& set(typename F::Value value) {
     static_assert(std::is_same_v<typename F::owner, Reg>, "field of another register");
     raw_ = F::insert(raw_, static_cast<uint64_t>(value));
     return *this;
@@ -194,13 +258,13 @@ class RegisterValue {
     return true;
   }
 
-  // What a write puts on the bus: reserved bits cleared.
+  // What the write puts on the bus: reserved bits cleared.
   constexpr uint64_t to_write() const { return raw_ & defined_bits<Reg>(); }
 
-  constexpr bool operator==(const RegisterValue&) const = default;
+  constexpr bool operator==(const WriteValue&) const = default;
 
  private:
-  explicit constexpr RegisterValue(uint64_t raw) : raw_(raw) {}
+  explicit constexpr WriteValue(uint64_t raw) : raw_(raw) {}
   uint64_t raw_;
 };
 
@@ -214,38 +278,65 @@ concept RegisterIo = requires(Io& io, uint64_t offset, uint32_t v32, uint64_t v6
   io.write64(offset, v64);
 };
 
-// `base` is the address of the register's block (0 for the unit's base).
+// Where instance `index` of Reg lies, from the unit's base: its block's base
+// (from the run-time layout and the block's instance number, for context
+// banks and the like) plus its offset. The block comes from the register, so
+// an access can only land where the manual puts that register.
+template <class Reg>
+constexpr uint64_t address_of(const typename Reg::block::Layout& layout, uint64_t block_instance, unsigned index) {
+  return Reg::block::base(layout, block_instance) + Reg::offset_of(index);
+}
+
 template <class Reg, RegisterIo Io>
   requires(is_readable(Reg::access))
-RegisterValue<Reg> read(Io& io, uint64_t base = 0, unsigned index = 0) {
-  const uint64_t at = base + Reg::offset_of(index);
+ReadValue<Reg> read(Io& io, const typename Reg::block::Layout& layout, uint64_t block_instance = 0,
+                    unsigned index = 0) {
+  const uint64_t at = address_of<Reg>(layout, block_instance, index);
   if constexpr (Reg::width == 32) {
-    return RegisterValue<Reg>::from_raw(io.read32(at));
+    return ReadValue<Reg>::from_raw(io.read32(at));
   } else {
-    return RegisterValue<Reg>::from_raw(io.read64(at));
+    return ReadValue<Reg>::from_raw(io.read64(at));
   }
+}
+// A register of a block whose base is fixed needs no layout.
+template <class Reg, RegisterIo Io>
+  requires(is_readable(Reg::access) && Reg::block::fixed)
+ReadValue<Reg> read(Io& io, unsigned index = 0) {
+  return read<Reg>(io, typename Reg::block::Layout{}, 0, index);
 }
 
 template <class Reg, RegisterIo Io>
   requires(is_writable(Reg::access))
-void write(Io& io, const RegisterValue<Reg>& value, uint64_t base = 0, unsigned index = 0) {
-  const uint64_t at = base + Reg::offset_of(index);
+void write(Io& io, const WriteValue<Reg>& value, const typename Reg::block::Layout& layout,
+           uint64_t block_instance = 0, unsigned index = 0) {
+  const uint64_t at = address_of<Reg>(layout, block_instance, index);
   if constexpr (Reg::width == 32) {
     io.write32(at, static_cast<uint32_t>(value.to_write()));
   } else {
     io.write64(at, value.to_write());
   }
 }
+template <class Reg, RegisterIo Io>
+  requires(is_writable(Reg::access) && Reg::block::fixed)
+void write(Io& io, const WriteValue<Reg>& value, unsigned index = 0) {
+  write<Reg>(io, value, typename Reg::block::Layout{}, 0, index);
+}
 
-// Read-modify-write. W1C fields read as 1 are written back as 0, so a modify
-// never clears a status it did not mean to; write-only fields start at 0 too.
-// Inside `change` both read as 0 and may be set on purpose.
+// Read-modify-write, starting from WriteValue::modifying(read): W1C fields
+// read as 1 are written back as 0, write-only fields start at 0, and inside
+// `change` both may be set on purpose.
 template <class Reg, RegisterIo Io, class Change>
   requires(Reg::access == Access::rw)
-void modify(Io& io, Change&& change, uint64_t base = 0, unsigned index = 0) {
-  auto value = RegisterValue<Reg>::from_raw(read<Reg>(io, base, index).raw() & ~not_written_back_bits<Reg>());
+void modify(Io& io, Change&& change, const typename Reg::block::Layout& layout, uint64_t block_instance = 0,
+            unsigned index = 0) {
+  auto value = WriteValue<Reg>::modifying(read<Reg>(io, layout, block_instance, index));
   change(value);
-  write<Reg>(io, value, base, index);
+  write<Reg>(io, value, layout, block_instance, index);
+}
+template <class Reg, RegisterIo Io, class Change>
+  requires(Reg::access == Access::rw && Reg::block::fixed)
+void modify(Io& io, Change&& change, unsigned index = 0) {
+  modify<Reg>(io, std::forward<Change>(change), typename Reg::block::Layout{}, 0, index);
 }
 
 // The one generic dumper: calls sink(register name, field name, hi, lo, value)

@@ -18,14 +18,49 @@ namespace smmuman::hw::intel_vtd {
 inline constexpr const char* architecture = "intel-vtd";
 inline constexpr const char* title = "Intel VT-d (Virtualization Technology for Directed I/O)";
 
-// Register blocks: each register's offset is relative to its block.
+// Numbers a backend reads from the unit at run time (bytes), that block bases use.
+struct Layout {
+  // ECAP_REG.IRO x 16: where the IOTLB registers start (VTD 11.4.3, Figure 11-3)
+  uint64_t IOTLB_OFFSET = 0;
+  // CAP_REG.FRO x 16: where fault recording register 0 starts (VTD 11.4.2, Figure 11-2)
+  uint64_t FAULT_RECORD_OFFSET = 0;
+};
+
+// Register blocks: each register's offset is relative to its block's base, from the unit's base.
 namespace blocks {
 // the remapping hardware unit's register page, at the base the ACPI DRHD structure reports (VTD 11.1, 11.4)
-inline constexpr const char* UNIT = "UNIT";
+struct UNIT {
+  static constexpr const char* name = "UNIT";
+  using Layout = ::smmuman::hw::intel_vtd::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return uint64_t{0x0};
+  }
+};
 // IVA_REG then IOTLB_REG, at base + ECAP_REG.IRO x 16 (VTD 11.4.6.2)
-inline constexpr const char* IOTLB = "IOTLB";
+struct IOTLB {
+  static constexpr const char* name = "IOTLB";
+  using Layout = ::smmuman::hw::intel_vtd::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.IOTLB_OFFSET;
+  }
+};
 // fault recording register n (0..CAP_REG.NFR), at base + CAP_REG.FRO x 16 + n x 16 (VTD 11.4.7.6)
-inline constexpr const char* FRCD = "FRCD";
+struct FRCD {
+  static constexpr const char* name = "FRCD";
+  using Layout = ::smmuman::hw::intel_vtd::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = false;
+  static constexpr bool per_instance = true;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return layout.FAULT_RECORD_OFFSET + uint64_t{0x10} * instance;
+  }
+};
 }  // namespace blocks
 
 namespace regs {
@@ -35,6 +70,7 @@ namespace regs {
 struct VER_REG : ::smmuman::hw::Register<VER_REG, 0x0, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "VER_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.1, Figure 11-1";
   // major version
   struct MAX : ::smmuman::hw::Field<VER_REG, 7, 4, ::smmuman::hw::Access::ro> {
@@ -55,6 +91,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<VER_REG>());
 struct CAP_REG : ::smmuman::hw::Register<CAP_REG, 0x8, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAP_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.2, Figure 11-2";
   // SRTP also invalidates all DMA-remapping caches
   struct ESRTPS : ::smmuman::hw::Field<CAP_REG, 63, 63, ::smmuman::hw::Access::ro> {
@@ -153,6 +190,7 @@ struct CAP_REG : ::smmuman::hw::Register<CAP_REG, 0x8, 64, ::smmuman::hw::Access
       DOMAINS_16K = 0x5,
       DOMAINS_64K = 0x6,
     };
+    static constexpr Value values[] = {Value::DOMAINS_16, Value::DOMAINS_64, Value::DOMAINS_256, Value::DOMAINS_1K, Value::DOMAINS_4K, Value::DOMAINS_16K, Value::DOMAINS_64K};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<ESRTPS, ESIRTPS, ECMDS, FS5LP, PI, FS1GP, DRD, DWD, MAMV, NFR, PSI, SSLPS, FRO, ZLR, MGAW, SAGAW, CM, PHMR, PLMR, RWBF, AFL, ND>;
 };
@@ -165,6 +203,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAP_REG>());
 struct ECAP_REG : ::smmuman::hw::Register<ECAP_REG, 0x10, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "ECAP_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.3, Figure 11-3";
   // MSIs are blocked while interrupt remapping is disabled
   struct IRREQ : ::smmuman::hw::Field<ECAP_REG, 62, 62, ::smmuman::hw::Access::ro> {
@@ -333,6 +372,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<ECAP_REG>());
 struct GCMD_REG : ::smmuman::hw::Register<GCMD_REG, 0x18, 32, ::smmuman::hw::Access::wo, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GCMD_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.4.1, Figure 11-4";
   // translation enable; status in GSTS_REG.TES
   struct TE : ::smmuman::hw::Field<GCMD_REG, 31, 31, ::smmuman::hw::Access::wo> {
@@ -383,6 +423,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GCMD_REG>());
 struct GSTS_REG : ::smmuman::hw::Register<GSTS_REG, 0x1c, 32, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "GSTS_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.4.2, Figure 11-5";
   // translation enabled
   struct TES : ::smmuman::hw::Field<GSTS_REG, 31, 31, ::smmuman::hw::Access::ro> {
@@ -433,6 +474,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<GSTS_REG>());
 struct RTADDR_REG : ::smmuman::hw::Register<RTADDR_REG, 0x20, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "RTADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.5, Figure 11-6";
   // 4 KiB-aligned root table address >> 12; bits above HAW may be unimplemented
   struct RTA : ::smmuman::hw::Field<RTADDR_REG, 63, 12, ::smmuman::hw::Access::rw> {
@@ -446,6 +488,7 @@ struct RTADDR_REG : ::smmuman::hw::Register<RTADDR_REG, 0x20, 64, ::smmuman::hw:
       SCALABLE = 0x1,
       ABORT_DMA = 0x3,
     };
+    static constexpr Value values[] = {Value::LEGACY, Value::SCALABLE, Value::ABORT_DMA};
   };
   // use IR/IW (bits 61/62) instead of R/W in second-stage entries; reserved(0) unless ECAP_REG.SSIRWS
   struct SSIRWE : ::smmuman::hw::Field<RTADDR_REG, 7, 7, ::smmuman::hw::Access::rw> {
@@ -462,6 +505,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<RTADDR_REG>());
 struct CCMD_REG : ::smmuman::hw::Register<CCMD_REG, 0x28, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CCMD_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.6.1, Figure 11-7";
   // set to invalidate; hardware clears it when done
   struct ICC : ::smmuman::hw::Field<CCMD_REG, 63, 63, ::smmuman::hw::Access::rw> {
@@ -475,6 +519,7 @@ struct CCMD_REG : ::smmuman::hw::Register<CCMD_REG, 0x28, 64, ::smmuman::hw::Acc
       DOMAIN_SELECTIVE = 0x2,
       DEVICE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::DEVICE_SELECTIVE};
   };
   // granularity performed
   struct CAIG : ::smmuman::hw::Field<CCMD_REG, 60, 59, ::smmuman::hw::Access::ro> {
@@ -485,6 +530,7 @@ struct CCMD_REG : ::smmuman::hw::Register<CCMD_REG, 0x28, 64, ::smmuman::hw::Acc
       DOMAIN_SELECTIVE = 0x2,
       DEVICE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::INCORRECT, Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::DEVICE_SELECTIVE};
   };
   // function mask: number of low SID bits ignored (phantom functions)
   struct FM : ::smmuman::hw::Field<CCMD_REG, 33, 32, ::smmuman::hw::Access::wo> {
@@ -509,6 +555,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CCMD_REG>());
 struct FSTS_REG : ::smmuman::hw::Register<FSTS_REG, 0x34, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "FSTS_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.7.1, Figure 11-10";
   // index of the first pending fault record; valid while PPF
   struct FRI : ::smmuman::hw::Field<FSTS_REG, 15, 8, ::smmuman::hw::Access::ro> {
@@ -560,6 +607,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FSTS_REG>());
 struct FECTL_REG : ::smmuman::hw::Register<FECTL_REG, 0x38, 32, ::smmuman::hw::Access::rw, 0x80000000, true, 1, 0x0> {
   static constexpr const char* name = "FECTL_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.7.2, Figure 11-11";
   // interrupt mask
   struct IM : ::smmuman::hw::Field<FECTL_REG, 31, 31, ::smmuman::hw::Access::rw> {
@@ -580,6 +628,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FECTL_REG>());
 struct FEDATA_REG : ::smmuman::hw::Register<FEDATA_REG, 0x3c, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "FEDATA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.7.3, Figure 11-12";
   // interrupt message data
   struct IMD : ::smmuman::hw::Field<FEDATA_REG, 15, 0, ::smmuman::hw::Access::rw> {
@@ -596,6 +645,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FEDATA_REG>());
 struct FEADDR_REG : ::smmuman::hw::Register<FEADDR_REG, 0x40, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "FEADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.7.4, Figure 11-13";
   // DWORD-aligned message address bits 31:2
   struct MA : ::smmuman::hw::Field<FEADDR_REG, 31, 2, ::smmuman::hw::Access::rw> {
@@ -612,6 +662,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FEADDR_REG>());
 struct FEUADDR_REG : ::smmuman::hw::Register<FEUADDR_REG, 0x44, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "FEUADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.7.5, Figure 11-14";
   // message address bits 63:32
   struct MUA : ::smmuman::hw::Field<FEUADDR_REG, 31, 0, ::smmuman::hw::Access::rw> {
@@ -628,6 +679,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FEUADDR_REG>());
 struct AFLOG_REG : ::smmuman::hw::Register<AFLOG_REG, 0x58, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "AFLOG_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD25 10.4.15";
   // fault log address >> 12
   struct FLA : ::smmuman::hw::Field<AFLOG_REG, 63, 12, ::smmuman::hw::Access::rw> {
@@ -648,6 +700,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<AFLOG_REG>());
 struct PMEN_REG : ::smmuman::hw::Register<PMEN_REG, 0x64, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PMEN_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.8.1, Figure 11-16";
   // enable protected memory
   struct EPM : ::smmuman::hw::Field<PMEN_REG, 31, 31, ::smmuman::hw::Access::rw> {
@@ -668,6 +721,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PMEN_REG>());
 struct PLMBASE_REG : ::smmuman::hw::Register<PLMBASE_REG, 0x68, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PLMBASE_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.8.2, Figure 11-17";
   // base; bits N:0 read 0 (N found by writing all ones)
   struct PLMB : ::smmuman::hw::Field<PLMBASE_REG, 31, 0, ::smmuman::hw::Access::rw> {
@@ -684,6 +738,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PLMBASE_REG>());
 struct PLMLIMIT_REG : ::smmuman::hw::Register<PLMLIMIT_REG, 0x6c, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PLMLIMIT_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.8.3, Figure 11-18";
   // last address; bits N:0 decode as ones
   struct PLML : ::smmuman::hw::Field<PLMLIMIT_REG, 31, 0, ::smmuman::hw::Access::rw> {
@@ -700,6 +755,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PLMLIMIT_REG>());
 struct PHMBASE_REG : ::smmuman::hw::Register<PHMBASE_REG, 0x70, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PHMBASE_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.8.4, Figure 11-19";
   // base; bits N:0 read 0, bits above HAW may be unimplemented
   struct PHMB : ::smmuman::hw::Field<PHMBASE_REG, 63, 0, ::smmuman::hw::Access::rw> {
@@ -716,6 +772,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PHMBASE_REG>());
 struct PHMLIMIT_REG : ::smmuman::hw::Register<PHMLIMIT_REG, 0x78, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PHMLIMIT_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.8.5, Figure 11-20";
   // last address; bits N:0 decode as ones
   struct PHML : ::smmuman::hw::Field<PHMLIMIT_REG, 63, 0, ::smmuman::hw::Access::rw> {
@@ -732,6 +789,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PHMLIMIT_REG>());
 struct IQH_REG : ::smmuman::hw::Register<IQH_REG, 0x80, 64, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IQH_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.1, Figure 11-21";
   // offset >> 4 of the next descriptor hardware reads; bit 4 is 0 with 256-bit descriptors
   struct QH : ::smmuman::hw::Field<IQH_REG, 18, 4, ::smmuman::hw::Access::ro> {
@@ -748,6 +806,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IQH_REG>());
 struct IQT_REG : ::smmuman::hw::Register<IQT_REG, 0x88, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IQT_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.2, Figure 11-22";
   // offset >> 4 of the next descriptor software writes; bit 4 must be 0 with 256-bit descriptors
   struct QT : ::smmuman::hw::Field<IQT_REG, 18, 4, ::smmuman::hw::Access::rw> {
@@ -764,6 +823,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IQT_REG>());
 struct IQA_REG : ::smmuman::hw::Register<IQA_REG, 0x90, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IQA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.3, Figure 11-23";
   // 4 KiB-aligned queue base >> 12
   struct IQA : ::smmuman::hw::Field<IQA_REG, 63, 12, ::smmuman::hw::Access::rw> {
@@ -776,6 +836,7 @@ struct IQA_REG : ::smmuman::hw::Register<IQA_REG, 0x90, 64, ::smmuman::hw::Acces
       DESC_128 = 0x0,
       DESC_256 = 0x1,
     };
+    static constexpr Value values[] = {Value::DESC_128, Value::DESC_256};
   };
   // queue of 2^QS 4 KiB pages: 2^(QS+8) 128-bit or 2^(QS+7) 256-bit entries
   struct QS : ::smmuman::hw::Field<IQA_REG, 2, 0, ::smmuman::hw::Access::rw> {
@@ -792,6 +853,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IQA_REG>());
 struct ICS_REG : ::smmuman::hw::Register<ICS_REG, 0x9c, 32, ::smmuman::hw::Access::w1c, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "ICS_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.4, Figure 11-24";
   // an inv_wait_dsc with IF = 1 completed
   struct IWC : ::smmuman::hw::Field<ICS_REG, 0, 0, ::smmuman::hw::Access::w1c> {
@@ -808,6 +870,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<ICS_REG>());
 struct IECTL_REG : ::smmuman::hw::Register<IECTL_REG, 0xa0, 32, ::smmuman::hw::Access::rw, 0x80000000, true, 1, 0x0> {
   static constexpr const char* name = "IECTL_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.5, Figure 11-25";
   // interrupt mask
   struct IM : ::smmuman::hw::Field<IECTL_REG, 31, 31, ::smmuman::hw::Access::rw> {
@@ -828,6 +891,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IECTL_REG>());
 struct IEDATA_REG : ::smmuman::hw::Register<IEDATA_REG, 0xa4, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IEDATA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.6, Figure 11-26";
   // interrupt message data
   struct IMD : ::smmuman::hw::Field<IEDATA_REG, 15, 0, ::smmuman::hw::Access::rw> {
@@ -844,6 +908,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IEDATA_REG>());
 struct IEADDR_REG : ::smmuman::hw::Register<IEADDR_REG, 0xa8, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IEADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.7, Figure 11-27";
   // DWORD-aligned message address bits 31:2
   struct MA : ::smmuman::hw::Field<IEADDR_REG, 31, 2, ::smmuman::hw::Access::rw> {
@@ -860,6 +925,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IEADDR_REG>());
 struct IEUADDR_REG : ::smmuman::hw::Register<IEUADDR_REG, 0xac, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IEUADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.8, Figure 11-28";
   // message address bits 63:32
   struct MUA : ::smmuman::hw::Field<IEUADDR_REG, 31, 0, ::smmuman::hw::Access::rw> {
@@ -876,6 +942,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IEUADDR_REG>());
 struct IQERCD_REG : ::smmuman::hw::Register<IQERCD_REG, 0xb0, 64, ::smmuman::hw::Access::ro, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IQERCD_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.9.9, Figure 11-29";
   // requester-id of the invalid device-TLB invalidation completion
   struct ICESID : ::smmuman::hw::Field<IQERCD_REG, 63, 48, ::smmuman::hw::Access::ro> {
@@ -898,6 +965,7 @@ struct IQERCD_REG : ::smmuman::hw::Register<IQERCD_REG, 0xb0, 64, ::smmuman::hw:
       TAIL_MISALIGNED = 0x6,
       INVALID_TTM = 0x7,
     };
+    static constexpr Value values[] = {Value::NO_INFO, Value::INVALID_TAIL, Value::FETCH_ERROR, Value::INVALID_TYPE, Value::RESERVED_FIELD, Value::INVALID_WIDTH, Value::TAIL_MISALIGNED, Value::INVALID_TTM};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<ICESID, ITESID, IQEI>;
 };
@@ -910,6 +978,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IQERCD_REG>());
 struct IRTA_REG : ::smmuman::hw::Register<IRTA_REG, 0xb8, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IRTA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.10, Figure 11-30";
   // 4 KiB-aligned table base >> 12
   struct IRTA : ::smmuman::hw::Field<IRTA_REG, 63, 12, ::smmuman::hw::Access::rw> {
@@ -934,6 +1003,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IRTA_REG>());
 struct PQH_REG : ::smmuman::hw::Register<PQH_REG, 0xc0, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PQH_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.1, Figure 11-31";
   // offset >> 5 of the next request software processes
   struct PQH : ::smmuman::hw::Field<PQH_REG, 18, 5, ::smmuman::hw::Access::rw> {
@@ -950,6 +1020,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQH_REG>());
 struct PQT_REG : ::smmuman::hw::Register<PQT_REG, 0xc8, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PQT_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.2, Figure 11-32";
   // offset >> 5 of the next request hardware writes
   struct PQT : ::smmuman::hw::Field<PQT_REG, 18, 5, ::smmuman::hw::Access::rw> {
@@ -966,6 +1037,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQT_REG>());
 struct PQA_REG : ::smmuman::hw::Register<PQA_REG, 0xd0, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PQA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.3, Figure 11-33";
   // 4 KiB-aligned queue base >> 12
   struct PQA : ::smmuman::hw::Field<PQA_REG, 63, 12, ::smmuman::hw::Access::rw> {
@@ -986,6 +1058,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQA_REG>());
 struct PRS_REG : ::smmuman::hw::Register<PRS_REG, 0xdc, 32, ::smmuman::hw::Access::w1c, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PRS_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.4, Figure 11-34";
   // page request queue overflow
   struct PRO : ::smmuman::hw::Field<PRS_REG, 1, 1, ::smmuman::hw::Access::w1c> {
@@ -1006,6 +1079,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PRS_REG>());
 struct PECTL_REG : ::smmuman::hw::Register<PECTL_REG, 0xe0, 32, ::smmuman::hw::Access::rw, 0x80000000, true, 1, 0x0> {
   static constexpr const char* name = "PECTL_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.5, Figure 11-35";
   // interrupt mask
   struct IM : ::smmuman::hw::Field<PECTL_REG, 31, 31, ::smmuman::hw::Access::rw> {
@@ -1026,6 +1100,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PECTL_REG>());
 struct PEDATA_REG : ::smmuman::hw::Register<PEDATA_REG, 0xe4, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PEDATA_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.6, Figure 11-36";
   // interrupt message data
   struct IMD : ::smmuman::hw::Field<PEDATA_REG, 15, 0, ::smmuman::hw::Access::rw> {
@@ -1042,6 +1117,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PEDATA_REG>());
 struct PEADDR_REG : ::smmuman::hw::Register<PEADDR_REG, 0xe8, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PEADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.7, Figure 11-37";
   // DWORD-aligned message address bits 31:2
   struct MA : ::smmuman::hw::Field<PEADDR_REG, 31, 2, ::smmuman::hw::Access::rw> {
@@ -1058,6 +1134,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PEADDR_REG>());
 struct PEUADDR_REG : ::smmuman::hw::Register<PEUADDR_REG, 0xec, 32, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "PEUADDR_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.11.8, Figure 11-38";
   // message address bits 63:32
   struct MUA : ::smmuman::hw::Field<PEUADDR_REG, 31, 0, ::smmuman::hw::Access::rw> {
@@ -1074,6 +1151,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PEUADDR_REG>());
 struct MTRRCAP_REG : ::smmuman::hw::Register<MTRRCAP_REG, 0x100, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "MTRRCAP_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.12.1, Figure 11-39";
   // write-combining memory type supported
   struct WC : ::smmuman::hw::Field<MTRRCAP_REG, 10, 10, ::smmuman::hw::Access::ro> {
@@ -1098,6 +1176,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MTRRCAP_REG>());
 struct MTRRDEF_REG : ::smmuman::hw::Register<MTRRDEF_REG, 0x108, 64, ::smmuman::hw::Access::rw, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "MTRRDEF_REG";
   static constexpr const char* block_name = "UNIT";
+  using block = ::smmuman::hw::intel_vtd::blocks::UNIT;
   static constexpr const char* source = "VTD 11.4.12.2, Figure 11-40";
   // MTRRs enabled
   struct E : ::smmuman::hw::Field<MTRRDEF_REG, 11, 11, ::smmuman::hw::Access::rw> {
@@ -1117,6 +1196,7 @@ struct MTRRDEF_REG : ::smmuman::hw::Register<MTRRDEF_REG, 0x108, 64, ::smmuman::
       WP = 0x5,
       WB = 0x6,
     };
+    static constexpr Value values[] = {Value::UC, Value::WC, Value::WT, Value::WP, Value::WB};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<E, FE, TYPE>;
 };
@@ -1129,6 +1209,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MTRRDEF_REG>());
 struct IVA_REG : ::smmuman::hw::Register<IVA_REG, 0x0, 64, ::smmuman::hw::Access::wo, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IVA_REG";
   static constexpr const char* block_name = "IOTLB";
+  using block = ::smmuman::hw::intel_vtd::blocks::IOTLB;
   static constexpr const char* source = "VTD 11.4.6.4, Figure 11-9";
   // second-stage input address >> 12; bits above MGAW ignored
   struct ADDR : ::smmuman::hw::Field<IVA_REG, 63, 12, ::smmuman::hw::Access::wo> {
@@ -1153,6 +1234,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IVA_REG>());
 struct IOTLB_REG : ::smmuman::hw::Register<IOTLB_REG, 0x8, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "IOTLB_REG";
   static constexpr const char* block_name = "IOTLB";
+  using block = ::smmuman::hw::intel_vtd::blocks::IOTLB;
   static constexpr const char* source = "VTD 11.4.6.3, Figure 11-8";
   // set to invalidate; hardware clears it when done
   struct IVT : ::smmuman::hw::Field<IOTLB_REG, 63, 63, ::smmuman::hw::Access::rw> {
@@ -1166,6 +1248,7 @@ struct IOTLB_REG : ::smmuman::hw::Register<IOTLB_REG, 0x8, 64, ::smmuman::hw::Ac
       DOMAIN_SELECTIVE = 0x2,
       PAGE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::PAGE_SELECTIVE};
   };
   // granularity performed
   struct IAIG : ::smmuman::hw::Field<IOTLB_REG, 58, 57, ::smmuman::hw::Access::ro> {
@@ -1176,6 +1259,7 @@ struct IOTLB_REG : ::smmuman::hw::Register<IOTLB_REG, 0x8, 64, ::smmuman::hw::Ac
       DOMAIN_SELECTIVE = 0x2,
       PAGE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::INCORRECT, Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::PAGE_SELECTIVE};
   };
   // drain reads (ignored by major version 2 and later, which always drain)
   struct DR : ::smmuman::hw::Field<IOTLB_REG, 49, 49, ::smmuman::hw::Access::rw> {
@@ -1200,6 +1284,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOTLB_REG>());
 struct FRCD_REG_LO : ::smmuman::hw::Register<FRCD_REG_LO, 0x0, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FRCD_REG_LO";
   static constexpr const char* block_name = "FRCD";
+  using block = ::smmuman::hw::intel_vtd::blocks::FRCD;
   static constexpr const char* source = "VTD 11.4.7.6, Figure 11-15";
   // faulting page address >> 12, or the interrupt index in bits 63:48 for interrupt faults
   struct FI : ::smmuman::hw::Field<FRCD_REG_LO, 63, 12, ::smmuman::hw::Access::ro> {
@@ -1216,6 +1301,7 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FRCD_REG_LO>());
 struct FRCD_REG_HI : ::smmuman::hw::Register<FRCD_REG_HI, 0x8, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FRCD_REG_HI";
   static constexpr const char* block_name = "FRCD";
+  using block = ::smmuman::hw::intel_vtd::blocks::FRCD;
   static constexpr const char* source = "VTD 11.4.7.6, Figure 11-15";
   // fault recorded (record bit 127)
   struct F : ::smmuman::hw::Field<FRCD_REG_HI, 63, 63, ::smmuman::hw::Access::w1c> {
@@ -1340,6 +1426,7 @@ struct CONTEXT_ENTRY : ::smmuman::hw::Structure<CONTEXT_ENTRY, 16, ::smmuman::hw
       AGAW_48 = 0x2,
       AGAW_57 = 0x3,
     };
+    static constexpr Value values[] = {Value::AGAW_39, Value::AGAW_48, Value::AGAW_57};
   };
   // second-stage table address >> 12 (SLPTPTR before rev. 3.4); bits 63:HAW reserved
   struct SSPTPTR : ::smmuman::hw::StructField<CONTEXT_ENTRY, 63, 12> {
@@ -1353,6 +1440,7 @@ struct CONTEXT_ENTRY : ::smmuman::hw::Structure<CONTEXT_ENTRY, 16, ::smmuman::hw
       DEVICE_TLB = 0x1,
       PASS_THROUGH = 0x2,
     };
+    static constexpr Value values[] = {Value::UNTRANSLATED_ONLY, Value::DEVICE_TLB, Value::PASS_THROUGH};
   };
   // fault processing disable
   struct FPD : ::smmuman::hw::StructField<CONTEXT_ENTRY, 1, 1> {
@@ -1713,6 +1801,7 @@ struct SM_PASID_ENTRY : ::smmuman::hw::Structure<SM_PASID_ENTRY, 64, ::smmuman::
       LEVEL_4 = 0x0,
       LEVEL_5 = 0x1,
     };
+    static constexpr Value values[] = {Value::LEVEL_4, Value::LEVEL_5};
   };
   // supervisor requests enabled
   struct SRE : ::smmuman::hw::StructField<SM_PASID_ENTRY, 128, 128> {
@@ -1759,6 +1848,7 @@ struct SM_PASID_ENTRY : ::smmuman::hw::Structure<SM_PASID_ENTRY, 64, ::smmuman::
       NESTED = 0x3,
       PASS_THROUGH = 0x4,
     };
+    static constexpr Value values[] = {Value::FIRST_STAGE, Value::SECOND_STAGE, Value::NESTED, Value::PASS_THROUGH};
   };
   // adjusted guest address width of the second-stage table
   struct AW : ::smmuman::hw::StructField<SM_PASID_ENTRY, 4, 2> {
@@ -1768,6 +1858,7 @@ struct SM_PASID_ENTRY : ::smmuman::hw::Structure<SM_PASID_ENTRY, 64, ::smmuman::
       AGAW_48 = 0x2,
       AGAW_57 = 0x3,
     };
+    static constexpr Value values[] = {Value::AGAW_39, Value::AGAW_48, Value::AGAW_57};
   };
   // fault processing disable
   struct FPD : ::smmuman::hw::StructField<SM_PASID_ENTRY, 1, 1> {
@@ -1937,6 +2028,7 @@ struct SS_PAGING_ENTRY : ::smmuman::hw::Structure<SS_PAGING_ENTRY, 8, ::smmuman:
       WP = 0x5,
       WB = 0x6,
     };
+    static constexpr Value values[] = {Value::UC, Value::WC, Value::WT, Value::WP, Value::WB};
   };
   // execute permission when execute requests are enabled; ignored since rev. 4.1
   // VTD25 9.8
@@ -2048,6 +2140,7 @@ struct FRCD_REG : ::smmuman::hw::Structure<FRCD_REG, 16, ::smmuman::hw::StructKi
       TRANSLATION_REQUEST = 0x1,
       TRANSLATED = 0x2,
     };
+    static constexpr Value values[] = {Value::UNTRANSLATED, Value::TRANSLATION_REQUEST, Value::TRANSLATED};
   };
   // PASID value, valid when PP
   struct PV : ::smmuman::hw::StructField<FRCD_REG, 123, 104> {
@@ -2170,6 +2263,7 @@ struct IRTE : ::smmuman::hw::Structure<IRTE, 16, ::smmuman::hw::StructKind::stru
       SID_SQ = 0x1,
       BUS_RANGE = 0x2,
     };
+    static constexpr Value values[] = {Value::NONE, Value::SID_SQ, Value::BUS_RANGE};
   };
   // source-id qualifier: low function bits ignored when SVT = 01b
   struct SQ : ::smmuman::hw::StructField<IRTE, 81, 80> {
@@ -2206,6 +2300,7 @@ struct IRTE : ::smmuman::hw::Structure<IRTE, 16, ::smmuman::hw::StructKind::stru
       INIT = 0x5,
       EXTINT = 0x7,
     };
+    static constexpr Value values[] = {Value::FIXED, Value::LOWEST_PRIORITY, Value::SMI, Value::NMI, Value::INIT, Value::EXTINT};
   };
   // trigger mode: 0 edge, 1 level
   struct TM : ::smmuman::hw::StructField<IRTE, 4, 4> {
@@ -2340,6 +2435,7 @@ struct CC_INV_DSC : ::smmuman::hw::Structure<CC_INV_DSC, 16, ::smmuman::hw::Stru
       DOMAIN_SELECTIVE = 0x2,
       DEVICE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::DEVICE_SELECTIVE};
   };
   // descriptor type bits 3:0
   struct TYPE_LO : ::smmuman::hw::StructField<CC_INV_DSC, 3, 0> {
@@ -2434,6 +2530,7 @@ struct IOTLB_INV_DSC : ::smmuman::hw::Structure<IOTLB_INV_DSC, 16, ::smmuman::hw
       DOMAIN_SELECTIVE = 0x2,
       PAGE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::GLOBAL, Value::DOMAIN_SELECTIVE, Value::PAGE_SELECTIVE};
   };
   // descriptor type bits 3:0
   struct TYPE_LO : ::smmuman::hw::StructField<IOTLB_INV_DSC, 3, 0> {
@@ -2616,6 +2713,7 @@ struct IEC_INV_DSC : ::smmuman::hw::Structure<IEC_INV_DSC, 16, ::smmuman::hw::St
       GLOBAL = 0x0,
       INDEX_SELECTIVE = 0x1,
     };
+    static constexpr Value values[] = {Value::GLOBAL, Value::INDEX_SELECTIVE};
   };
   // descriptor type bits 3:0
   struct TYPE_LO : ::smmuman::hw::StructField<IEC_INV_DSC, 3, 0> {
@@ -2794,6 +2892,7 @@ struct P_IOTLB_INV_DSC : ::smmuman::hw::Structure<P_IOTLB_INV_DSC, 32, ::smmuman
       PASID_SELECTIVE = 0x2,
       PAGE_SELECTIVE = 0x3,
     };
+    static constexpr Value values[] = {Value::PASID_SELECTIVE, Value::PAGE_SELECTIVE};
   };
   // descriptor type bits 3:0
   struct TYPE_LO : ::smmuman::hw::StructField<P_IOTLB_INV_DSC, 3, 0> {
@@ -2880,6 +2979,7 @@ struct PC_INV_DSC : ::smmuman::hw::Structure<PC_INV_DSC, 32, ::smmuman::hw::Stru
       PASID_SELECTIVE = 0x1,
       GLOBAL = 0x3,
     };
+    static constexpr Value values[] = {Value::DOMAIN_SELECTIVE, Value::PASID_SELECTIVE, Value::GLOBAL};
   };
   // descriptor type bits 3:0
   struct TYPE_LO : ::smmuman::hw::StructField<PC_INV_DSC, 3, 0> {

@@ -18,13 +18,33 @@ namespace smmuman::hw::riscv_iommu {
 inline constexpr const char* architecture = "riscv-iommu";
 inline constexpr const char* title = "RISC-V IOMMU (Base Architecture 1.0 and ratified extensions)";
 
+// Numbers a backend reads from the unit at run time (bytes), that block bases use.
+struct Layout {
+};
+
+// Register blocks: each register's offset is relative to its block's base, from the unit's base.
+namespace blocks {
+// the unit's register base
+struct BASE {
+  static constexpr const char* name = "BASE";
+  using Layout = ::smmuman::hw::riscv_iommu::Layout;
+  // A base that needs neither run-time layout nor an instance number.
+  static constexpr bool fixed = true;
+  static constexpr bool per_instance = false;
+  static constexpr uint64_t base([[maybe_unused]] const Layout& layout, [[maybe_unused]] uint64_t instance) {
+    return 0;
+  }
+};
+}  // namespace blocks
+
 namespace regs {
 
 // features supported by the IOMMU; a field that is not clear indicates the feature is present
 // RVIOMMU 6.3, Figure 35
 struct CAPABILITIES : ::smmuman::hw::Register<CAPABILITIES, 0x0, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CAPABILITIES";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.3, Figure 35";
   // designated for custom use
   struct CUSTOM : ::smmuman::hw::Field<CAPABILITIES, 63, 56, ::smmuman::hw::Access::ro> {
@@ -77,6 +97,7 @@ struct CAPABILITIES : ::smmuman::hw::Register<CAPABILITIES, 0x0, 64, ::smmuman::
       WSI = 0x1,
       BOTH = 0x2,
     };
+    static constexpr Value values[] = {Value::MSI, Value::WSI, Value::BOTH};
   };
   // 1: both endiannesses supported, selected by fctl.BE
   struct END : ::smmuman::hw::Field<CAPABILITIES, 27, 27, ::smmuman::hw::Access::ro> {
@@ -153,6 +174,7 @@ struct CAPABILITIES : ::smmuman::hw::Register<CAPABILITIES, 0x0, 64, ::smmuman::
     enum class Value : uint64_t {
       V1_0 = 0x10,
     };
+    static constexpr Value values[] = {Value::V1_0};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<CUSTOM, S, NL, QOSID, PD20, PD17, PD8, PAS, DBG, HPM, IGS, END, T2GPA, ATS, AMO_HWAD, MSI_MRIF, MSI_FLAT, AMO_MRIF, SV57X4, SV48X4, SV39X4, SV32X4, SVPBMT, SVRSW60T59B, SV57, SV48, SV39, SV32, VERSION>;
 };
@@ -164,7 +186,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CAPABILITIES>());
 // RVIOMMU 6.4
 struct FCTL : ::smmuman::hw::Register<FCTL, 0x8, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FCTL";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.4";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<FCTL, 31, 16, ::smmuman::hw::Access::rw> {
@@ -192,7 +215,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FCTL>());
 // RVIOMMU 6.5
 struct DDTP : ::smmuman::hw::Register<DDTP, 0x10, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "DDTP";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.5";
   // PPN of the root device-directory table
   struct PPN : ::smmuman::hw::Field<DDTP, 53, 10, ::smmuman::hw::Access::rw> {
@@ -212,6 +236,7 @@ struct DDTP : ::smmuman::hw::Register<DDTP, 0x10, 64, ::smmuman::hw::Access::rw,
       LVL2 = 0x3,
       LVL3 = 0x4,
     };
+    static constexpr Value values[] = {Value::OFF, Value::BARE, Value::LVL1, Value::LVL2, Value::LVL3};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<PPN, BUSY, IOMMU_MODE>;
 };
@@ -223,7 +248,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<DDTP>());
 // RVIOMMU 6.6
 struct CQB : ::smmuman::hw::Register<CQB, 0x18, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CQB";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.6";
   // PPN of the queue; aligned to 2^LOG2SZ x 16 bytes when larger than 4 KiB
   struct PPN : ::smmuman::hw::Field<CQB, 53, 10, ::smmuman::hw::Access::rw> {
@@ -242,7 +268,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CQB>());
 // RVIOMMU 6.7
 struct CQH : ::smmuman::hw::Register<CQH, 0x20, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CQH";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.7";
   // index of the next command the IOMMU fetches
   struct INDEX : ::smmuman::hw::Field<CQH, 31, 0, ::smmuman::hw::Access::ro> {
@@ -257,7 +284,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CQH>());
 // RVIOMMU 6.8
 struct CQT : ::smmuman::hw::Register<CQT, 0x24, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CQT";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.8";
   // index where software queues the next command; only LOG2SZ-1:0 writable
   struct INDEX : ::smmuman::hw::Field<CQT, 31, 0, ::smmuman::hw::Access::rw> {
@@ -273,7 +301,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CQT>());
 // RVIOMMU 6.9
 struct FQB : ::smmuman::hw::Register<FQB, 0x28, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FQB";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.9";
   // PPN of the queue; aligned to 2^LOG2SZ x 32 bytes when larger than 4 KiB
   struct PPN : ::smmuman::hw::Field<FQB, 53, 10, ::smmuman::hw::Access::rw> {
@@ -292,7 +321,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FQB>());
 // RVIOMMU 6.10
 struct FQH : ::smmuman::hw::Register<FQH, 0x30, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FQH";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.10";
   // index of the next record software reads; only LOG2SZ-1:0 writable
   struct INDEX : ::smmuman::hw::Field<FQH, 31, 0, ::smmuman::hw::Access::rw> {
@@ -307,7 +337,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FQH>());
 // RVIOMMU 6.11
 struct FQT : ::smmuman::hw::Register<FQT, 0x34, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FQT";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.11";
   // index where the IOMMU writes the next record
   struct INDEX : ::smmuman::hw::Field<FQT, 31, 0, ::smmuman::hw::Access::ro> {
@@ -323,7 +354,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FQT>());
 // RVIOMMU 6.12
 struct PQB : ::smmuman::hw::Register<PQB, 0x38, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "PQB";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.12";
   // PPN of the queue; aligned to 2^LOG2SZ x 16 bytes when larger than 4 KiB
   struct PPN : ::smmuman::hw::Field<PQB, 53, 10, ::smmuman::hw::Access::rw> {
@@ -342,7 +374,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQB>());
 // RVIOMMU 6.13
 struct PQH : ::smmuman::hw::Register<PQH, 0x40, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "PQH";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.13";
   // index of the next message software reads; only LOG2SZ-1:0 writable
   struct INDEX : ::smmuman::hw::Field<PQH, 31, 0, ::smmuman::hw::Access::rw> {
@@ -357,7 +390,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQH>());
 // RVIOMMU 6.14
 struct PQT : ::smmuman::hw::Register<PQT, 0x44, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "PQT";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.14";
   // index where the IOMMU writes the next message
   struct INDEX : ::smmuman::hw::Field<PQT, 31, 0, ::smmuman::hw::Access::ro> {
@@ -373,7 +407,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQT>());
 // RVIOMMU 6.15
 struct CQCSR : ::smmuman::hw::Register<CQCSR, 0x48, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "CQCSR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.15";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<CQCSR, 31, 28, ::smmuman::hw::Access::rw> {
@@ -421,7 +456,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<CQCSR>());
 // RVIOMMU 6.16
 struct FQCSR : ::smmuman::hw::Register<FQCSR, 0x4c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "FQCSR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.16";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<FQCSR, 31, 28, ::smmuman::hw::Access::rw> {
@@ -460,7 +496,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<FQCSR>());
 // RVIOMMU 6.17
 struct PQCSR : ::smmuman::hw::Register<PQCSR, 0x50, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "PQCSR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.17";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<PQCSR, 31, 28, ::smmuman::hw::Access::rw> {
@@ -499,7 +536,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<PQCSR>());
 // RVIOMMU 6.18
 struct IPSR : ::smmuman::hw::Register<IPSR, 0x54, 32, ::smmuman::hw::Access::w1c, 0x0, true, 1, 0x0> {
   static constexpr const char* name = "IPSR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.18";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<IPSR, 15, 8, ::smmuman::hw::Access::rw> {
@@ -531,7 +569,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IPSR>());
 // RVIOMMU 6.19
 struct IOCOUNTOVF : ::smmuman::hw::Register<IOCOUNTOVF, 0x58, 32, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "IOCOUNTOVF";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.19";
   // bit X shadows iohpmevtX.OF
   struct HPM : ::smmuman::hw::Field<IOCOUNTOVF, 31, 1, ::smmuman::hw::Access::ro> {
@@ -551,7 +590,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOCOUNTOVF>());
 // RVIOMMU 6.20
 struct IOCOUNTINH : ::smmuman::hw::Register<IOCOUNTINH, 0x5c, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "IOCOUNTINH";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.20";
   // bit X inhibits iohpmctrX
   struct HPM : ::smmuman::hw::Field<IOCOUNTINH, 31, 1, ::smmuman::hw::Access::rw> {
@@ -570,7 +610,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOCOUNTINH>());
 // RVIOMMU 6.21
 struct IOHPMCYCLES : ::smmuman::hw::Register<IOHPMCYCLES, 0x60, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "IOHPMCYCLES";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.21";
   // overflow; sticky, also disables the overflow interrupt while 1
   struct OF : ::smmuman::hw::Field<IOHPMCYCLES, 63, 63, ::smmuman::hw::Access::rw> {
@@ -589,7 +630,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOHPMCYCLES>());
 // RVIOMMU 6.22
 struct IOHPMCTR : ::smmuman::hw::Register<IOHPMCTR, 0x68, 64, ::smmuman::hw::Access::rw, 0x0, false, 31, 0x8> {
   static constexpr const char* name = "IOHPMCTR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.22";
   struct COUNTER : ::smmuman::hw::Field<IOHPMCTR, 63, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "COUNTER";
@@ -604,7 +646,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOHPMCTR>());
 // RVIOMMU 6.23
 struct IOHPMEVT : ::smmuman::hw::Register<IOHPMEVT, 0x160, 64, ::smmuman::hw::Access::rw, 0x0, false, 31, 0x8> {
   static constexpr const char* name = "IOHPMEVT";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.23";
   // overflow status / overflow interrupt disable
   struct OF : ::smmuman::hw::Field<IOHPMEVT, 63, 63, ::smmuman::hw::Access::rw> {
@@ -646,6 +689,7 @@ struct IOHPMEVT : ::smmuman::hw::Register<IOHPMEVT, 0x160, 64, ::smmuman::hw::Ac
       FIRST_STAGE_PT_WALKS = 0x7,
       SECOND_STAGE_PT_WALKS = 0x8,
     };
+    static constexpr Value values[] = {Value::NONE, Value::UNTRANSLATED_REQUESTS, Value::TRANSLATED_REQUESTS, Value::ATS_TRANSLATION_REQUESTS, Value::TLB_MISS, Value::DEVICE_DIRECTORY_WALKS, Value::PROCESS_DIRECTORY_WALKS, Value::FIRST_STAGE_PT_WALKS, Value::SECOND_STAGE_PT_WALKS};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<OF, IDT, DV_GSCV, PV_PSCV, DID_GSCID, PID_PSCID, DMASK, EVENTID>;
 };
@@ -657,7 +701,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOHPMEVT>());
 // RVIOMMU 6.24
 struct TR_REQ_IOVA : ::smmuman::hw::Register<TR_REQ_IOVA, 0x258, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "TR_REQ_IOVA";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.24";
   // IOVA virtual page number
   struct VPN : ::smmuman::hw::Field<TR_REQ_IOVA, 63, 12, ::smmuman::hw::Access::rw> {
@@ -673,7 +718,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<TR_REQ_IOVA>());
 // RVIOMMU 6.25
 struct TR_REQ_CTL : ::smmuman::hw::Register<TR_REQ_CTL, 0x260, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "TR_REQ_CTL";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.25";
   // device_id of the request
   struct DID : ::smmuman::hw::Field<TR_REQ_CTL, 63, 40, ::smmuman::hw::Access::rw> {
@@ -716,7 +762,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<TR_REQ_CTL>());
 // RVIOMMU 6.26
 struct TR_RESPONSE : ::smmuman::hw::Register<TR_RESPONSE, 0x268, 64, ::smmuman::hw::Access::ro, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "TR_RESPONSE";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.26";
   // designated for custom use
   struct CUSTOM : ::smmuman::hw::Field<TR_RESPONSE, 63, 60, ::smmuman::hw::Access::ro> {
@@ -738,6 +785,7 @@ struct TR_RESPONSE : ::smmuman::hw::Register<TR_RESPONSE, 0x268, 64, ::smmuman::
       NC = 0x1,
       IO = 0x2,
     };
+    static constexpr Value values[] = {Value::PMA, Value::NC, Value::IO};
   };
   // the translation faulted; other fields UNSPECIFIED
   struct FAULT : ::smmuman::hw::Field<TR_RESPONSE, 0, 0, ::smmuman::hw::Access::ro> {
@@ -753,7 +801,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<TR_RESPONSE>());
 // RVIOMMU 6.27
 struct IOMMU_QOSID : ::smmuman::hw::Register<IOMMU_QOSID, 0x270, 32, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "IOMMU_QOSID";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.27";
   struct MCID : ::smmuman::hw::Field<IOMMU_QOSID, 27, 16, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "MCID";
@@ -772,7 +821,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<IOMMU_QOSID>());
 // RVIOMMU 6.28
 struct ICVEC : ::smmuman::hw::Register<ICVEC, 0x2f8, 64, ::smmuman::hw::Access::rw, 0x0, false, 1, 0x0> {
   static constexpr const char* name = "ICVEC";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.28";
   // designated for custom use (WPRI)
   struct CUSTOM : ::smmuman::hw::Field<ICVEC, 63, 32, ::smmuman::hw::Access::rw> {
@@ -804,7 +854,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<ICVEC>());
 // RVIOMMU 6.29
 struct MSI_ADDR : ::smmuman::hw::Register<MSI_ADDR, 0x300, 64, ::smmuman::hw::Access::rw, 0x0, false, 16, 0x10> {
   static constexpr const char* name = "MSI_ADDR";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.29";
   // 4-byte aligned MSI address; bits 1:0 are 0
   struct ADDR : ::smmuman::hw::Field<MSI_ADDR, 55, 2, ::smmuman::hw::Access::rw> {
@@ -820,7 +871,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_ADDR>());
 // RVIOMMU 6.29
 struct MSI_DATA : ::smmuman::hw::Register<MSI_DATA, 0x308, 32, ::smmuman::hw::Access::rw, 0x0, false, 16, 0x10> {
   static constexpr const char* name = "MSI_DATA";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.29";
   struct DATA : ::smmuman::hw::Field<MSI_DATA, 31, 0, ::smmuman::hw::Access::rw> {
     static constexpr const char* name = "DATA";
@@ -835,7 +887,8 @@ static_assert(::smmuman::hw::no_writable_field_in_read_only<MSI_DATA>());
 // RVIOMMU 6.29
 struct MSI_VEC_CTL : ::smmuman::hw::Register<MSI_VEC_CTL, 0x30c, 32, ::smmuman::hw::Access::rw, 0x0, false, 16, 0x10> {
   static constexpr const char* name = "MSI_VEC_CTL";
-  static constexpr const char* block_name = "";
+  static constexpr const char* block_name = "BASE";
+  using block = ::smmuman::hw::riscv_iommu::blocks::BASE;
   static constexpr const char* source = "RVIOMMU 6.29";
   // 1 masks the vector; pending messages are sent when cleared
   struct M : ::smmuman::hw::Field<MSI_VEC_CTL, 0, 0, ::smmuman::hw::Access::rw> {
@@ -925,6 +978,7 @@ struct DC_BASE : ::smmuman::hw::Structure<DC_BASE, 32, ::smmuman::hw::StructKind
       SV57 = 0xa,
       SV32 = 0x8,
     };
+    static constexpr Value values[] = {Value::BARE, Value::PD8, Value::PD17, Value::PD20, Value::SV39, Value::SV48, Value::SV57, Value::SV32};
   };
   // root first-stage page table or root PDT (a guest PPN when the second stage is not Bare)
   // RVIOMMU 3.1.3.4, Figures 18-19
@@ -957,6 +1011,7 @@ struct DC_BASE : ::smmuman::hw::Structure<DC_BASE, 32, ::smmuman::hw::StructKind
       SV57X4 = 0xa,
       SV32X4 = 0x8,
     };
+    static constexpr Value values[] = {Value::BARE, Value::SV39X4, Value::SV48X4, Value::SV57X4, Value::SV32X4};
   };
   // RVIOMMU 3.1.3.2, Figure 16
   struct IOHGATP_GSCID : ::smmuman::hw::StructField<DC_BASE, 123, 108> {
@@ -1161,6 +1216,7 @@ struct DC_EXT : ::smmuman::hw::Structure<DC_EXT, 64, ::smmuman::hw::StructKind::
       OFF = 0x0,
       FLAT = 0x1,
     };
+    static constexpr Value values[] = {Value::OFF, Value::FLAT};
   };
   // root MSI page table (format: Advanced Interrupt Architecture)
   // RVIOMMU 3.1.3.5, Figure 20
@@ -1181,6 +1237,7 @@ struct DC_EXT : ::smmuman::hw::Structure<DC_EXT, 64, ::smmuman::hw::StructKind::
       SV57 = 0xa,
       SV32 = 0x8,
     };
+    static constexpr Value values[] = {Value::BARE, Value::PD8, Value::PD17, Value::PD20, Value::SV39, Value::SV48, Value::SV57, Value::SV32};
   };
   // root first-stage page table or root PDT (a guest PPN when the second stage is not Bare)
   // RVIOMMU 3.1.3.4, Figures 18-19
@@ -1213,6 +1270,7 @@ struct DC_EXT : ::smmuman::hw::Structure<DC_EXT, 64, ::smmuman::hw::StructKind::
       SV57X4 = 0xa,
       SV32X4 = 0x8,
     };
+    static constexpr Value values[] = {Value::BARE, Value::SV39X4, Value::SV48X4, Value::SV57X4, Value::SV32X4};
   };
   // RVIOMMU 3.1.3.2, Figure 16
   struct IOHGATP_GSCID : ::smmuman::hw::StructField<DC_EXT, 123, 108> {
@@ -1467,6 +1525,7 @@ struct PC : ::smmuman::hw::Structure<PC, 16, ::smmuman::hw::StructKind::structur
       SV57 = 0xa,
       SV32 = 0x8,
     };
+    static constexpr Value values[] = {Value::BARE, Value::SV39, Value::SV48, Value::SV57, Value::SV32};
   };
   // root first-stage page table
   // RVIOMMU 3.2.3.2
@@ -2226,6 +2285,7 @@ struct FQ_RECORD : ::smmuman::hw::Structure<FQ_RECORD, 32, ::smmuman::hw::Struct
       ATS_TRANSLATION_REQUEST = 0x8,
       MESSAGE_REQUEST = 0x9,
     };
+    static constexpr Value values[] = {Value::NONE, Value::UNTRANSLATED_READ_FOR_EXECUTE, Value::UNTRANSLATED_READ, Value::UNTRANSLATED_WRITE, Value::TRANSLATED_READ_FOR_EXECUTE, Value::TRANSLATED_READ, Value::TRANSLATED_WRITE, Value::ATS_TRANSLATION_REQUEST, Value::MESSAGE_REQUEST};
   };
   // the transaction requested supervisor privilege (PV=1 only)
   struct PRIV : ::smmuman::hw::StructField<FQ_RECORD, 33, 33> {
@@ -2275,6 +2335,7 @@ struct FQ_RECORD : ::smmuman::hw::Structure<FQ_RECORD, 32, ::smmuman::hw::Struct
       MSI_WRITE_ACCESS_FAULT = 0x111,
       PT_DATA_CORRUPTION = 0x112,
     };
+    static constexpr Value values[] = {Value::INSTRUCTION_ACCESS_FAULT, Value::READ_ADDRESS_MISALIGNED, Value::READ_ACCESS_FAULT, Value::WRITE_ADDRESS_MISALIGNED, Value::WRITE_ACCESS_FAULT, Value::INSTRUCTION_PAGE_FAULT, Value::READ_PAGE_FAULT, Value::WRITE_PAGE_FAULT, Value::INSTRUCTION_GUEST_PAGE_FAULT, Value::READ_GUEST_PAGE_FAULT, Value::WRITE_GUEST_PAGE_FAULT, Value::ALL_INBOUND_DISALLOWED, Value::DDT_LOAD_ACCESS_FAULT, Value::DDT_INVALID, Value::DDT_MISCONFIGURED, Value::TTYP_DISALLOWED, Value::MSI_PTE_LOAD_ACCESS_FAULT, Value::MSI_PTE_INVALID, Value::MSI_PTE_MISCONFIGURED, Value::MRIF_ACCESS_FAULT, Value::PDT_LOAD_ACCESS_FAULT, Value::PDT_INVALID, Value::PDT_MISCONFIGURED, Value::DDT_DATA_CORRUPTION, Value::PDT_DATA_CORRUPTION, Value::MSI_PT_DATA_CORRUPTION, Value::MSI_MRIF_DATA_CORRUPTION, Value::INTERNAL_DATAPATH_ERROR, Value::MSI_WRITE_ACCESS_FAULT, Value::PT_DATA_CORRUPTION};
   };
   static constexpr auto fields = ::boost::hana::tuple_t<IOTVAL2, IOTVAL, CUSTOM, DID, TTYP, PRIV, PV, PID, CAUSE>;
   static constexpr auto fixed = ::boost::hana::tuple_t<>;
@@ -2485,6 +2546,7 @@ struct PTE : ::smmuman::hw::Structure<PTE, 8, ::smmuman::hw::StructKind::structu
       NC = 0x1,
       IO = 0x2,
     };
+    static constexpr Value values[] = {Value::PMA, Value::NC, Value::IO};
   };
   // physical page number (PPN[2..4] per format); address = PPN << 12
   struct PPN : ::smmuman::hw::StructField<PTE, 53, 10> {
