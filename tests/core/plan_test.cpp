@@ -2,7 +2,10 @@
 // and a hardware layer that refuses in prepare leaves core and hardware
 // exactly as they were. The hardware here is ProgrammedModel, which applies
 // only the plans and checks each against what it already holds.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include <set>
 
@@ -329,6 +332,29 @@ TEST_F(PlanTest, RefusalAtEveryStepOfEveryOperationChangesNothing) {
   run("disconnect VM", [&] { return m.disconnect(vm); });
   EXPECT_GE(refusals, 30u) << "the scenario no longer reaches many steps";
   EXPECT_EQ(hw.domain_count(), 0u);
+}
+
+// A hardware layer that says on stderr when it is committed.
+struct LoudHardware final : HardwareLayer {
+  Status prepare(const Plan&) override { return Ok{}; }
+  void commit(const Plan& plan) noexcept override { std::fprintf(stderr, "hardware commit of %s\n", plan.operation); }
+};
+
+// A committed state that breaks the invariant stops the process before the
+// hardware is programmed with it. The plan here is forged (a device with
+// startup mappings put in an object that does not exist); no decision makes it.
+TEST(PlanDeathTest, InvariantViolationStopsBeforeTheHardwareCommit) {
+  auto run = [] {
+    Manager m{make_deployment(), /*check_invariants=*/true};
+    LoudHardware hw;
+    if (!m.attach_hardware(hw).ok()) return;
+    Plan forged;
+    forged.operation = "forged";
+    forged.edit.device_object.emplace_back(kDevStartup, ObjectId{42});
+    (void)m.execute(forged);
+  };
+  EXPECT_DEATH(run(), "invariant violated after forged");
+  EXPECT_DEATH(run(), ::testing::Not(::testing::HasSubstr("hardware commit of forged")));
 }
 
 }  // namespace
