@@ -226,28 +226,28 @@ class Emitter {
       std::set<std::string> fixed_names;
       for (const auto& x : s.fixed) fixed_names.insert(x.field);
       auto is_fixed = [&](const FieldDesc& f) { return fixed_names.contains(f.name); };
+      // One line per field an instance chooses, the format given its name twice.
+      auto per_chosen_field = [&](fmt::format_string<const std::string&, const std::string&> format) {
+        for (const auto& f : s.fields) {
+          if (!is_fixed(f)) line(format, f.name, f.name);
+        }
+      };
       line("  // The fields an instance chooses (fixed fields excluded), over any word type.");
       line("  template <class word_t>");
       line("  struct Decoded {{");
-      for (const auto& f : s.fields) {
-        if (!is_fixed(f)) line("    word_t {};", f.name);
-      }
+      per_chosen_field("    word_t {0};");
       line("  }};");
       line("  // words: word_count words of any word type, overwritten whole. Every value");
       line("  // must fit its field (fits(), or try_encode): a wider one stops the program.");
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
       line("  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {{");
       line("    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);");
-      for (const auto& f : s.fields) {
-        if (!is_fixed(f)) line("    {}::template set<word_t, ops_t>(words, d.{});", f.name, f.name);
-      }
+      per_chosen_field("    {}::template set<word_t, ops_t>(words, d.{});");
       line("    ::smmuman::hw::set_fixed<{}, word_t, ops_t>(words);", s.name);
       line("  }}");
       line("  // Whether every chosen value fits its field (encode requires it).");
       line("  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {{");
-      for (const auto& f : s.fields) {
-        if (!is_fixed(f)) line("    if (!{}::fits(d.{})) return false;", f.name, f.name);
-      }
+      per_chosen_field("    if (!{}::fits(d.{})) return false;");
       line("    return true;");
       line("  }}");
       line("  // Encodes when every value fits; otherwise returns false, words untouched.");
@@ -259,9 +259,7 @@ class Emitter {
       line("  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>");
       line("  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {{");
       line("    return Decoded<word_t>{{");
-      for (const auto& f : s.fields) {
-        if (!is_fixed(f)) line("        .{} = {}::template get<word_t, ops_t>(words),", f.name, f.name);
-      }
+      per_chosen_field("        .{} = {}::template get<word_t, ops_t>(words),");
       line("    }};");
       line("  }}");
       line("}};");

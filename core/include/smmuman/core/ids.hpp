@@ -10,25 +10,33 @@
 
 namespace smmuman::core {
 
-// An opaque handle the manager hands out (clients, objects). Built from a
-// number only explicitly; compared and printed, never used as a number.
-template <class Tag>
-class Handle {
+// A number of one kind (Tag), built from a number only explicitly, compared
+// and printed but never used as a number: handles and single addresses.
+template <class Tag, class Rep>
+class Tagged {
  public:
-  constexpr Handle() = default;
-  constexpr explicit Handle(uint32_t value) : value_(value) {}
-  constexpr uint32_t value() const { return value_; }
-  // The handle after this one; wraps to 0, which is never handed out.
-  constexpr Handle next() const { return Handle(value_ + 1); }
-  constexpr auto operator<=>(const Handle&) const = default;
+  constexpr Tagged() = default;
+  constexpr explicit Tagged(Rep value) : value_(value) {}
+  constexpr Rep value() const { return value_; }
+  constexpr auto operator<=>(const Tagged&) const = default;
   // For test reports and logs; a template so that no stream header is needed.
   template <class Stream>
-  friend Stream& operator<<(Stream& os, const Handle& h) {
-    return os << h.value_;
+  friend Stream& operator<<(Stream& os, const Tagged& t) {
+    return os << t.value_;
   }
 
  private:
-  uint32_t value_ = 0;
+  Rep value_{};
+};
+
+// An opaque handle the manager hands out (clients, objects).
+template <class Tag>
+class Handle : public Tagged<Tag, uint32_t> {
+ public:
+  using Tagged<Tag, uint32_t>::Tagged;
+  // The handle after this one; wraps to 0, which is never handed out.
+  constexpr Handle next() const { return Handle(this->value() + 1); }
+  constexpr auto operator<=>(const Handle&) const = default;
 };
 
 // A position in one of the deployment's tables (units, devices, VMs). It

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "smmuman/core/ids.hpp"
 #include "smmuman/core/range_logic.hpp"
 
 namespace smmuman::core {
@@ -22,19 +23,10 @@ struct IovaSpace { static constexpr const char* name = "iova"; };
 struct GpaSpace { static constexpr const char* name = "gpa"; };
 struct HpaSpace { static constexpr const char* name = "hpa"; };
 
-// One address of one space, built from a number only explicitly, so that the
-// space an address belongs to is visible where it is made.
+// One address of one space: the space an address belongs to is visible
+// where it is made.
 template <class Space>
-class Addr {
- public:
-  constexpr Addr() = default;
-  constexpr explicit Addr(uint64_t value) : value_(value) {}
-  constexpr uint64_t value() const { return value_; }
-  constexpr auto operator<=>(const Addr&) const = default;
-
- private:
-  uint64_t value_ = 0;
-};
+using Addr = Tagged<Space, uint64_t>;
 using Iova = Addr<IovaSpace>;
 using Gpa = Addr<GpaSpace>;
 using Hpa = Addr<HpaSpace>;
