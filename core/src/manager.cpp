@@ -27,6 +27,7 @@ void apply(State& state, StateEdit&& edit) noexcept {
   edit.objects.apply(state.objects);
   if (edit.next_client) state.next_client = *edit.next_client;
   if (edit.next_object) state.next_object = *edit.next_object;
+  edit = StateEdit{};  // consumed: applying it again changes nothing
 }
 
 Manager::Manager(Deployment deployment, bool check_invariants) : deployment_(std::move(deployment)) {
@@ -67,6 +68,7 @@ Status Manager::execute(Plan& plan) {
   apply(state_, std::move(plan.edit));
   check_or_stop(plan.operation);
   if (hardware_) hardware_->commit(plan);
+  plan.steps.clear();  // consumed: a plan is executed once
   return Ok{};
 }
 

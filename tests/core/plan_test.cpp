@@ -225,6 +225,28 @@ TEST_F(PlanTest, DisconnectAbortsStreamsThenDestroysDomains) {
   expect_hardware_agrees(scenario_pages());
 }
 
+// A plan is executed once: executing it again programs and changes nothing.
+TEST_F(PlanTest, APlanIsExecutedOnce) {
+  auto connect = m.decide_connect({"host", std::nullopt, false});
+  ASSERT_TRUE(connect.ok());
+  ASSERT_TRUE(m.execute(connect.value()).ok());
+  ASSERT_TRUE(m.execute(connect.value()).ok());
+  EXPECT_EQ(m.state().clients.size(), 1u);
+  const ClientId c = *connect.value().new_client;
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3000000, 0x1000}).ok());
+  auto map = m.decide_map(c, o, identity(0x1f0000, 1, Perms::rw()));
+  ASSERT_TRUE(map.ok());
+  ASSERT_TRUE(m.execute(map.value()).ok());
+  const State after = m.state();
+  const ProgrammedModel programmed = hw;
+  EXPECT_TRUE(map.value().steps.empty());
+  ASSERT_TRUE(m.execute(map.value()).ok());
+  EXPECT_EQ(m.state(), after);
+  EXPECT_TRUE(hw.same_programming(programmed));
+  EXPECT_TRUE(hw.inconsistency.empty()) << hw.inconsistency;
+}
+
 // Hardware holds what the unit can grant: on a unit whose writes imply reads
 // a write-only mapping is programmed read+write, as access() reports it.
 TEST(PlanWriteImpliesRead, WriteOnlyIsHeldAsReadWrite) {

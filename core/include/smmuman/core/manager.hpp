@@ -103,7 +103,9 @@ class Manager {
   // Removes every device address of the ranges (granule-aligned; they may
   // overlap, and removing what is not mapped changes nothing).
   Result<Plan> decide_unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) const;
-  // Prepares, then commits, a plan decided on the current state.
+  // Prepares, then commits, a plan decided on the current state, and empties
+  // it: a plan is executed once. A plan decided on an older state is a bug,
+  // which the invariant check (when on) stops before the hardware commit.
   Status execute(Plan& plan);
 
   // The operations: decide, then execute.
