@@ -51,12 +51,12 @@ TEST_F(QnxMapping, EntriesRoundOutToWholePages) {
             (Steps{"0x100000..0x101fff->0x100000 r--"}));
 }
 
-// Where entries overlap the later one wins, so each address is mapped once,
-// in the granularity the client asked for.
-TEST_F(QnxMapping, LaterEntryWinsWhereEntriesOverlap) {
-  EXPECT_EQ(steps(host, o, MapRequest{Perms::rw(), std::nullopt, {{0x100000, 0x3000}, {0x101000, 0x10}}}),
-            (Steps{"0x100000..0x100fff->0x100000 rw-", "0x101000..0x101fff->0x101000 rw-",
-                   "0x102000..0x102fff->0x102000 rw-"}));
+// Entries of one request share their permissions and map their own
+// addresses, so overlapping or adjacent entries map their union, once.
+TEST_F(QnxMapping, OverlappingEntriesMapTheirUnion) {
+  EXPECT_EQ(steps(host, o, MapRequest{Perms::rw(), std::nullopt,
+                                      {{0x100000, 0x3000}, {0x101000, 0x10}, {0x103000, 0x1000}, {0x105000, 1}}}),
+            (Steps{"0x100000..0x103fff->0x100000 rw-", "0x105000..0x105fff->0x105000 rw-"}));
 }
 
 // A request over mapped addresses replaces them: the old entries go first.

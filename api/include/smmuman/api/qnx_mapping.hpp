@@ -1,7 +1,7 @@
 // QNX smmu_mapping_add, as core operations. The wire rules live here, not in
 // the core: no permission bits means remove, each entry is rounded out to
 // whole 4 KiB pages, a request with a target (SMF_TARGET) takes one entry,
-// and a later entry wins where entries overlap (docs/core-semantics.md).
+// and overlapping entries map their union (docs/core-semantics.md).
 #pragma once
 
 #include <cstdint>

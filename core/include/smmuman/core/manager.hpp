@@ -104,8 +104,9 @@ class Manager {
   // overlap, and removing what is not mapped changes nothing).
   Result<Plan> decide_unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) const;
   // Prepares, then commits, a plan decided on the current state, and empties
-  // it: a plan is executed once. A plan decided on an older state is a bug,
-  // which the invariant check (when on) stops before the hardware commit.
+  // it: a plan is executed once. Executing a plan decided on an older state
+  // is the caller's bug; the invariant check, when on, stops those that
+  // break the invariant before the hardware commit.
   Status execute(Plan& plan);
 
   // The operations: decide, then execute.
