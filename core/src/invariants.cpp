@@ -7,6 +7,7 @@
 #include <map>
 
 #include "smmuman/core/manager.hpp"
+#include "smmuman/core/overlaps.hpp"
 
 namespace smmuman::core {
 
@@ -15,8 +16,8 @@ struct InvariantChecker::Tables {
   std::vector<std::optional<VmIndex>> passthrough_vm;  // per device
   std::vector<bool> has_startup;                       // per device
   RangeSet<HpaSpace> reserved;                         // regions, unit frames, device registers
-  // Host ranges of every VM: first -> (last, VM); disjoint in a sound deployment.
-  std::map<uint64_t, std::pair<uint64_t, VmIndex>> vm_host;
+  // Host ranges of every VM, labelled with their VM.
+  RangeIndex<HpaSpace, VmIndex> vm_host;
   // Per VM, its regions by first guest address.
   std::vector<std::map<uint64_t, const VmMemoryRegion*>> vm_regions;
 
@@ -32,27 +33,20 @@ struct InvariantChecker::Tables {
       if (const auto* mmio = std::get_if<MmioId>(&dev.ident)) reserved.insert(mmio->registers);
     }
     vm_regions.resize(d.vms.size());
+    std::vector<std::pair<HpaRange, VmIndex>> host_ranges;
     for (VmIndex v{0}; v < d.vms.size(); ++v) {
       for (DeviceIndex p : d.vms[v].passthrough) {
         if (p < passthrough_vm.size() && !passthrough_vm[p]) passthrough_vm[p] = v;
       }
       for (const auto& region : d.vms[v].memory) {
-        vm_host.emplace(region.host_first, std::pair{region.host().last(), v});
+        host_ranges.emplace_back(region.host(), v);
         vm_regions[v].emplace(region.guest.first(), &region);
       }
     }
+    vm_host = RangeIndex<HpaSpace, VmIndex>(std::move(host_ranges));
     for (const auto& m : d.startup_mappings) {
       if (m.device < has_startup.size()) has_startup[m.device] = true;
     }
-  }
-
-  // A VM whose host memory overlaps r, if any.
-  std::optional<VmIndex> vm_reaching(const HpaRange& r) const {
-    auto it = vm_host.upper_bound(r.last());
-    if (it == vm_host.begin()) return std::nullopt;
-    --it;
-    if (it->second.first < r.first()) return std::nullopt;
-    return it->second.second;
   }
 };
 
@@ -142,8 +136,9 @@ class StateCheck {
       if (!d_.platform.memory.contains(hpa)) fail("object {}: {} is outside permitted memory", oid, to_string(hpa));
       if (t_.reserved.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
       if (!vm) {
-        if (const auto other = t_.vm_reaching(hpa)) {
-          fail("object {}: host mapping {} reaches the memory of VM '{}'", oid, to_string(hpa), d_.vms[*other].name);
+        if (const auto* other = t_.vm_host.find_overlap(hpa)) {
+          fail("object {}: host mapping {} reaches the memory of VM '{}'", oid, to_string(hpa),
+               d_.vms[other->second].name);
         }
         continue;
       }
