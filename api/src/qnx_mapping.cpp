@@ -75,9 +75,7 @@ core::Result<core::Plan> decide_mapping_add(const core::Manager& manager, core::
 
 core::Status mapping_add(core::Manager& manager, core::ClientId client, core::ObjectId object,
                          const MapRequest& request) {
-  auto plan = decide_mapping_add(manager, client, object, request);
-  if (!plan) return plan.error();
-  return manager.execute(plan.value());
+  return core::status_of(manager.perform(decide_mapping_add(manager, client, object, request)));
 }
 
 }  // namespace smmuman::api::qnx

@@ -78,13 +78,27 @@ StreamTarget Manager::target_of(DeviceIndex device) const {
   return AbortTarget{};
 }
 
+Perms Manager::held_perms(UnitIndex unit, Perms perms) const {
+  // A unit that cannot grant write without read holds write as read+write.
+  if (deployment_.units[unit].write_implies_read && perms.has(Perm::write)) return perms | Perm::read;
+  return perms;
+}
+
 DomainEntry Manager::held_by(UnitIndex unit, const MappingTable::Entry& entry) const {
   DomainEntry held = entry;
-  // A unit that cannot grant write without read holds write as read+write.
-  if (deployment_.units[unit].write_implies_read && held.attr.perms.has(Perm::write)) {
-    held.attr.perms = held.attr.perms | Perm::read;
-  }
+  held.attr.perms = held_perms(unit, entry.attr.perms);
   return held;
+}
+
+std::set<UnitIndex> Manager::units_of(const Object& object) const {
+  std::set<UnitIndex> units;
+  for (DeviceIndex dev : object.devices) units.insert(deployment_.devices[dev].unit);
+  return units;
+}
+
+void Manager::plan_domain_creation(Plan& plan, DomainId domain, const Object& object) const {
+  plan.steps.push_back(step::CreateDomain{domain});
+  for (const auto& e : object.mappings.entries()) plan.steps.push_back(step::Map{domain, held_by(domain.unit, e)});
 }
 
 // GCC 12 with -fsanitize at -O2 reports the vector inside a step moved into
@@ -98,12 +112,7 @@ Plan Manager::boot_plan() const {
   Plan plan;
   plan.operation = "boot";
   for (const auto& [id, object] : state_.objects) {
-    std::set<UnitIndex> units;
-    for (DeviceIndex dev : object.devices) units.insert(deployment_.devices[dev].unit);
-    for (UnitIndex unit : units) {
-      plan.steps.push_back(step::CreateDomain{DomainId{id, unit}});
-      for (const auto& e : object.mappings.entries()) plan.steps.push_back(step::Map{DomainId{id, unit}, held_by(unit, e)});
-    }
+    for (UnitIndex unit : units_of(object)) plan_domain_creation(plan, DomainId{id, unit}, object);
   }
   for (DeviceIndex dev{0}; dev < deployment_.devices.size(); ++dev) {
     const Device& device = deployment_.devices[dev];
@@ -153,23 +162,26 @@ Result<Plan> Manager::decide_connect(const ClientSpec& spec) const {
   return plan;
 }
 
+Result<Plan> Manager::perform(Result<Plan> decided) {
+  if (!decided) return decided.error();
+  if (auto done = execute(decided.value()); !done) return done.error();
+  return decided;
+}
+
 Result<ClientId> Manager::connect(const ClientSpec& spec) {
-  auto plan = decide_connect(spec);
-  if (!plan) return plan.error();
-  if (auto done = execute(plan.value()); !done) return done.error();
-  return *plan.value().new_client;
+  auto done = perform(decide_connect(spec));
+  if (!done) return done.error();
+  return *done.value().new_client;
 }
 
 void Manager::plan_object_teardown(Plan& plan, ObjectId id, const Object& object) const {
-  std::set<UnitIndex> units;
   for (DeviceIndex dev : object.devices) {
     const Device& device = deployment_.devices[dev];
-    units.insert(device.unit);
     plan.steps.push_back(
         step::BindStreams{dev, device.unit, device.stream_ids, DomainId{id, device.unit}, AbortTarget{}, {}});
     plan.edit.device_object.emplace_back(dev, std::nullopt);
   }
-  for (UnitIndex unit : units) plan.steps.push_back(step::DestroyDomain{DomainId{id, unit}});
+  for (UnitIndex unit : units_of(object)) plan.steps.push_back(step::DestroyDomain{DomainId{id, unit}});
   plan.edit.objects.erase(id);
 }
 
@@ -186,9 +198,7 @@ Result<Plan> Manager::decide_disconnect(ClientId client) const {
 }
 
 Status Manager::disconnect(ClientId client) {
-  auto plan = decide_disconnect(client);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_disconnect(client)));
 }
 
 Result<Plan> Manager::decide_create_object(ClientId client) const {
@@ -210,10 +220,9 @@ Result<Plan> Manager::decide_create_object(ClientId client) const {
 }
 
 Result<ObjectId> Manager::create_object(ClientId client) {
-  auto plan = decide_create_object(client);
-  if (!plan) return plan.error();
-  if (auto done = execute(plan.value()); !done) return done.error();
-  return *plan.value().new_object;
+  auto done = perform(decide_create_object(client));
+  if (!done) return done.error();
+  return *done.value().new_object;
 }
 
 Result<const Object*> Manager::owned_object(ClientId client, ObjectId object) const {
@@ -239,9 +248,7 @@ Result<Plan> Manager::decide_destroy_object(ClientId client, ObjectId object) co
 }
 
 Status Manager::destroy_object(ClientId client, ObjectId object) {
-  auto plan = decide_destroy_object(client, object);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_destroy_object(client, object)));
 }
 
 std::vector<DeviceIndex> Manager::resolve(const DeviceSelector& sel) const {
@@ -300,10 +307,7 @@ void Manager::plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, st
   // stream bound to one sees every mapping at once.
   for (const auto& [domain, count] : counts) {
     if (count.first != 0 || count.second == 0) continue;
-    plan.steps.push_back(step::CreateDomain{domain});
-    for (const auto& e : state_.objects.at(domain.object).mappings.entries()) {
-      plan.steps.push_back(step::Map{domain, held_by(domain.unit, e)});
-    }
+    plan_domain_creation(plan, domain, state_.objects.at(domain.object));
   }
   std::map<ObjectId, ContainerEdit<std::set<DeviceIndex>>> device_sets;
   for (DeviceIndex dev : moving) {
@@ -356,10 +360,9 @@ Result<Plan> Manager::decide_attach(ClientId client, ObjectId object, const Devi
 }
 
 Result<AttachOutcome> Manager::attach(ClientId client, ObjectId object, const DeviceSelector& sel) {
-  auto plan = decide_attach(client, object, sel);
-  if (!plan) return plan.error();
-  if (auto done = execute(plan.value()); !done) return done.error();
-  return AttachOutcome{plan.value().reissue_mappings};
+  auto done = perform(decide_attach(client, object, sel));
+  if (!done) return done.error();
+  return AttachOutcome{done.value().reissue_mappings};
 }
 
 Result<Plan> Manager::decide_detach(ClientId client, const DeviceSelector& sel) const {
@@ -385,9 +388,7 @@ Result<Plan> Manager::decide_detach(ClientId client, const DeviceSelector& sel) 
 }
 
 Status Manager::detach(ClientId client, const DeviceSelector& sel) {
-  auto plan = decide_detach(client, sel);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_detach(client, sel)));
 }
 
 Status Manager::check_owner(ClientId client, ObjectId object) const {
@@ -489,8 +490,7 @@ Plan Manager::plan_table_update(const char* operation, ObjectId id, const Object
   plan.operation = operation;
   std::vector<std::vector<MappingTable::Entry>> removed;
   plan.edit.object_mappings.emplace_back(id, object.mappings.plan_update(cleared, added, removed));
-  std::set<UnitIndex> units;
-  for (DeviceIndex dev : object.devices) units.insert(deployment_.devices[dev].unit);
+  const std::set<UnitIndex> units = units_of(object);
   for (UnitIndex unit : units) {
     for (size_t i = 0; i < cleared.size(); ++i) {
       if (removed[i].empty()) continue;
@@ -565,31 +565,21 @@ Result<Plan> Manager::decide_unmap(ClientId client, ObjectId object, const std::
 }
 
 Status Manager::map(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) {
-  auto plan = decide_map(client, object, specs);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_map(client, object, specs)));
 }
 
 Status Manager::replace(ClientId client, ObjectId object, const std::vector<MappingSpec>& specs) {
-  auto plan = decide_replace(client, object, specs);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_replace(client, object, specs)));
 }
 
 Status Manager::unmap(ClientId client, ObjectId object, const std::vector<IovaRange>& ranges) {
-  auto plan = decide_unmap(client, object, ranges);
-  if (!plan) return plan.error();
-  return execute(plan.value());
+  return status_of(perform(decide_unmap(client, object, ranges)));
 }
 
 AccessResult Manager::access(DeviceIndex device, uint64_t iova, AccessKind kind) const {
   if (device >= deployment_.devices.size()) return {};
-  const Unit& unit = deployment_.units[deployment_.devices[device].unit];
-  // What the hardware grants for these permissions.
-  auto grants = [&](Perms perms) {
-    if (unit.write_implies_read && perms.has(Perm::write)) perms = perms | Perm::read;
-    return perms.allows(kind);
-  };
+  // What the hardware grants for these permissions: what it holds, as plans program it.
+  auto grants = [&](Perms perms) { return held_perms(deployment_.devices[device].unit, perms).allows(kind); };
   if (const auto object = state_.device_object[device]) {
     const auto entry = state_.objects.at(*object).mappings.find(iova);
     if (entry && grants(entry->attr.perms)) return {true, entry->translate(iova)};

@@ -109,6 +109,10 @@ class Manager {
   // break the invariant before the hardware commit.
   Status execute(Plan& plan);
 
+  // Executes a decision: its refusal, or the executed plan, which still
+  // carries what the caller is told (new ids, QNX's reissue).
+  Result<Plan> perform(Result<Plan> decided);
+
   // The operations: decide, then execute.
   Result<ClientId> connect(const ClientSpec& spec);
   // Destroys the client's objects; their devices fail closed.
@@ -159,8 +163,15 @@ class Manager {
   void plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, std::optional<ObjectId> object) const;
   // Steps that tear down a whole object: its streams abort, its domains go.
   void plan_object_teardown(Plan& plan, ObjectId id, const Object& object) const;
+  // What a unit holds, and so grants, for requested permissions; the one rule
+  // behind access() and every Map and Unmap step.
+  Perms held_perms(UnitIndex unit, Perms perms) const;
   // The hardware's view of a core mapping on one unit.
   DomainEntry held_by(UnitIndex unit, const MappingTable::Entry& entry) const;
+  // The units an object's devices sit on: one domain each.
+  std::set<UnitIndex> units_of(const Object& object) const;
+  // Creates a domain of `object` and fills it with the object's mappings.
+  void plan_domain_creation(Plan& plan, DomainId domain, const Object& object) const;
   StreamTarget target_of(DeviceIndex device) const;
   // Stops the process when the committed state breaks the invariant, before
   // hardware is programmed with it.

@@ -67,4 +67,11 @@ using Status = Result<Ok>;
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
 
+// Whether a result succeeded, without its value.
+template <class T>
+Status status_of(const Result<T>& result) {
+  if (!result) return result.error();
+  return Ok{};
+}
+
 }  // namespace smmuman::core
