@@ -71,23 +71,12 @@ class YamlReader {
   // Unknown keys: a misspelt key is never silently ignored. (A key given
   // twice is refused by the YAML tree itself.)
   void expect_keys(const YamlNode& map, const std::string& what, std::initializer_list<const char*> allowed) {
-    for (const auto& [key_node, value] : map.entries()) {
-      const std::string& key = key_node.scalar();
-      bool known = false;
-      for (const char* a : allowed) known = known || key == a;
-      if (!known) {
-        std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(key_node, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
-      }
-    }
+    for (const auto& [key_node, message] : input::unknown_keys(map, what, allowed)) error(key_node, message);
   }
 
   std::optional<std::string> scalar(const YamlNode& node, const std::string& what) {
-    if (!node.is_scalar()) {
-      error(node, node.is_null() ? fmt::format("{} is empty", what)
-                                 : fmt::format("{} must be a single value, not {}", what,
-                                               node.is_map() ? "a mapping" : "a list"));
+    if (auto problem = input::not_a_scalar(node, what)) {
+      error(node, *problem);
       return std::nullopt;
     }
     return node.scalar();

@@ -199,20 +199,12 @@ class Loader {
   // Unknown keys. (A key given twice is refused by the YAML tree itself:
   // YAML readers disagree on which copy wins.)
   void keys(const YamlNode& map, const std::string& what, std::initializer_list<const char*> allowed) {
-    for (const auto& [key_node, value] : map.entries()) {
-      const std::string& key = key_node.scalar();
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
-        std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        fail(key_node, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
-      }
-    }
+    for (const auto& [key_node, message] : input::unknown_keys(map, what, allowed)) fail(key_node, message);
   }
 
   std::string scalar(const YamlNode& n, const std::string& what) {
-    if (!n.is_scalar()) {
-      fail(n, n.is_null() ? fmt::format("{} is empty", what)
-                          : fmt::format("{} must be a single value, not {}", what, n.is_map() ? "a mapping" : "a list"));
+    if (auto problem = input::not_a_scalar(n, what)) {
+      fail(n, *problem);
       return {};
     }
     return n.scalar();

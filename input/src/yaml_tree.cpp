@@ -362,4 +362,23 @@ YamlParse parse_yaml(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> not_a_scalar(const YamlNode& node, const std::string& what) {
+  if (node.is_scalar()) return std::nullopt;
+  if (node.is_null()) return fmt::format("{} is empty", what);
+  return fmt::format("{} must be a single value, not {}", what, node.is_map() ? "a mapping" : "a list");
+}
+
+std::vector<std::pair<YamlNode, std::string>> unknown_keys(const YamlNode& map, const std::string& what,
+                                                           std::initializer_list<const char*> allowed) {
+  std::vector<std::pair<YamlNode, std::string>> out;
+  for (const auto& [key_node, value] : map.entries()) {
+    const std::string& key = key_node.scalar();
+    if (std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) continue;
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    out.emplace_back(key_node, fmt::format("{}: unknown key '{}' (expected one of: {})", what, key, list));
+  }
+  return out;
+}
+
 }  // namespace smmuman::input

@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,5 +102,13 @@ struct YamlParse {
 };
 
 YamlParse parse_yaml(std::string_view text);
+
+// The checks every reader of a YAML tree makes, with the messages they give,
+// so that config files and hardware descriptions say the same thing.
+// Why `node`, called `what`, is not a single value; nullopt when it is.
+std::optional<std::string> not_a_scalar(const YamlNode& node, const std::string& what);
+// Each key of the mapping `map` (called `what`) outside `allowed`, with its message.
+std::vector<std::pair<YamlNode, std::string>> unknown_keys(const YamlNode& map, const std::string& what,
+                                                           std::initializer_list<const char*> allowed);
 
 }  // namespace smmuman::input
