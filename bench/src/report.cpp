@@ -43,6 +43,18 @@ double rounded(double value) { return std::round(value * 1000) / 1000; }
 constexpr const char* kTableHeader =
     "{:<16} {:>10} {:>7} {:>4} {:>9} | {:>8} {:>8} {:>6} {:>8} {:>6} | {:>9} {:>8} {:>8} {:>6} {:>8} {:>6}\n";
 
+// A case that gave no figures: one JSON object with `key` set to `text`, or
+// a table row "label: text".
+void print_without_figures(bool json, const Suite& suite, const Case& c, std::size_t n, const char* key,
+                           const char* label, const std::string& text) {
+  if (json) {
+    fmt::print("{}\n", nlohmann::ordered_json{{"suite", suite.name}, {"case", c.name}, {"n", n}, {key, text}}.dump());
+  } else {
+    fmt::print("{:<16} {:>10} {:>7}  {}: {}\n", c.name, c.item, grouped(n), label, text);
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 void Reporter::begin_suite(const Suite& suite, const std::string& mode, const std::vector<std::size_t>& sizes) {
@@ -118,24 +130,12 @@ void Reporter::row(const Row& r) {
 }
 
 void Reporter::skipped(const Suite& suite, const Case& c, std::size_t n, const std::string& reason) {
-  if (json_) {
-    fmt::print("{}\n",
-               nlohmann::ordered_json{{"suite", suite.name}, {"case", c.name}, {"n", n}, {"skipped", reason}}.dump());
-  } else {
-    fmt::print("{:<16} {:>10} {:>7}  skipped: {}\n", c.name, c.item, grouped(n), reason);
-  }
-  std::fflush(stdout);
+  print_without_figures(json_, suite, c, n, "skipped", "skipped", reason);
 }
 
 void Reporter::failed(const Suite& suite, const Case& c, std::size_t n, const std::string& problem) {
   fmt::print(stderr, "smmuman-bench: {} {} n={}: FAILED: {}\n", suite.name, c.name, n, problem);
-  if (json_) {
-    fmt::print("{}\n",
-               nlohmann::ordered_json{{"suite", suite.name}, {"case", c.name}, {"n", n}, {"failed", problem}}.dump());
-  } else {
-    fmt::print("{:<16} {:>10} {:>7}  FAILED: {}\n", c.name, c.item, grouped(n), problem);
-  }
-  std::fflush(stdout);
+  print_without_figures(json_, suite, c, n, "failed", "FAILED", problem);
 }
 
 void Reporter::note(const std::string& text) {
