@@ -97,17 +97,10 @@ std::set<UnitIndex> Manager::units_of(const Object& object) const {
 }
 
 void Manager::plan_domain_creation(Plan& plan, DomainId domain, const Object& object) const {
-  plan.steps.push_back(step::CreateDomain{domain});
-  for (const auto& e : object.mappings.entries()) plan.steps.push_back(step::Map{domain, held_by(domain.unit, e)});
+  plan.add(step::CreateDomain{domain});
+  for (const auto& e : object.mappings.entries()) plan.add(step::Map{domain, held_by(domain.unit, e)});
 }
 
-// GCC 12 with -fsanitize at -O2 reports the vector inside a step moved into
-// plan.steps as maybe-uninitialized here (and not in the same code elsewhere);
-// clang and unsanitized GCC builds do not. The warning stays on everywhere else.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 Plan Manager::boot_plan() const {
   Plan plan;
   plan.operation = "boot";
@@ -116,8 +109,8 @@ Plan Manager::boot_plan() const {
   }
   for (DeviceIndex dev{0}; dev < deployment_.devices.size(); ++dev) {
     const Device& device = deployment_.devices[dev];
-    plan.steps.push_back(step::BindStreams{dev, device.unit, device.stream_ids, AbortTarget{}, target_of(dev), {}});
-    auto& bind = std::get<step::BindStreams>(plan.steps.back());
+    auto& bind = std::get<step::BindStreams>(
+        plan.add(step::BindStreams{dev, device.unit, device.stream_ids, AbortTarget{}, target_of(dev), {}}));
     if (std::holds_alternative<StartupTarget>(bind.to)) {
       for (size_t i : deployment_.device_startup[dev]) {
         const StartupMapping& m = deployment_.startup_mappings[i];
@@ -127,10 +120,6 @@ Plan Manager::boot_plan() const {
   }
   return plan;
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 Status Manager::attach_hardware(HardwareLayer& hardware) {
   Plan plan = boot_plan();
@@ -177,11 +166,11 @@ Result<ClientId> Manager::connect(const ClientSpec& spec) {
 void Manager::plan_object_teardown(Plan& plan, ObjectId id, const Object& object) const {
   for (DeviceIndex dev : object.devices) {
     const Device& device = deployment_.devices[dev];
-    plan.steps.push_back(
+    plan.add(
         step::BindStreams{dev, device.unit, device.stream_ids, DomainId{id, device.unit}, AbortTarget{}, {}});
     plan.edit.device_object.emplace_back(dev, std::nullopt);
   }
-  for (UnitIndex unit : units_of(object)) plan.steps.push_back(step::DestroyDomain{DomainId{id, unit}});
+  for (UnitIndex unit : units_of(object)) plan.add(step::DestroyDomain{DomainId{id, unit}});
   plan.edit.objects.erase(id);
 }
 
@@ -314,13 +303,13 @@ void Manager::plan_moves(Plan& plan, const std::vector<DeviceIndex>& devices, st
     const Device& device = deployment_.devices[dev];
     const auto current = state_.device_object[dev];
     const StreamTarget to = object ? StreamTarget{DomainId{*object, device.unit}} : StreamTarget{AbortTarget{}};
-    plan.steps.push_back(step::BindStreams{dev, device.unit, device.stream_ids, target_of(dev), to, {}});
+    plan.add(step::BindStreams{dev, device.unit, device.stream_ids, target_of(dev), to, {}});
     if (current) device_sets[*current].erase(dev);
     if (object) device_sets[*object].insert(dev);
     plan.edit.device_object.emplace_back(dev, object);
   }
   for (const auto& [domain, count] : counts) {
-    if (count.first != 0 && count.second == 0) plan.steps.push_back(step::DestroyDomain{domain});
+    if (count.first != 0 && count.second == 0) plan.add(step::DestroyDomain{domain});
   }
   for (auto& [id, edit] : device_sets) plan.edit.object_devices.emplace_back(id, std::move(edit));
 }
@@ -496,11 +485,11 @@ Plan Manager::plan_table_update(const char* operation, ObjectId id, const Object
       if (removed[i].empty()) continue;
       step::Unmap step{DomainId{id, unit}, cleared[i], {}};
       for (const auto& e : removed[i]) step.removed.push_back(held_by(unit, e));
-      plan.steps.push_back(std::move(step));
+      plan.add(std::move(step));
     }
   }
   for (UnitIndex unit : units) {
-    for (const auto& e : added) plan.steps.push_back(step::Map{DomainId{id, unit}, held_by(unit, e)});
+    for (const auto& e : added) plan.add(step::Map{DomainId{id, unit}, held_by(unit, e)});
   }
   return plan;
 }

@@ -85,6 +85,8 @@ struct Plan {
   // Hardware work, in programming order: domains created and filled, streams
   // rebound, unmaps (break) before maps (make), domains destroyed.
   std::vector<PlanStep> steps;
+  // Appends a step; the one place steps are added.
+  PlanStep& add(PlanStep step);
   // The core's own change, applied by commit.
   StateEdit edit;
   // What the caller is told once the plan is committed.
