@@ -9,6 +9,7 @@
 #include <z3++.h>
 
 #include <boost/hana/for_each.hpp>
+#include <boost/hana/size.hpp>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,12 @@ unsigned prove_all(All all, const char* architecture) {
 }
 
 // One proof per described architecture (every one in spec/hw), over every structure it has.
-#define SMMUMAN_PROVE_ARCHITECTURE(ident) \
-  TEST(GeneratedStructuresProof, ident) { EXPECT_GT(prove_all(smmuman::hw::ident::structs::all, #ident), 0u); }
+#define SMMUMAN_PROVE_ARCHITECTURE(ident)                                                     \
+  TEST(GeneratedStructuresProof, ident) {                                                     \
+    constexpr auto structures = decltype(hana::size(smmuman::hw::ident::structs::all))::value; \
+    if (structures == 0) GTEST_SKIP() << #ident " describes no in-memory structures";        \
+    EXPECT_EQ(prove_all(smmuman::hw::ident::structs::all, #ident), structures);               \
+  }
 SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_PROVE_ARCHITECTURE)
 
 // The proofs can fail: a field placed one bit off by a corrupted encoder has a counterexample.

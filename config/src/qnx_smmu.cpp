@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "smmuman/config/number.hpp"
+#include "smmuman/hw/unit_registry.hpp"
 #include "smmuman/input/file.hpp"
 #include "smmuman/input/limits.hpp"
 
@@ -37,30 +38,28 @@ constexpr uint64_t kKiB = 1024;
 // Choice: no statement word is longer (names are at most core::kMaxNameBytes).
 constexpr size_t kMaxWordBytes = 256;
 
-// One `smmu <type>` word and what it implies for every unit of that type.
+// How a type's `smmu` and `unit` parameters are written [S19-S21].
+enum class QnxSyntax { generic, armsmmu, vtd, rcar3 };
+
+// One `smmu <type>` word: the hardware description its units are (their
+// capabilities, register frame and stream-ID width come from there, through
+// the unit registry) and how its parameters are written.
 struct SmmuKind {
-  std::string_view word;  // as written after `smmu`; QNX loads smmu-<word>.so [S19-S21]
-  core::UnitType type;
-  uint64_t frame_size;  // bytes reserved for a unit's registers at its paddr
-  unsigned stream_id_bits;
+  std::string_view word;          // as written after `smmu`; QNX loads smmu-<word>.so [S19-S21]
+  std::string_view architecture;  // spec/hw/<architecture>.yaml
+  QnxSyntax syntax;
   std::string_view unit_usage;  // the unit parameter, for messages
 };
 
 constexpr SmmuKind kSmmuKinds[] = {
-    // Arm SMMUv2 [S20]. Choice: the frame really spans 2 * NUMPAGE * PAGESIZE
-    // (SMMU_IDR1), known only at run time; 64 KiB covers the global register
-    // space of every implementation. SMR.ID is at most 16 bits wide.
-    {"armsmmu", core::UnitType::arm_smmu_v2, 64 * kKiB, 16,
-     "<paddr>,<NScIrpt>,<NSgIrpt>,<bypass>[,<res_sid>[,<cfg_dll>]]"},
-    // Arm SMMUv3, QNX 8.0 only; its parameters are not public, so `<paddr>` is
-    // our choice. Two 64 KiB register pages and a 32-bit StreamID (Arm IHI 0070).
-    {"armsmmuv3", core::UnitType::arm_smmu_v3, 128 * kKiB, 32, "<paddr>"},
-    // Intel VT-d [S19]: one 4 KiB register page per remapping unit; the source
-    // ID is the 16-bit PCI requester ID.
-    {"vtd", core::UnitType::intel_vtd, 4 * kKiB, 16, "<vtd_paddr>"},
-    // Renesas R-Car Gen3 IPMMU [S21]: a 4 KiB register page. The "stream" is the
-    // micro-TLB number; 6 bits (0..63) is an assumption.
-    {"rcar3", core::UnitType::renesas_ipmmu, 4 * kKiB, 6, "<paddr>,<intr_status_bit>"},
+    // Arm SMMUv2 [S20]. The frame reserved is the description's choice (64 KiB).
+    {"armsmmu", "arm-smmuv2", QnxSyntax::armsmmu, "<paddr>,<NScIrpt>,<NSgIrpt>,<bypass>[,<res_sid>[,<cfg_dll>]]"},
+    // Arm SMMUv3, QNX 8.0 only; its parameters are not public, so `<paddr>` is our choice.
+    {"armsmmuv3", "arm-smmuv3", QnxSyntax::generic, "<paddr>"},
+    // Intel VT-d [S19]: the source ID is the 16-bit PCI requester ID.
+    {"vtd", "intel-vtd", QnxSyntax::vtd, "<vtd_paddr>"},
+    // Renesas R-Car Gen3 IPMMU [S21]: the "stream" is the micro-TLB number.
+    {"rcar3", "renesas-ipmmu", QnxSyntax::rcar3, "<paddr>,<intr_status_bit>"},
 };
 
 const SmmuKind* find_kind(std::string_view word) {
@@ -69,9 +68,9 @@ const SmmuKind* find_kind(std::string_view word) {
   }
   return nullptr;
 }
-const SmmuKind& kind_of(core::UnitType type) {
+const SmmuKind& kind_of(const core::Unit& unit) {
   for (const auto& kind : kSmmuKinds) {
-    if (kind.type == type) return kind;
+    if (kind.architecture == unit.capabilities.architecture) return kind;
   }
   return kSmmuKinds[0];  // unreachable: every unit is built from a kind
 }
@@ -255,17 +254,17 @@ class Reader {
       error(line, "smmu: expected 'smmu <type> [<type_param>]', got {} word(s) after 'smmu'", w.size() - 1);
     } else if (kind = find_kind(w[1]); kind == nullptr) {
       error(line, "smmu: unknown type '{}' (known: armsmmu, armsmmuv3, rcar3, vtd)", w[1]);
-    } else if (!units_.empty() && units_.front().unit.type != kind->type) {
+    } else if (!units_.empty() && units_.front().unit.capabilities.architecture != kind->architecture) {
       const auto& first = units_.front().unit;
       error(line, "smmu: type '{}' differs from type '{}' of unit '{}' declared on line {}", w[1],
-            kind_of(first.type).word, first.name, first.origin.line);
+            kind_of(first).word, first.name, first.origin.line);
       return;  // the units and their type stay as they were
-    } else if (kind->type == core::UnitType::intel_vtd) {
+    } else if (kind->syntax == QnxSyntax::vtd) {
       // require: VT-d data must be in ACPI; ignore: ignore ACPI [S19]. We read no ACPI either way.
       if (w.size() == 3 && w[2] != "require" && w[2] != "ignore") {
         error(line, "smmu vtd: parameter must be 'require' or 'ignore', not '{}'", w[2]);
       }
-    } else if (kind->type == core::UnitType::renesas_ipmmu) {
+    } else if (kind->syntax == QnxSyntax::rcar3) {
       if (w.size() != 3) {
         error(line, "smmu rcar3: expected 'smmu rcar3 <paddr>,<fault_vector>,<mm_fault_bit>[,<socid>.<revid>]'");
       } else {
@@ -333,18 +332,23 @@ class Reader {
     const std::string what = fmt::format("unit '{}'", name);
     UnitDraft draft;
     draft.unit.name = name;
-    draft.unit.type = kind.type;
-    draft.unit.stream_id_bits = kind.stream_id_bits;
-    draft.unit.write_implies_read = core::write_implies_read_by_default(kind.type);  // R-Car [S2]
     draft.unit.origin = at(line);
+    auto caps = hw::described_capabilities(kind.architecture);
+    if (!caps) {
+      poisoned_units_.insert(name);
+      return error(line, "{}: no hardware description '{}' for smmu {} in spec/hw", what, kind.architecture, kind.word);
+    }
+    draft.unit.capabilities = std::move(*caps);
+    const unsigned stream_id_bits = draft.unit.capabilities.stream_id_bits;
+    const uint64_t frame_size = draft.unit.capabilities.register_frame_bytes;
 
     const auto fields = split(w[2], ',');
     size_t min_fields = 1;
     size_t max_fields = 1;
-    if (kind.type == core::UnitType::arm_smmu_v2) {
+    if (kind.syntax == QnxSyntax::armsmmu) {
       min_fields = 4;
       max_fields = 6;
-    } else if (kind.type == core::UnitType::renesas_ipmmu) {
+    } else if (kind.syntax == QnxSyntax::rcar3) {
       min_fields = 2;
       max_fields = 2;
     }
@@ -353,7 +357,7 @@ class Reader {
       return error(line, "{}: expected '{}' for smmu {}, got '{}'", what, kind.unit_usage, kind.word, w[2]);
     }
     const auto paddr = number(line, what + ": paddr", fields[0], DefaultBase::hex);
-    if (kind.type == core::UnitType::arm_smmu_v2) {
+    if (kind.syntax == QnxSyntax::armsmmu) {
       number32(line, what + ": NScIrpt", fields[1]);
       number32(line, what + ": NSgIrpt", fields[2]);
       if (const auto bypass = number(line, what + ": bypass", fields[3], DefaultBase::decimal)) {
@@ -368,23 +372,23 @@ class Reader {
         for (const auto sid_text : split(fields[4], ':')) {
           const auto sid = number32(line, what + ": res_sid", sid_text);
           if (!sid) continue;
-          if (kind.stream_id_bits < 32 && (*sid >> kind.stream_id_bits) != 0) {
-            error(line, "{}: reserved stream ID {} does not fit in {} bits", what, *sid, kind.stream_id_bits);
+          if (!draft.unit.capabilities.holds_stream_id(*sid)) {
+            error(line, "{}: reserved stream ID {} does not fit in {} bits", what, *sid, stream_id_bits);
           }
           draft.reserved_sids.insert(*sid);
         }
       }
       // cfg_dll names smmu-cfg-<name>.so [S20]; board code we do not load.
       if (fields.size() == 6 && fields[5].empty()) error(line, "{}: cfg_dll is empty", what);
-    } else if (kind.type == core::UnitType::renesas_ipmmu) {
+    } else if (kind.syntax == QnxSyntax::rcar3) {
       if (const auto bit = number32(line, what + ": intr_status_bit", fields[1]); bit && *bit > 31) {
         error(line, "{}: intr_status_bit must be 0..31, not '{}'", what, fields[1]);
       }
     }
     if (paddr) {
-      draft.unit.registers = HpaRange::from_base_len(*paddr, kind.frame_size);
+      draft.unit.registers = HpaRange::from_base_len(*paddr, frame_size);
       if (!draft.unit.registers) {
-        error(line, "{}: its {} register frame at {} wraps past 2^64", what, core::format_size(kind.frame_size),
+        error(line, "{}: its {} register frame at {} wraps past 2^64", what, core::format_size(frame_size),
               core::format_hex(*paddr));
       }
     }
@@ -604,7 +608,7 @@ class Reader {
       }
       unit = static_cast<core::UnitIndex>(it->second);
       const core::Unit& u = units_[unit].unit;
-      if (u.type == core::UnitType::intel_vtd) {
+      if (kind_of(u).syntax == QnxSyntax::vtd) {
         // VT-d takes no use parameter [S19]: the requester ID is the source ID.
         if (d.use->sid) {
           error(line, "device '{}': unit '{}' is a vtd unit, which takes no parameter after 'use {}'", d.name,
@@ -619,7 +623,7 @@ class Reader {
         sid = core::pci_requester_id(*pci);
       } else if (!d.use->sid) {
         error(line, "device '{}': '{}' needs a stream ID: 'use {} <{}>'", d.name, to_text(*d.use), u.name,
-              u.type == core::UnitType::renesas_ipmmu ? "utlb" : "sid");
+              kind_of(u).syntax == QnxSyntax::rcar3 ? "utlb" : "sid");
         return std::nullopt;
       } else {
         sid = d.use->sid;

@@ -36,9 +36,13 @@ std::string summarize(const core::Deployment& d) {
 
   line(fmt::format("units ({}):", d.units.size()));
   for (const auto& u : d.units) {
-    line(fmt::format("  {:<12} {:<14} stream IDs {} bits{}{}", shown(u.name), core::to_string(u.type), u.stream_id_bits,
+    const core::UnitCapabilities& caps = u.capabilities;
+    line(fmt::format("  {:<12} {:<14} stream IDs {} bits{}{}", shown(u.name), caps.architecture, caps.stream_id_bits,
                      u.registers ? ", registers " + range_text(*u.registers) : std::string(),
                      u.bypass_unconfigured ? ", BYPASSES unconfigured streams" : ""));
+    line(fmt::format("  {:<12} IOVA {} bits, output {} bits, pages {}, {} contexts, holds {}", "", caps.input_address_bits,
+                     caps.output_address_bits, core::page_sizes_to_string(caps.page_sizes), caps.contexts,
+                     core::to_string(caps.permissions)));
   }
 
   line(fmt::format("devices ({}):", d.devices.size()));
@@ -107,9 +111,24 @@ nlohmann::json deployment_to_json(const core::Deployment& d) {
   }
   j["units"] = nlohmann::json::array();
   for (const auto& u : d.units) {
+    const core::UnitCapabilities& caps = u.capabilities;
+    nlohmann::json held = nlohmann::json::object();
+    for (uint32_t asked = 1; asked < 8; ++asked) {
+      const core::Perms want = core::Perms::from_bits(asked);
+      held[core::to_string(want)] = core::to_string(caps.permissions.held(want));
+    }
+    nlohmann::json page_sizes = nlohmann::json::array();
+    for (unsigned bit = 0; bit < 64; ++bit) {
+      if ((caps.page_sizes >> bit) & 1) page_sizes.push_back(uint64_t{1} << bit);
+    }
     nlohmann::json unit = {{"name", u.name},
-                           {"type", core::to_string(u.type)},
-                           {"stream_id_bits", u.stream_id_bits},
+                           {"type", caps.architecture},
+                           {"stream_id_bits", caps.stream_id_bits},
+                           {"input_address_bits", caps.input_address_bits},
+                           {"output_address_bits", caps.output_address_bits},
+                           {"page_sizes", page_sizes},
+                           {"contexts", caps.contexts},
+                           {"held_permissions", held},
                            {"bypass_unconfigured", u.bypass_unconfigured},
                            {"origin", origin_json(u.origin)}};
     if (u.registers) unit["registers"] = range_json(*u.registers);

@@ -6,12 +6,14 @@
 #include "smmuman/config/yaml_config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "smmuman/config/number.hpp"
+#include "smmuman/hw/unit_registry.hpp"
 #include "smmuman/input/file.hpp"
 #include "smmuman/input/yaml_tree.hpp"
 
@@ -224,6 +226,21 @@ class YamlReader {
     }
   }
 
+  // An optional key that narrows a unit's limit: `least`..`limit`, where the
+  // limit is the architecture's (and becomes the key's value).
+  template <class T>
+  void narrow(const YamlNode& item, const char* key, const std::string& what, uint64_t least, T& limit) {
+    const YamlNode node = item[key];
+    if (!node) return;
+    const auto value = number(node, fmt::format("{} {}", what, key));
+    if (!value) return;
+    if (*value < least || *value > limit) {
+      error(node, fmt::format("{}: {} must be {}..{}, not {}", what, key, least, limit, node.scalar()));
+      return;
+    }
+    limit = static_cast<T>(*value);
+  }
+
   void read_units(const YamlNode& node, core::Deployment& d) {
     if (!sequence(node, "units")) return;
     for (const auto& item : node.items()) {
@@ -235,38 +252,43 @@ class YamlReader {
       auto name = name_node ? scalar(name_node, "unit name") : std::nullopt;
       if (!name || !valid_name(name_node, "unit", *name)) continue;
       const std::string what = fmt::format("unit '{}'", *name);
-      expect_keys(item, what, {"name", "type", "registers", "stream_id_bits", "bypass_unconfigured"});
+      expect_keys(item, what, {"name", "type", "registers", "stream_id_bits", "input_address_bits",
+                               "output_address_bits", "contexts", "bypass_unconfigured"});
       core::Unit unit;
       unit.name = *name;
       unit.origin = origin(item);
       bool type_known = false;
       if (auto type_node = require(item, "type", what)) {
         if (auto type = scalar(type_node, what + " type")) {
-          if (auto t = core::unit_type_from_string(*type)) {
+          if (auto caps = hw::described_capabilities(*type)) {
             type_known = true;
-            unit.type = *t;
-            unit.write_implies_read = core::write_implies_read_by_default(*t);
+            unit.capabilities = std::move(*caps);
           } else {
-            error(type_node, fmt::format("{}: unknown type '{}' (arm-smmuv3, arm-smmuv2, intel-vtd, amd-vi, "
-                                         "riscv-iommu, renesas-ipmmu, vdev-smmu)", what, *type));
+            error(type_node, fmt::format("{}: unknown type '{}' (described in spec/hw: {})", what, *type,
+                                         fmt::join(hw::described_architectures(), ", ")));
           }
         }
       }
+      core::UnitCapabilities& caps = unit.capabilities;
       if (item["registers"]) {
         unit.registers = base_size<core::HpaSpace>(item["registers"], what + " registers");
-      } else if (type_known && core::registers_required(unit.type)) {
+        if (type_known && unit.registers && unit.registers->size() < caps.register_frame_bytes) {
+          error(item["registers"], fmt::format("{}: registers {} are smaller than the {} register frame of type {}",
+                                               what, core::to_string(*unit.registers),
+                                               core::format_size(caps.register_frame_bytes), caps.architecture));
+        }
+      } else if (type_known && caps.registers_required()) {
         error(item, fmt::format("{}: missing 'registers': a unit of type {} must say where its register frame is (two units "
                                 "at one frame would be one SMMU declared twice)",
-                                what, core::to_string(unit.type)));
+                                what, caps.architecture));
       }
-      if (const auto bits_node = item["stream_id_bits"]) {
-        if (auto bits = number(bits_node, what + " stream_id_bits")) {
-          if (*bits < 1 || *bits > 32) {
-            error(bits_node, fmt::format("{}: stream_id_bits must be 1..32, not {}", what, bits_node.scalar()));
-          } else {
-            unit.stream_id_bits = static_cast<unsigned>(*bits);
-          }
-        }
+      // What this unit has may be less than its architecture allows (its ID
+      // registers say so); never more.
+      if (type_known) {
+        narrow(item, "stream_id_bits", what, 1, caps.stream_id_bits);
+        narrow(item, "input_address_bits", what, core::kGranuleLg2 + 1, caps.input_address_bits);
+        narrow(item, "output_address_bits", what, core::kGranuleLg2 + 1, caps.output_address_bits);
+        narrow(item, "contexts", what, 1, caps.contexts);
       }
       if (item["bypass_unconfigured"]) {
         unit.bypass_unconfigured = boolean(item["bypass_unconfigured"], what + " bypass_unconfigured").value_or(false);

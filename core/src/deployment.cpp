@@ -129,8 +129,8 @@ class Checker {
       const Unit& u = d_.units[i];
       check_name(u.origin, "unit", u.name);
       if (!names.insert(u.name).second) fail(u.origin, "unit '{}' is declared twice", u.name);
-      if (u.stream_id_bits < 1 || u.stream_id_bits > 32) {
-        fail(u.origin, "unit '{}': stream_id_bits must be 1..32, not {}", u.name, u.stream_id_bits);
+      if (const auto problem = capabilities_problem(u.capabilities)) {
+        fail(u.origin, "unit '{}' ({}): {}", u.name, u.capabilities.architecture, *problem);
       }
       if (u.registers && d_.platform.memory.overlaps(*u.registers)) {
         fail(u.origin, "unit '{}': its registers {} lie in permitted memory", u.name, to_string(*u.registers));
@@ -200,9 +200,9 @@ class Checker {
       const Unit& unit = d_.units[dev.unit];
       if (dev.stream_ids.empty()) fail(dev.origin, "device '{}': no stream IDs", dev.name);
       for (uint32_t sid : dev.stream_ids) {
-        if (unit.stream_id_bits < 32 && sid >> unit.stream_id_bits) {
+        if (!unit.capabilities.holds_stream_id(sid)) {
           fail(dev.origin, "device '{}': stream ID {:#x} does not fit unit '{}' ({} bits)", dev.name, sid,
-               unit.name, unit.stream_id_bits);
+               unit.name, unit.capabilities.stream_id_bits);
         }
         auto [it, fresh] = stream_owner.emplace(std::pair{dev.unit, sid}, dev.name);
         if (!fresh && it->second != dev.name) {
@@ -281,6 +281,7 @@ class Checker {
           continue;
         }
         passthrough_vm[dev] = v;
+        if (device.unit < d_.units.size()) check_reach(vm, device, d_.units[device.unit]);
         if (device.unit < d_.units.size() && d_.units[device.unit].bypass_unconfigured) {
           fail(vm.origin,
                "device '{}' is passed through to VM '{}' but its unit '{}' bypasses unconfigured streams: "
@@ -293,6 +294,20 @@ class Checker {
       const auto& [vm, region] = host_region[later];
       fail(region->origin, "VM '{}': host range {} overlaps host range {} of VM '{}'", d_.vms[vm].name,
            to_string(host_ranges[later]), to_string(host_ranges[earlier]), d_.vms[host_region[earlier].first].name);
+    }
+  }
+
+  // A pass-through device's unit must reach every host range of its VM: the
+  // VM's mappings could otherwise never be programmed.
+  void check_reach(const Vm& vm, const Device& device, const Unit& unit) {
+    for (const auto& region : vm.memory) {
+      if (!span_fits(region.host_first, region.guest.last() - region.guest.first())) continue;  // reported above
+      const HpaRange host = region.host();
+      if (!unit.capabilities.holds_output(host.last())) {
+        fail(region.origin, "VM '{}': host range {} lies beyond the {}-bit output addresses of unit '{}', which "
+             "translates its device '{}'", vm.name, to_string(host), unit.capabilities.output_address_bits, unit.name,
+             device.name);
+      }
     }
   }
 
@@ -337,6 +352,32 @@ class Checker {
              dev.name, to_string(m.iova));
       }
       iova_seen[m.device].insert(m.iova);
+      if (dev.unit < d_.units.size()) {
+        const Unit& unit = d_.units[dev.unit];
+        if (!unit.capabilities.holds_input(m.iova.last())) {
+          fail(m.origin, "startup mapping for device '{}': {} lies beyond the {}-bit input addresses of unit '{}'",
+               dev.name, to_string(m.iova), unit.capabilities.input_address_bits, unit.name);
+        }
+        if (!unit.capabilities.holds_output(hpa.last())) {
+          fail(m.origin, "startup mapping for device '{}': {} lies beyond the {}-bit output addresses of unit '{}'",
+               dev.name, to_string(hpa), unit.capabilities.output_address_bits, unit.name);
+        }
+      }
+    }
+    // Each device with startup mappings keeps a translation context of its
+    // unit for as long as the deployment runs (docs/core-semantics.md).
+    std::vector<uint64_t> startup_contexts(d_.units.size(), 0);
+    for (DeviceIndex dev{0}; dev < d_.devices.size(); ++dev) {
+      if (d_.devices[dev].unit < d_.units.size() && !d_.device_startup[dev].empty()) {
+        ++startup_contexts[d_.devices[dev].unit];
+      }
+    }
+    for (UnitIndex u{0}; u < d_.units.size(); ++u) {
+      const Unit& unit = d_.units[u];
+      if (startup_contexts[u] > unit.capabilities.contexts) {
+        fail(unit.origin, "unit '{}': {} devices have startup mappings, but the unit holds {} translation contexts",
+             unit.name, startup_contexts[u], unit.capabilities.contexts);
+      }
     }
   }
 

@@ -67,33 +67,6 @@ std::string to_string(const Origin& origin) {
 
 const char* to_string(Role role) { return role == Role::host ? "host" : "guest"; }
 
-namespace {
-struct UnitTypeName {
-  UnitType type;
-  const char* name;
-};
-constexpr UnitTypeName kUnitTypeNames[] = {
-    {UnitType::arm_smmu_v3, "arm-smmuv3"},   {UnitType::arm_smmu_v2, "arm-smmuv2"},
-    {UnitType::intel_vtd, "intel-vtd"},      {UnitType::amd_vi, "amd-vi"},
-    {UnitType::riscv_iommu, "riscv-iommu"},  {UnitType::renesas_ipmmu, "renesas-ipmmu"},
-    {UnitType::vdev_smmu, "vdev-smmu"},
-};
-}  // namespace
-
-const char* to_string(UnitType type) {
-  for (const auto& entry : kUnitTypeNames) {
-    if (entry.type == type) return entry.name;
-  }
-  return "?";
-}
-
-std::optional<UnitType> unit_type_from_string(const std::string& name) {
-  for (const auto& entry : kUnitTypeNames) {
-    if (name == entry.name) return entry.type;
-  }
-  return std::nullopt;
-}
-
 std::string to_string(const DeviceIdent& ident) {
   if (const auto* mmio = std::get_if<MmioId>(&ident)) {
     return fmt::format("mmio {:#x}+{}", mmio->registers.first(), format_size(mmio->registers.size()));

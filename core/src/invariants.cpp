@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 #include "smmuman/core/manager.hpp"
 #include "smmuman/core/overlaps.hpp"
@@ -68,6 +69,7 @@ class StateCheck {
     }
     check_ownership();
     for (const auto& [id, object] : s_.objects) check_mappings(id, object);
+    check_contexts();
     return std::move(violations_);
   }
 
@@ -120,6 +122,10 @@ class StateCheck {
     auto owner = s_.clients.find(object.owner);
     if (owner == s_.clients.end()) return;
     const auto& vm = owner->second.spec.vm;
+    std::set<UnitIndex> units;
+    for (DeviceIndex dev : object.devices) {
+      if (dev < d_.devices.size() && d_.devices[dev].unit < d_.units.size()) units.insert(d_.devices[dev].unit);
+    }
     for (const auto& e : object.mappings.entries()) {
       const uint64_t span = e.in.last() - e.in.first();
       if (!span_fits(e.out_first, span)) {
@@ -133,6 +139,16 @@ class StateCheck {
       if (e.attr.perms.none() || !e.attr.perms.known()) {
         fail("object {}: mapping {} has permission bits {:#x}", oid, to_string(e.in), e.attr.perms.bits());
       }
+      // What the hardware grants is what each unit holds, and it must reach no further.
+      Perms granted = e.attr.perms;
+      for (UnitIndex u : units) {
+        const UnitCapabilities& caps = d_.units[u].capabilities;
+        granted = granted | caps.permissions.held(e.attr.perms);
+        if (!caps.holds_input(e.in.last()) || !caps.holds_output(hpa.last())) {
+          fail("object {}: mapping {} -> {} does not fit the address sizes of unit '{}'", oid, to_string(e.in),
+               to_string(hpa), d_.units[u].name);
+        }
+      }
       if (!d_.platform.memory.contains(hpa)) fail("object {}: {} is outside permitted memory", oid, to_string(hpa));
       if (t_.reserved.overlaps(hpa)) fail("object {}: {} touches a reserved region", oid, to_string(hpa));
       if (!vm) {
@@ -142,14 +158,33 @@ class StateCheck {
         }
         continue;
       }
-      check_guest_mapping(oid, e, *vm);
+      check_guest_mapping(oid, e, granted, *vm);
+    }
+  }
+
+  // One context per domain (object on a unit) and per startup device.
+  void check_contexts() {
+    std::vector<std::set<ObjectId>> domains(d_.units.size());
+    std::vector<uint64_t> startup(d_.units.size(), 0);
+    for (DeviceIndex dev{0}; dev < d_.devices.size(); ++dev) {
+      const UnitIndex u = d_.devices[dev].unit;
+      if (u >= d_.units.size()) continue;
+      if (t_.has_startup[dev]) ++startup[u];
+      if (const auto oid = s_.device_object[dev]) domains[u].insert(*oid);
+    }
+    for (UnitIndex u{0}; u < d_.units.size(); ++u) {
+      const uint64_t used = domains[u].size() + startup[u];
+      if (used > d_.units[u].capabilities.contexts) {
+        fail("unit '{}' has {} translation contexts in use, more than its {}", d_.units[u].name, used,
+             d_.units[u].capabilities.contexts);
+      }
     }
   }
 
   // A guest mapping: the guest-physical range it was made for lies in the VM's
   // declared regions and translates region by region to exactly this output.
   // Walks the VM's regions as declared, not the manager's lookup tables.
-  void check_guest_mapping(ObjectId oid, const MappingTable::Entry& e, VmIndex v) {
+  void check_guest_mapping(ObjectId oid, const MappingTable::Entry& e, Perms granted, VmIndex v) {
     const Vm& vm = d_.vms[v];
     if (!e.attr.source_first) {
       fail("object {}: guest mapping {} has no guest-physical source", oid, to_string(e.in));
@@ -176,7 +211,7 @@ class StateCheck {
         fail("object {}: guest {} translates to {} instead of {}", oid, to_string(*part), format_hex(actual),
              format_hex(expected));
       }
-      if (!region.perms.covers(e.attr.perms)) {
+      if (!region.perms.covers(granted)) {
         fail("object {}: guest mapping {} exceeds VM '{}' permissions", oid, to_string(*part), vm.name);
       }
     }

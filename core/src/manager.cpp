@@ -79,9 +79,42 @@ StreamTarget Manager::target_of(DeviceIndex device) const {
 }
 
 Perms Manager::held_perms(UnitIndex unit, Perms perms) const {
-  // A unit that cannot grant write without read holds write as read+write.
-  if (deployment_.units[unit].write_implies_read && perms.has(Perm::write)) return perms | Perm::read;
-  return perms;
+  return deployment_.units[unit].capabilities.permissions.held(perms);
+}
+
+Status Manager::check_holdable(UnitIndex unit_index, const Client& owner, const MappingTable::Entry& entry) const {
+  const Unit& unit = deployment_.units[unit_index];
+  const UnitCapabilities& caps = unit.capabilities;
+  if (!caps.holds_input(entry.in.last())) {
+    return make_error(Errc::invalid_argument, fmt::format("{} lies beyond the {}-bit input addresses of unit '{}'",
+                                                          to_string(entry.in), caps.input_address_bits, unit.name));
+  }
+  if (!caps.holds_output(entry.out().last())) {
+    return make_error(Errc::out_of_range, fmt::format("{} lies beyond the {}-bit output addresses of unit '{}'",
+                                                      to_string(entry.out()), caps.output_address_bits, unit.name));
+  }
+  if (owner.spec.vm && entry.attr.source_first) {
+    const Perms held = held_perms(unit_index, entry.attr.perms);
+    const auto region = deployment_.vm_memory[*owner.spec.vm].find(*entry.attr.source_first);
+    if (region && !region->attr.perms.covers(held)) {
+      return make_error(Errc::permission_denied,
+                        fmt::format("unit '{}' can hold {} only as {}, beyond VM '{}' permissions {} for {}", unit.name,
+                                    to_string(entry.attr.perms), to_string(held), deployment_.vms[*owner.spec.vm].name,
+                                    to_string(region->attr.perms), to_string(region->in)));
+    }
+  }
+  return Ok{};
+}
+
+uint64_t Manager::contexts_in_use(UnitIndex unit) const {
+  uint64_t startup = 0;
+  std::set<ObjectId> domains;
+  for (DeviceIndex dev{0}; dev < deployment_.devices.size(); ++dev) {
+    if (deployment_.devices[dev].unit != unit) continue;
+    if (!deployment_.device_startup[dev].empty()) ++startup;
+    if (const auto object = state_.device_object[dev]) domains.insert(*object);
+  }
+  return startup + domains.size();
 }
 
 DomainEntry Manager::held_by(UnitIndex unit, const MappingTable::Entry& entry) const {
@@ -341,6 +374,31 @@ Result<Plan> Manager::decide_attach(ClientId client, ObjectId object, const Devi
       }
     }
   }
+  // A unit new to the object needs a free context, and must hold every
+  // mapping the object already has. Domains are made before any is emptied,
+  // so a move needs a free context even when it empties another domain.
+  const Object& target = *owned.value();
+  const std::set<UnitIndex> present = units_of(target);
+  std::set<UnitIndex> added_units;
+  for (DeviceIndex dev : devices) {
+    const UnitIndex unit = deployment_.devices[dev].unit;
+    if (present.contains(unit) || !added_units.insert(unit).second) continue;
+    const Unit& u = deployment_.units[unit];
+    if (const uint64_t used = contexts_in_use(unit); used >= u.capabilities.contexts) {
+      return make_error(Errc::no_resources, fmt::format("unit '{}' has no free translation context for device '{}' "
+                                                        "({} of {} in use)",
+                                                        u.name, deployment_.devices[dev].name, used,
+                                                        u.capabilities.contexts));
+    }
+    for (const auto& e : target.mappings.entries()) {
+      if (auto holdable = check_holdable(unit, state_.clients.at(client), e); !holdable) {
+        Error error = holdable.error();
+        error.message = fmt::format("device '{}' cannot join object {}: {}", deployment_.devices[dev].name, object,
+                                    error.message);
+        return error;
+      }
+    }
+  }
   Plan plan;
   plan.operation = "attach";
   plan_moves(plan, devices, object);
@@ -520,6 +578,11 @@ Result<Plan> Manager::decide_mapping(ClientId client, ObjectId object, const std
     }
   }
   const Object& target = *owned.value();
+  for (UnitIndex unit : units_of(target)) {
+    for (const auto& e : added) {
+      if (auto holdable = check_holdable(unit, caller, e); !holdable) return holdable.error();
+    }
+  }
   if (!replace) {
     for (const auto& r : cleared) {
       const auto present = target.mappings.overlap_with(r);

@@ -2,6 +2,7 @@
 // validated; emitters only print from it (TableGen's parse → model → emit).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -119,6 +120,25 @@ struct LevelDesc {
   int line = 0;
 };
 
+// Permission sets as read (1), write (2) and exec (4) bits, spelled "R",
+// "WX", "RWX" in a description.
+using PermBits = uint8_t;
+// Requested permissions -> what a leaf holds, indexed by the requested bits.
+using HeldTable = std::array<PermBits, 8>;
+
+// A permission set a leaf cannot hold exactly, and the larger one it holds instead.
+struct Widening {
+  PermBits request = 0;
+  PermBits held = 0;
+  std::string request_text;
+  std::string held_text;
+  std::string source;
+  int line = 0;
+};
+
+// Every combination held as itself, except where `widened` says otherwise.
+HeldTable held_table(const std::vector<Widening>& widened);
+
 struct PageTableDesc {
   std::string name;
   std::string source;
@@ -131,7 +151,35 @@ struct PageTableDesc {
   std::string output_bits_max_text;
   std::vector<LevelDesc> levels;
   FieldRef valid, table, last_level_leaf, output_address, read, write, exec, exec_never;
+  std::vector<Widening> widened;
   int line = 0;
+};
+
+// One number of the `unit` section, with the manual's word for it.
+struct UnitFact {
+  bool present = false;
+  uint64_t value = 0;
+  std::string text;
+  std::string source;
+  std::string doc;
+  int line = 0;
+};
+
+// The most one unit of the architecture can hold: what the core admits
+// requests by. Sizes and permissions come from the page-table format each
+// domain uses, or, for a unit with no page tables of its own (the
+// paravirtual vdev-smmu), are given here.
+struct UnitDesc {
+  bool present = false;
+  int line = 0;
+  std::string domain_format;  // a page table of this description, or empty
+  int domain_format_line = 0;
+  UnitFact input_address_bits, output_address_bits;  // without domain_format only
+  std::vector<uint64_t> page_sizes;                  // bytes; without domain_format only
+  std::string page_sizes_source;
+  int page_sizes_line = 0;
+  std::vector<Widening> widened;                     // without domain_format only
+  UnitFact stream_id_bits, contexts, register_frame_bytes;
 };
 
 struct Description {
@@ -145,9 +193,16 @@ struct Description {
   std::vector<RegisterDesc> registers;
   std::vector<StructDesc> structures;
   std::vector<PageTableDesc> page_tables;
+  UnitDesc unit;
 
   std::map<std::string, size_t> structure_by_name;  // first structure of each name; filled by the loader
 
+  const PageTableDesc* find_page_table(const std::string& name) const {
+    for (const auto& p : page_tables) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
   const StructDesc* find_structure(const std::string& name) const {
     const auto it = structure_by_name.find(name);
     return it == structure_by_name.end() ? nullptr : &structures[it->second];

@@ -79,6 +79,7 @@ class Emitter {
     line("#include \"smmuman/hw/page_table_format.hpp\"");
     line("#include \"smmuman/hw/regs.hpp\"");
     line("#include \"smmuman/hw/structure.hpp\"");
+    line("#include \"smmuman/hw/unit_description.hpp\"");
     line("");
     line("namespace smmuman::hw::{} {{", identifier(d_.architecture));
     line("");
@@ -88,6 +89,7 @@ class Emitter {
     emit_registers();
     emit_structures();
     emit_page_tables();
+    emit_unit();
     line("");
     line("}}  // namespace smmuman::hw::{}", identifier(d_.architecture));
     return out_;
@@ -308,10 +310,76 @@ class Emitter {
       line("    /*write=*/{},", field_ref(p.write, desc));
       line("    /*exec=*/{},", field_ref(p.exec, desc));
       line("    /*exec_never=*/{},", field_ref(p.exec_never, desc));
+      widening_comments(p.widened, "    ");
+      line("    /*held=*/{},", held_initializer(p.widened));
       line("}};");
     }
     line("");
     line("}}  // namespace page_tables");
+  }
+
+  // Requested -> held permission bits, one entry per requested set, each
+  // widening with its source beside it.
+  static std::string held_initializer(const std::vector<Widening>& widened) {
+    const HeldTable held = held_table(widened);
+    std::string out = "{";
+    for (size_t i = 0; i < held.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", held[i]);
+    return out + "}";
+  }
+  void widening_comments(const std::vector<Widening>& widened, const std::string& indent) {
+    for (const auto& w : widened) {
+      line("{}// held: {} as {} ({})", indent, w.request_text, w.held_text, comment(w.source));
+    }
+  }
+
+  static std::string fact_comment(const UnitFact& f) {
+    return f.doc.empty() ? comment(f.source) : fmt::format("{}; {}", comment(f.source), comment(f.doc));
+  }
+
+  // The most one unit can hold, and a pointer to it every header has (null
+  // when the description has no `unit` section), so a registry can list them all.
+  void emit_unit() {
+    const UnitDesc& u = d_.unit;
+    line("");
+    if (!u.present) {
+      line("inline constexpr const ::smmuman::hw::UnitDescription* unit_description = nullptr;");
+      return;
+    }
+    unsigned in_bits = 0, out_bits = 0;
+    uint64_t page_sizes = 0;
+    std::vector<Widening> widened;
+    std::string sizes_from;
+    if (const PageTableDesc* p = u.domain_format.empty() ? nullptr : d_.find_page_table(u.domain_format)) {
+      in_bits = p->input_bits_max;
+      out_bits = p->output_bits_max;
+      for (const auto& l : p->levels) {
+        if (l.leaf) page_sizes |= uint64_t{1} << l.index_lo;
+      }
+      widened = p->widened;
+      sizes_from = fmt::format("the domain format page_tables::{}", identifier(p->name));
+    } else {
+      in_bits = static_cast<unsigned>(u.input_address_bits.value);
+      out_bits = static_cast<unsigned>(u.output_address_bits.value);
+      for (uint64_t size : u.page_sizes) page_sizes |= size;
+      widened = u.widened;
+      sizes_from = comment(u.page_sizes_source);
+    }
+    line("// The most one unit can hold: the limits the core admits requests by.");
+    line("// Address sizes, page sizes and held permissions: {}.", sizes_from);
+    if (u.domain_format.empty()) {
+      line("//   input_address_bits: {}", fact_comment(u.input_address_bits));
+      line("//   output_address_bits: {}", fact_comment(u.output_address_bits));
+    }
+    widening_comments(widened, "");
+    line("inline constexpr ::smmuman::hw::UnitDescription unit{{");
+    line("    {}, {}, {},", quoted(d_.architecture), quoted(d_.title), quoted(u.domain_format));
+    line("    /*input_address_bits=*/{}, /*output_address_bits=*/{}, /*page_sizes=*/{:#x},", in_bits, out_bits, page_sizes);
+    line("    /*held=*/{},", held_initializer(widened));
+    line("    /*stream_id_bits=*/{},  // {}", u.stream_id_bits.value, fact_comment(u.stream_id_bits));
+    line("    /*contexts=*/{},  // {}", u.contexts.value, fact_comment(u.contexts));
+    line("    /*register_frame_bytes=*/{:#x},  // {}", u.register_frame_bytes.value, fact_comment(u.register_frame_bytes));
+    line("}};");
+    line("inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;");
   }
 
   const Description& d_;

@@ -26,6 +26,17 @@ std::string to_string(const GenError& e) {
                                                : fmt::format("{}:{}: {}", e.file, e.line, e.message));
 }
 
+HeldTable held_table(const std::vector<Widening>& widened) {
+  HeldTable held{0, 1, 2, 3, 4, 5, 6, 7};
+  std::array<bool, 8> seen{};
+  for (const auto& w : widened) {
+    if (seen[w.request & 7]) continue;  // a second widening of one set is an error; the first counts
+    seen[w.request & 7] = true;
+    held[w.request & 7] = w.held;
+  }
+  return held;
+}
+
 std::string identifier(const std::string& name) {
   std::string out = name;
   std::replace(out.begin(), out.end(), '-', '_');
@@ -63,6 +74,7 @@ bool is_reserved_identifier(const std::string& s) {
       "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
       // names in smmuman::hw and the generated namespaces
       "hana", "std", "boost", "smmuman", "hw", "regs", "structs", "blocks", "page_tables", "all", "architecture", "title",
+      "unit", "unit_description",
       "read", "write", "modify", "dump", "diff_snapshots", "set_fixed", "matches_fixed", "low_mask", "to_string"};
   return reserved.contains(s);
 }
@@ -165,7 +177,7 @@ class Loader {
     Description d;
     d.file = file_;
     keys(root, "description",
-         {"architecture", "title", "sources", "layout", "blocks", "registers", "structures", "page_tables"});
+         {"architecture", "title", "sources", "layout", "blocks", "registers", "structures", "page_tables", "unit"});
     d.architecture = required_string(root, "architecture", "description");
     d.title = required_string(root, "title", "description");
     if (!d.architecture.empty() && !is_lower_name(d.architecture)) {
@@ -177,6 +189,7 @@ class Loader {
     for_each_item(root["registers"], "registers", [&](const YamlNode& n) { read_register(n, d); });
     for_each_item(root["structures"], "structures", [&](const YamlNode& n) { read_structure(n, d); });
     for_each_item(root["page_tables"], "page_tables", [&](const YamlNode& n) { read_page_table(n, d); });
+    if (root["unit"]) read_unit(root["unit"], d);
     architecture_line_ = root["architecture"] ? line_of(root["architecture"]) : 1;
     for (size_t i = 0; i < d.structures.size(); ++i) d.structure_by_name.emplace(d.structures[i].name, i);
     if (errors_.empty()) validate(d);
@@ -545,7 +558,7 @@ class Loader {
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
     keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
-                   "table", "last_level_leaf", "output_address", "permissions"});
+                   "table", "last_level_leaf", "output_address", "permissions", "widened"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
     if (auto v = bounded(n, "granule_lg2", what, 64, /*required=*/true, &p.granule_lg2_text)) p.granule_lg2 = *v;
@@ -583,7 +596,116 @@ class Loader {
     } else {
       fail(n, what + ": missing 'permissions'");
     }
+    p.widened = read_widened(n, what, p.source, d);
     d.page_tables.push_back(std::move(p));
+  }
+
+  // "R", "W", "X", "RW", "RX", "WX" or "RWX": each letter once, in that order.
+  std::optional<PermBits> perm_set(const YamlNode& n, const std::string& what, std::string& spelling) {
+    spelling = scalar(n, what);
+    static const std::pair<const char*, PermBits> kSets[] = {{"R", 1}, {"W", 2}, {"X", 4}, {"RW", 3},
+                                                               {"RX", 5}, {"WX", 6}, {"RWX", 7}};
+    for (const auto& [text, bits] : kSets) {
+      if (spelling == text) return bits;
+    }
+    if (!spelling.empty()) {
+      fail(n, fmt::format("{}: '{}' is not a permission set (R, W, X, RW, RX, WX or RWX)", what, input::shortened(spelling)));
+    }
+    return std::nullopt;
+  }
+
+  // `widened: [{request: W, held: RW, source: ...}]`: the sets a leaf cannot
+  // hold exactly. Each cites the manual; one without a source inherits its owner's.
+  std::vector<Widening> read_widened(const YamlNode& owner, const std::string& what, const std::string& owner_source,
+                                     const Description& d) {
+    std::vector<Widening> out;
+    for_each_item(owner["widened"], what + " widened", [&](const YamlNode& n) {
+      const std::string item = what + " widened";
+      keys(n, item, {"request", "held", "source"});
+      Widening w;
+      w.line = line_of(n);
+      w.source = source(n, item, owner_source, d, /*inherits=*/!owner_source.empty());
+      std::optional<PermBits> request, held;
+      if (!n["request"]) fail(n, item + ": missing 'request'");
+      else request = perm_set(n["request"], item + " request", w.request_text);
+      if (!n["held"]) fail(n, item + ": missing 'held'");
+      else held = perm_set(n["held"], item + " held", w.held_text);
+      if (!request || !held) return;
+      w.request = *request;
+      w.held = *held;
+      out.push_back(std::move(w));
+    });
+    return out;
+  }
+
+  UnitFact unit_fact(const YamlNode& unit, const char* key, const Description& d, bool required) {
+    UnitFact f;
+    const YamlNode n = unit[key];
+    const std::string what = fmt::format("unit {}", key);
+    if (!n) {
+      if (required) fail(unit, fmt::format("unit: missing '{}'", key));
+      return f;
+    }
+    f.line = line_of(n);
+    if (!n.is_map()) {
+      fail(n, fmt::format("{}: must be {{value: N, source: KEY section}}", what));
+      return f;
+    }
+    keys(n, what, {"value", "source", "doc"});
+    if (auto v = required_number(n, "value", what, &f.text)) {
+      f.value = *v;
+      f.present = true;
+    }
+    f.source = source(n, what, "", d);
+    if (n["doc"]) f.doc = scalar(n["doc"], what + " doc");
+    return f;
+  }
+
+  void read_unit(const YamlNode& n, Description& d) {
+    UnitDesc& u = d.unit;
+    u.present = true;
+    u.line = line_of(n);
+    if (!n.is_map()) {
+      fail(n, "unit: must be a mapping (domain_format or sizes, stream_id_bits, contexts, register_frame_bytes)");
+      return;
+    }
+    keys(n, "unit", {"domain_format", "input_address_bits", "output_address_bits", "page_sizes", "widened",
+                     "stream_id_bits", "contexts", "register_frame_bytes"});
+    if (n["domain_format"]) {
+      u.domain_format = scalar(n["domain_format"], "unit domain_format");
+      u.domain_format_line = line_of(n["domain_format"]);
+      for (const char* key : {"input_address_bits", "output_address_bits", "page_sizes", "widened"}) {
+        if (n[key]) {
+          fail(n[key], fmt::format("unit {}: comes from the domain format '{}'; give one or the other",
+                                   key, u.domain_format));
+        }
+      }
+    } else {
+      u.input_address_bits = unit_fact(n, "input_address_bits", d, true);
+      u.output_address_bits = unit_fact(n, "output_address_bits", d, true);
+      if (const YamlNode sizes = n["page_sizes"]; !sizes) {
+        fail(n, "unit: missing 'page_sizes' (or a domain_format to take them from)");
+      } else if (!sizes.is_map()) {
+        fail(sizes, "unit page_sizes: must be {value: [bytes, ...], source: KEY section}");
+      } else {
+        keys(sizes, "unit page_sizes", {"value", "source"});
+        u.page_sizes_line = line_of(sizes);
+        u.page_sizes_source = source(sizes, "unit page_sizes", "", d);
+        if (const YamlNode values = sizes["value"]; !values) {
+          fail(sizes, "unit page_sizes: missing 'value'");
+        } else if (!values.is_sequence()) {
+          fail(values, "unit page_sizes value must be a list of sizes in bytes");
+        } else {
+          for (const auto& item : values.items()) {
+            if (auto v = number(item, "unit page_sizes value")) u.page_sizes.push_back(*v);
+          }
+        }
+      }
+      u.widened = read_widened(n, "unit", "", d);
+    }
+    u.stream_id_bits = unit_fact(n, "stream_id_bits", d, true);
+    u.contexts = unit_fact(n, "contexts", d, true);
+    u.register_frame_bytes = unit_fact(n, "register_frame_bytes", d, true);
   }
 
   // ---- rules ----
@@ -888,6 +1010,74 @@ class Loader {
     }
     std::set<std::string> table_names;
     for (const auto& p : d.page_tables) check_page_table(p, d, table_names);
+    if (d.unit.present) check_unit(d.unit, d);
+  }
+
+  // The rules a holding table obeys (docs/hw-description-format.md): each set
+  // widened to a strictly larger one, at most once; what is held holds as
+  // itself; asking for more never holds less.
+  void check_widened(const std::vector<Widening>& widened, const std::string& what) {
+    std::array<const Widening*, 8> by_request{};
+    for (const auto& w : widened) {
+      if (by_request[w.request] != nullptr) {
+        fail_at(w.line, fmt::format("{} widened: {} is widened twice (also on line {})", what, w.request_text,
+                                    by_request[w.request]->line));
+        continue;
+      }
+      by_request[w.request] = &w;
+      if ((w.held & w.request) != w.request || w.held == w.request) {
+        fail_at(w.line, fmt::format("{} widened: {} held as {} must grant strictly more than was asked", what,
+                                    w.request_text, w.held_text));
+      }
+    }
+    const HeldTable held = held_table(widened);
+    static const char* const kNames[] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
+    for (const auto& w : widened) {
+      if (by_request[w.request] != &w) continue;  // reported as widened twice
+      if (held[w.held] != w.held) {
+        fail_at(w.line, fmt::format("{} widened: {} is held as {}, which is itself held as {}: what is held must "
+                                    "hold as itself", what, w.request_text, w.held_text, kNames[held[w.held]]));
+      }
+    }
+    for (unsigned asked = 1; asked < 8; ++asked) {
+      for (unsigned more = 1; more < 8; ++more) {
+        if ((more & asked) != asked || (held[more] & held[asked]) == held[asked]) continue;
+        const Widening* w = by_request[asked] ? by_request[asked] : by_request[more];
+        fail_at(w ? w->line : 0, fmt::format("{} widened: {} is held as {} but {} only as {}: asking for more may not "
+                                             "hold less", what, kNames[asked], kNames[held[asked]], kNames[more],
+                                             kNames[held[more]]));
+        return;
+      }
+    }
+  }
+
+  void check_unit(const UnitDesc& u, const Description& d) {
+    if (!u.domain_format.empty()) {
+      if (d.find_page_table(u.domain_format) == nullptr) {
+        fail_at(u.domain_format_line, fmt::format("unit domain_format: '{}' is not a page table of this description",
+                                                  u.domain_format));
+      }
+    } else {
+      for (const auto* f : {&u.input_address_bits, &u.output_address_bits}) {
+        if (f->present && (f->value < 13 || f->value > 64)) {
+          fail_at(f->line, fmt::format("unit: address bits {} are not 13..64", f->text));
+        }
+      }
+      if (u.page_sizes.empty() && u.page_sizes_line != 0) fail_at(u.page_sizes_line, "unit page_sizes: empty");
+      bool has_granule = false;
+      for (uint64_t size : u.page_sizes) {
+        if (size == 0 || (size & (size - 1)) != 0 || size < 4096) {
+          fail_at(u.page_sizes_line, fmt::format("unit page_sizes: {:#x} is not a power of two of 4 KiB or more", size));
+        }
+        has_granule = has_granule || size == 4096;
+      }
+      if (!u.page_sizes.empty() && !has_granule) fail_at(u.page_sizes_line, "unit page_sizes: must include 4 KiB (0x1000)");
+      check_widened(u.widened, "unit");
+    }
+    if (u.stream_id_bits.present && (u.stream_id_bits.value < 1 || u.stream_id_bits.value > 32)) {
+      fail_at(u.stream_id_bits.line, fmt::format("unit stream_id_bits: {} is not 1..32", u.stream_id_bits.text));
+    }
+    if (u.contexts.present && u.contexts.value == 0) fail_at(u.contexts.line, "unit contexts: must be at least 1");
   }
 
   // Fields by name, per descriptor, built once: many page tables may share one descriptor.
@@ -944,6 +1134,7 @@ class Loader {
     check_lower_name(p.name, p.line, what);
     // '-' and '_' give the same C++ name, so uniqueness is checked on that.
     if (!names.insert(identifier(p.name)).second) fail_at(p.line, what + ": duplicate page table name");
+    check_widened(p.widened, what);
     // Rules derived from the granule (table sizes) are skipped when it is out of range: one error, not a cascade.
     const bool granule_ok = p.granule_lg2 >= 9 && p.granule_lg2 <= 16;
     if (!granule_ok) fail_at(p.line, fmt::format("{}: granule_lg2 {} is not 9..16", what, p.granule_lg2_text));

@@ -150,6 +150,42 @@ TEST_F(InvariantCheckerTest, CatchesWrappingMapping) {
   expect_violation("wraps past 2^64");
 }
 
+// A guest mapping within its VM's grant as asked, but held as more by its
+// unit, is caught: the hardware would grant what the VM does not.
+TEST_F(InvariantCheckerTest, CatchesGuestMappingHeldBeyondTheVmsGrant) {
+  d.units[0].capabilities.permissions = arm_stage1_holding();
+  d.vms[0].memory[0].perms = Perms(Perm::write);
+  d.finalize();
+  s.objects[ObjectId{20}].mappings.assign(IovaRange::from_first_last(0x400000, 0x400fff), 0x800000,
+                                          TranslationAttr{Perm::write, 0x400000});
+  expect_violation("exceeds VM 'a' permissions");
+  d.units[0].capabilities.permissions = PermissionHolding::exact();
+  EXPECT_EQ(violations(), "");
+}
+
+// A mapping beyond an address size of a unit its object is on, and more
+// domains on a unit than it has contexts, are caught.
+TEST_F(InvariantCheckerTest, CatchesWhatUnitsCannotHold) {
+  s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x100000000, 0x100000fff), 0x100000,
+                                          TranslationAttr{Perms::rw(), {}});
+  EXPECT_EQ(violations(), "");  // u0 translates 64-bit IOVAs
+  s.objects[ObjectId{10}].devices.insert(kDevBypass);  // u1: 32-bit input
+  s.device_object[kDevBypass] = ObjectId{10};
+  expect_violation("does not fit the address sizes of unit 'u1'");
+  SetUp();
+  s.objects[ObjectId{10}].devices.insert(kDevBypass);
+  s.device_object[kDevBypass] = ObjectId{10};
+  EXPECT_EQ(violations(), "");
+  s.objects[ObjectId{11}] = Object{ClientId{1}, {}, {}};
+  s.clients[ClientId{1}].objects.insert(ObjectId{11});
+  s.objects[ObjectId{10}].devices.erase(kDevBypass);
+  s.objects[ObjectId{11}].devices.insert(kDevBypass);
+  s.device_object[kDevBypass] = ObjectId{11};
+  EXPECT_EQ(violations(), "");
+  d.units[1].capabilities.contexts = 0;  // not a valid deployment either, but the state check still runs
+  expect_violation("unit 'u1' has 1 translation contexts in use, more than its 0");
+}
+
 // Unknown permission bits in a stored mapping are caught.
 TEST_F(InvariantCheckerTest, CatchesUnknownPermissionBits) {
   s.objects[ObjectId{10}].mappings.assign(IovaRange::from_first_last(0x0, 0xfff), 0x100000,

@@ -31,14 +31,52 @@ inline constexpr uint32_t kDeviceCount = 7;
 inline constexpr UnitIndex kUnit0{0};
 inline constexpr UnitIndex kUnit1{1};
 
+// Unit capabilities typed here from what the manuals say, not from spec/hw:
+// the core's tests stand on their own.
+//
+// An Arm VMSAv8-64 stage-1 leaf always grants read (DDI 0487 D8.4), and an
+// instruction fetch is a read that execute-never does not forbid (IHI 0070
+// 13.1.6), so write is held as read+write and exec as read+exec.
+inline PermissionHolding arm_stage1_holding() {
+  constexpr uint8_t r = 1, w = 2, x = 4;
+  return PermissionHolding::from_table({0, r, r | w, r | w, r | x, r | x, r | w | x, r | w | x});
+}
+// u0 of the host fixture: holds every combination exactly and translates the
+// whole 64-bit input space (an AMD-Vi six-level table does).
+inline UnitCapabilities exact_unit_capabilities() {
+  UnitCapabilities caps;
+  caps.architecture = "fixture-exact";
+  caps.input_address_bits = 64;
+  caps.output_address_bits = 48;
+  caps.page_sizes = 0x1000 | 0x200000 | 0x40000000;
+  caps.stream_id_bits = 8;
+  caps.contexts = 1u << 16;
+  caps.register_frame_bytes = 0x20000;
+  return caps;
+}
+// u1: a small Arm stage-1 unit, as an IPMMU is: 32-bit input, 40-bit output,
+// and room for one context only, so that a device moving between objects
+// needs a free one.
+inline UnitCapabilities small_arm_unit_capabilities() {
+  UnitCapabilities caps;
+  caps.architecture = "fixture-arm-s1";
+  caps.input_address_bits = 32;
+  caps.output_address_bits = 40;
+  caps.page_sizes = 0x1000 | 0x200000 | 0x40000000;
+  caps.permissions = arm_stage1_holding();
+  caps.stream_id_bits = 8;
+  caps.contexts = 1;
+  return caps;
+}
+
 inline Deployment make_deployment() {
   Deployment d;
   d.name = "fixture";
   d.role = Role::host;
   d.platform.memory.insert(HpaRange::from_first_last(kMemFirst, kMemLast));
   d.platform.reserved.push_back({"msi", HpaRange::from_first_last(kReservedMsi, kReservedMsi + 0xff), {}});
-  d.units.push_back(Unit{"u0", UnitType::arm_smmu_v3, HpaRange::from_first_last(0x2000000, 0x201ffff), 8, false, false, {}});
-  d.units.push_back(Unit{"u1", UnitType::arm_smmu_v2, std::nullopt, 8, true, false, {}});
+  d.units.push_back(Unit{"u0", exact_unit_capabilities(), HpaRange::from_first_last(0x2000000, 0x201ffff), false, {}});
+  d.units.push_back(Unit{"u1", small_arm_unit_capabilities(), std::nullopt, true, {}});
   auto mmio = [](uint64_t base) { return DeviceIdent{MmioId{HpaRange::from_first_last(base, base + 0xfff)}}; };
   d.devices = {
       Device{"dev0-host", mmio(0x3000000), kUnit0, {1}, {}},
@@ -63,14 +101,16 @@ inline Deployment make_deployment() {
 }
 
 // The same platform as seen from inside a VM: a guest deployment (no VMs of
-// its own, startup mappings allowed for every device), whose unit u0 cannot
-// grant write without read, as a Renesas IPMMU cannot.
+// its own, startup mappings allowed for every device), whose unit u0 is an
+// Arm stage-1 unit with 48-bit addresses: write and exec are held with read.
 inline Deployment make_guest_deployment() {
   Deployment d = make_deployment();
   d.name = "guest fixture";
   d.role = Role::guest;
   d.vms.clear();
-  d.units[0].write_implies_read = true;
+  d.units[0].capabilities.architecture = "fixture-arm-s1";
+  d.units[0].capabilities.input_address_bits = 48;
+  d.units[0].capabilities.permissions = arm_stage1_holding();
   d.finalize();
   return d;
 }

@@ -274,18 +274,127 @@ TEST(ManagerGuest, GuestDeploymentRefusesVmClients) {
   EXPECT_TRUE(api::qnx::mapping_add(guest, c, o, MapRequest{Perms::rw(), std::nullopt, {{0x800000, 0x1000}}}).ok());
 }
 
-// On a unit that cannot grant write without read (Renesas IPMMU), a
-// write-only mapping is readable too: the reference says what hardware does.
-TEST(ManagerWriteImpliesRead, WriteOnlyMappingIsReadable) {
+// On an Arm stage-1 unit a write-only mapping is readable too, and an exec
+// one readable: access() says what the hardware does, not what was asked.
+TEST(ManagerCapabilities, AccessReportsWhatTheUnitHolds) {
   Deployment d = make_deployment();
-  d.units[0].write_implies_read = true;
+  d.units[0].capabilities.permissions = arm_stage1_holding();
   Manager m(std::move(d), true);
   const ClientId c = m.connect({"host", std::nullopt, false}).value();
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(api::qnx::mapping_add(m, c, o, MapRequest{Perm::write, std::nullopt, {{0x100000, 0x1000}}}).ok());
+  ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x100000, 0x100fff), Hpa{0x100000}, Perm::write}}).ok());
+  ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x101000, 0x101fff), Hpa{0x101000}, Perm::exec}}).ok());
   EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
   EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::exec).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::exec).allowed);
+}
+
+// The exact unit of the fixture holds write-only as write-only.
+TEST(ManagerCapabilities, ExactUnitHoldsWriteOnly) {
+  Manager m(make_deployment(), true);
+  const ClientId c = m.connect({"host", std::nullopt, false}).value();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x100000, 0x100fff), Hpa{0x100000}, Perm::write}}).ok());
+  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
+}
+
+// A guest asking for what its VM grants is still refused when the unit would
+// hold more: with VM b's first region made write-only, an Arm stage-1 unit
+// would hold a write-only request as read+write, beyond the grant.
+TEST(ManagerCapabilities, HeldPermissionsStayWithinTheVmsGrant) {
+  Deployment d = make_deployment();
+  d.units[0].capabilities.permissions = arm_stage1_holding();
+  d.vms[1].memory[0].perms = Perms(Perm::write);  // VM b's 0x400000 region: write-only
+  d.finalize();
+  Manager m(std::move(d), true);
+  const ClientId c = m.connect({"vm-b", VmIndex{1}, false}).value();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 2, 0}).ok());
+  const State before = m.state();
+  const auto refused =
+      m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x400000, 0x400fff), Gpa{0x400000}, Perm::write}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::permission_denied);
+  EXPECT_NE(refused.error().message.find("only as rw-"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(m.state(), before);
+  EXPECT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x500000, 0x500fff), Gpa{0x500000}, Perm::read}}).ok());
+}
+
+// The same rule when a unit joins later: an object a VM's client filled on an
+// exact unit cannot take a device on a unit that would widen its grants.
+TEST(ManagerCapabilities, AttachRefusesAUnitThatWouldWidenAGuestMapping) {
+  Deployment d = make_deployment();
+  d.vms[1].memory[0].perms = Perms(Perm::write);
+  d.vms[1].passthrough.push_back(kDevBypass);  // VM b also gets the device on the Arm unit u1
+  d.units[1].bypass_unconfigured = false;
+  d.finalize();
+  ASSERT_TRUE(validate_deployment(d).empty());
+  Manager m(std::move(d), true);
+  const ClientId c = m.connect({"vm-b", VmIndex{1}, false}).value();
+  const ObjectId o = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, o, PciSelector{0, 2, 0}).ok());
+  ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x400000, 0x400fff), Gpa{0x400000}, Perm::write}}).ok());
+  const State before = m.state();
+  const auto refused = m.attach(c, o, MmioSelector{0x3002000, 0x1000});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::permission_denied);
+  EXPECT_NE(refused.error().message.find("dev5-bypass"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(m.state(), before);
+}
+
+// Addresses beyond a unit's input or output size are refused, on map and when
+// a unit with smaller sizes joins an object.
+TEST(ManagerCapabilities, AddressSizesBoundMappings) {
+  Manager m(make_deployment(), true);
+  const ClientId c = m.connect({"host", std::nullopt, /*may_target=*/true}).value();
+  const ObjectId low = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, low, MmioSelector{0x3002000, 0x1000}).ok());  // u1: 32-bit input
+  const State before = m.state();
+  const auto high = m.map(c, low, {MappingSpec{IovaRange::from_first_last(0x100000000, 0x100000fff), Hpa{0x100000},
+                                               Perms::rw()}});
+  ASSERT_FALSE(high.ok());
+  EXPECT_EQ(high.error().code, Errc::invalid_argument);
+  EXPECT_NE(high.error().message.find("32-bit input addresses of unit 'u1'"), std::string::npos) << high.error().message;
+  EXPECT_EQ(m.state(), before);
+  EXPECT_TRUE(m.map(c, low, {MappingSpec{IovaRange::from_first_last(0xfffff000, 0xffffffff), Hpa{0x100000},
+                                         Perms::rw()}}).ok());
+
+  // u0 translates all 64 bits: a mapping at the top is fine until u1 joins.
+  ASSERT_TRUE(m.detach(c, MmioSelector{0x3002000, 0x1000}).ok());
+  const ObjectId top = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, top, PciSelector{0, 3, 0}).ok());
+  ASSERT_TRUE(m.map(c, top, {MappingSpec{IovaRange::from_first_last(0xfffffffffffff000, kU64Max), Hpa{0x101000},
+                                         Perms::rw()}}).ok());
+  const State filled = m.state();
+  const auto joined = m.attach(c, top, MmioSelector{0x3002000, 0x1000});
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().code, Errc::invalid_argument);
+  EXPECT_EQ(m.state(), filled);
+}
+
+// u1 holds one context: a device moves between objects only through a detach,
+// because a move makes the new domain before it empties the old one.
+TEST(ManagerCapabilities, ContextsRunOut) {
+  Manager m(make_deployment(), true);
+  const ClientId c = m.connect({"host", std::nullopt, false}).value();
+  const ObjectId first = m.create_object(c).value();
+  const ObjectId second = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, first, MmioSelector{0x3002000, 0x1000}).ok());
+  const State before = m.state();
+  const auto moved = m.attach(c, second, MmioSelector{0x3002000, 0x1000});
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, Errc::no_resources);
+  EXPECT_EQ(to_errno(moved.error().code), ENOMEM);
+  EXPECT_NE(moved.error().message.find("1 of 1 in use"), std::string::npos) << moved.error().message;
+  EXPECT_EQ(m.state(), before);
+  ASSERT_TRUE(m.detach(c, MmioSelector{0x3002000, 0x1000}).ok());
+  EXPECT_TRUE(m.attach(c, second, MmioSelector{0x3002000, 0x1000}).ok());
 }
 
 // The core's own operations take exact requests: aligned ranges, memory of

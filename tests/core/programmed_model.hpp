@@ -27,6 +27,7 @@ class ProgrammedModel final : public HardwareLayer {
 
   std::optional<size_t> fail_at_step;  // prepare refuses on reaching this step
   size_t prepares = 0;
+  size_t refusals = 0;  // prepares refused by fail_at_step
   size_t commits = 0;
   size_t last_plan_steps = 0;
   std::string inconsistency;  // why the first ill-fitting plan was refused
@@ -37,6 +38,7 @@ class ProgrammedModel final : public HardwareLayer {
     Programmed next = now_;
     for (size_t i = 0; i < plan.steps.size(); ++i) {
       if (fail_at_step == i) {
+        ++refusals;
         return make_error(Errc::no_resources, fmt::format("model: out of resources at step {} ({})", i,
                                                           to_string(plan.steps[i])));
       }

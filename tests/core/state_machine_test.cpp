@@ -2,7 +2,9 @@
 // from several host and VM clients (mappings through the QNX smmu_mapping_add
 // layer of api/), run against the manager and against a
 // deliberately naive page-granular reference model, on a host deployment and
-// on a guest deployment whose unit grants read with every write. After every
+// on a guest deployment whose unit grants read with every write and exec. The
+// host's unit u1 holds one translation context and 32-bit input addresses,
+// so attaches that need a free context or map too high are refused. After every
 // step:
 //   - the manager's invariant checker finds nothing,
 //   - the manager succeeded exactly when the model says it should,
@@ -41,6 +43,9 @@ using api::qnx::MapRequest;
 
 constexpr uint64_t kPage = 0x1000;
 
+struct Facts;
+extern const Facts* g_facts;
+
 // Facts about the deployment under test, restated page by page.
 struct Facts {
   struct VmPage {
@@ -50,6 +55,7 @@ struct Facts {
   Deployment d;
   std::vector<std::map<uint64_t, VmPage>> vm_pages;  // per VM: gpa page -> host page
   std::set<uint64_t> vm_host_pages;
+  std::map<uint64_t, uint32_t> vm_host_page_perms;  // host page -> the VM's permissions for it
   std::vector<std::map<uint64_t, VmPage>> startup_pages;  // per device: iova page -> (hpa page, perms)
 
   explicit Facts(Deployment deployment) : d(std::move(deployment)) {
@@ -60,6 +66,7 @@ struct Facts {
           const uint64_t h = r.host_first + (g - r.guest.first());
           vm_pages[v][g] = VmPage{h, r.perms.bits()};
           vm_host_pages.insert(h);
+          vm_host_page_perms[h] = r.perms.bits();
         }
       }
     }
@@ -78,6 +85,25 @@ struct Facts {
     }
     return std::nullopt;
   }
+  // What a unit grants for requested permissions, restated from the fixture's
+  // comments rather than read from its holding table: the Arm stage-1 units
+  // add read to write and to exec; the others hold exactly what was asked.
+  static uint32_t held(UnitIndex unit, uint32_t perms) {
+    const bool arm_stage1 = g_facts->d.units[unit].capabilities.architecture == "fixture-arm-s1";
+    return arm_stage1 && (perms & 6u) != 0 ? perms | 1u : perms;
+  }
+  // Whether a unit translates this page of input, or reaches this page of output.
+  static bool input_page_fits(UnitIndex unit, uint64_t page) {
+    return fits(page + (kPage - 1), g_facts->d.units[unit].capabilities.input_address_bits);
+  }
+  static bool output_page_fits(UnitIndex unit, uint64_t page) {
+    return fits(page + (kPage - 1), g_facts->d.units[unit].capabilities.output_address_bits);
+  }
+  // Whether the VM's permissions for a host page cover what the unit holds for `perms`.
+  static bool vm_perms_cover(UnitIndex unit, uint64_t hpa_page, uint32_t perms) {
+    return (held(unit, perms) & ~g_facts->vm_host_page_perms.at(hpa_page)) == 0;
+  }
+  static bool fits(uint64_t last, unsigned bits) { return bits >= 64 || last < (uint64_t{1} << bits); }
   static bool memory_page(uint64_t page) { return page >= kMemFirst && page + kPage - 1 <= kMemLast; }
   static bool reserved_page(uint64_t page) { return page == (kReservedMsi & ~(kPage - 1)); }
 };
@@ -110,6 +136,23 @@ struct Model {
     next_object = next_object.next();
   }
 
+  std::set<UnitIndex> units_of(ObjectId o) const {
+    std::set<UnitIndex> units;
+    for (DeviceIndex dev : objects.at(o).devices) units.insert(facts().d.devices[dev].unit);
+    return units;
+  }
+  // One context per object with a device on the unit, one per startup device.
+  uint64_t contexts_in_use(UnitIndex unit) const {
+    std::set<ObjectId> holding;
+    uint64_t startup = 0;
+    for (DeviceIndex dev{0}; dev < kDeviceCount; ++dev) {
+      if (facts().d.devices[dev].unit != unit) continue;
+      if (device_object[dev]) holding.insert(*device_object[dev]);
+      if (!facts().startup_pages[dev].empty()) ++startup;
+    }
+    return holding.size() + startup;
+  }
+
   bool owns(ClientId c, ObjectId o) const {
     return clients.contains(c) && objects.contains(o) && objects.at(o).owner == c;
   }
@@ -136,9 +179,7 @@ struct Model {
 
   AccessResult access(DeviceIndex dev, uint64_t addr, AccessKind kind) const {
     const uint32_t want = kind == AccessKind::read ? 1u : kind == AccessKind::write ? 2u : 4u;
-    // A unit that cannot grant write without read grants read with it.
-    const bool write_implies_read = facts().d.units[facts().d.devices[dev].unit].write_implies_read;
-    auto grants = [&](uint32_t perms) { return ((write_implies_read && (perms & 2u) ? perms | 1u : perms) & want) != 0; };
+    auto grants = [&](uint32_t perms) { return (Facts::held(facts().d.devices[dev].unit, perms) & want) != 0; };
     const uint64_t page = addr & ~(kPage - 1);
     if (device_object[dev]) {
       const auto& pages = objects.at(*device_object[dev]).pages;
@@ -238,6 +279,8 @@ struct Depth {
   uint64_t steps_comparing_a_mapped_page = 0;  // some compared address is mapped, for the device compared
   uint64_t steps_over_mappings = 0;            // stricter: the step's own request met mapped state
   uint64_t refusals = 0;                       // operations the hardware refused in prepare
+  uint64_t no_free_context = 0;                // attaches refused: the unit had no free context
+  uint64_t unfit_mappings = 0;                 // attaches refused: a new unit could not hold the mappings
 };
 Depth g_depth;
 
@@ -350,21 +393,20 @@ auto run_checked(Sut& sut, std::optional<size_t> refuse_at, F&& op) {
   };
   if (refuse_at) {
     sut.hw.fail_at_step = refuse_at;
+    const size_t refusals_before = sut.hw.refusals;
     auto first = op();
     sut.hw.fail_at_step.reset();
-    // Not refused: the plan was shorter, or the decision itself refused.
-    if (first.ok() || first.error().code != Errc::no_resources) {
+    // Not refused by the hardware: the plan was shorter, or the decision itself refused.
+    if (sut.hw.refusals == refusals_before) {
       if (!first.ok()) unchanged();
       return first;
     }
+    RC_ASSERT(!first.ok() && first.error().code == Errc::no_resources);
     ++g_depth.refusals;
     unchanged();
   }
   auto result = op();
-  if (!result.ok()) {
-    RC_ASSERT(result.error().code != Errc::no_resources);
-    unchanged();
-  }
+  if (!result.ok()) unchanged();
   return result;
 }
 
@@ -463,18 +505,34 @@ struct Attach : Cmd {
   std::vector<std::pair<DeviceIndex, uint64_t>> probes = gen_probes();
   std::optional<size_t> refuse_at = gen_refusal();
 
-  bool allowed(const Model& m) const {
-    if (!m.owns(client, object)) return false;
+  enum class Outcome { refused, no_free_context, unfit_mappings, allowed };
+  Outcome outcome(const Model& m) const {
+    if (!m.owns(client, object)) return Outcome::refused;
     const auto& c = m.clients.at(client);
     const auto devices = m.resolve(sel, c.vm);
-    if (devices.empty()) return false;
+    if (devices.empty()) return Outcome::refused;
     for (auto dev : devices) {
-      if (!facts().startup_pages[dev].empty()) return false;
-      if (facts().device_vm(dev) && !c.vm) return false;
-      if (m.device_object[dev] && m.objects.at(*m.device_object[dev]).owner != client) return false;
+      if (!facts().startup_pages[dev].empty()) return Outcome::refused;
+      if (facts().device_vm(dev) && !c.vm) return Outcome::refused;
+      if (m.device_object[dev] && m.objects.at(*m.device_object[dev]).owner != client) return Outcome::refused;
     }
-    return true;
+    // A unit new to the object needs a free context and must hold every page
+    // the object maps, within the VM's permissions for a VM's client.
+    const std::set<UnitIndex> present = m.units_of(object);
+    for (auto dev : devices) {
+      const UnitIndex unit = facts().d.devices[dev].unit;
+      if (present.contains(unit)) continue;
+      if (m.contexts_in_use(unit) >= facts().d.units[unit].capabilities.contexts) return Outcome::no_free_context;
+      for (const auto& [page, target] : m.objects.at(object).pages) {
+        if (!Facts::input_page_fits(unit, page) || !Facts::output_page_fits(unit, target.first)) {
+          return Outcome::unfit_mappings;
+        }
+        if (c.vm && !Facts::vm_perms_cover(unit, target.first, target.second)) return Outcome::unfit_mappings;
+      }
+    }
+    return Outcome::allowed;
   }
+  bool allowed(const Model& m) const { return outcome(m) == Outcome::allowed; }
   void apply(Model& m) const override {
     if (!allowed(m)) return;
     for (auto dev : m.resolve(sel, m.clients.at(client).vm)) {
@@ -485,7 +543,11 @@ struct Attach : Cmd {
   }
   void run(const Model& m, Sut& sut) const override {
     const auto result = run_checked(sut, refuse_at, [&] { return sut.m.attach(client, object, sel); });
-    RC_ASSERT(result.ok() == allowed(m));
+    const Outcome expected = outcome(m);
+    if (expected == Outcome::no_free_context) ++g_depth.no_free_context;
+    if (expected == Outcome::unfit_mappings) ++g_depth.unfit_mappings;
+    RC_ASSERT(result.ok() == (expected == Outcome::allowed));
+    if (!result.ok()) RC_ASSERT((result.error().code == Errc::no_resources) == (expected == Outcome::no_free_context));
     // QNX's "+1": the object already had mappings when the device joined.
     if (result.ok()) RC_ASSERT(result.value().reissue_mappings == !m.objects.at(object).pages.empty());
     Model after = m;
@@ -590,7 +652,12 @@ struct Map : Cmd {
           return std::nullopt;
         }
         if (!Facts::memory_page(hpa) || Facts::reserved_page(hpa)) return std::nullopt;
-        writes.push_back({first_page + i * kPage, {hpa, perms.bits()}});
+        const uint64_t iova = first_page + i * kPage;
+        for (UnitIndex unit : m.units_of(object)) {
+          if (!Facts::input_page_fits(unit, iova) || !Facts::output_page_fits(unit, hpa)) return std::nullopt;
+          if (c.vm && !Facts::vm_perms_cover(unit, hpa, perms.bits())) return std::nullopt;
+        }
+        writes.push_back({iova, {hpa, perms.bits()}});
       }
     }
     return writes;
@@ -655,39 +722,51 @@ void run_state_machine() {
     RC_ASSERT(objects[i] == model.next_object);
     model.add_object(clients[i]);
   }
+  // Client 2 also holds dev5, the one device of the one-context unit u1: a
+  // move of it to another object needs a detach first.
   const std::pair<DeviceSelector, DeviceIndex> attached[] = {{MmioSelector{0x3000000, 0x1000}, kDevHost},
                                                              {PciSelector{0, 3, 0}, kDevHostPci},
                                                              {PciSelector{0, 1, 0}, kDevVmA},
-                                                             {PciSelector{0, 2, 0}, kDevVmB}};
-  for (size_t i = 0; i < 4; ++i) {
+                                                             {PciSelector{0, 2, 0}, kDevVmB},
+                                                             {MmioSelector{0x3002000, 0x1000}, kDevBypass}};
+  const size_t attached_by[] = {0, 1, 2, 3, 1};
+  for (size_t i = 0; i < std::size(attached); ++i) {
     const auto& [sel, dev] = attached[i];
-    RC_ASSERT(sut.m.attach(clients[i], objects[i], sel).ok());
-    model.device_object[dev] = objects[i];
-    model.objects.at(objects[i]).devices.insert(dev);
+    const size_t c = attached_by[i];
+    RC_ASSERT(sut.m.attach(clients[c], objects[c], sel).ok());
+    model.device_object[dev] = objects[c];
+    model.objects.at(objects[c]).devices.insert(dev);
   }
-  // Object 2 maps write-only: a write-implies-read unit grants read too. On a
-  // host deployment VM a maps across its host discontinuity and VM b up to
-  // its read-only region; on a guest one, clients 3 and 4 map host memory
-  // around the reserved page.
+  // Object 2 maps write-only: its Arm stage-1 unit u1 (and, on the guest
+  // deployment, u0) grants read too. On a host deployment VM a maps across
+  // its host discontinuity and VM b up to its read-only region; on a guest
+  // one, clients 3 and 4 map host memory around the reserved page. Client 1
+  // also maps above 4 GiB, which u1's 32-bit input cannot hold: dev5 joining
+  // its object is refused.
   struct FirstMap {
     uint64_t iova;
     uint64_t pages;
     Perms perms;
+    std::optional<uint64_t> target;
   };
-  const FirstMap first_maps[] = {{0x1f0000, 4, Perms::rw()},
-                                 {0x1f8000, 4, Perms(Perm::write)},
-                                 {host ? 0x5fe000u : 0x1fc000u, 4, Perms::rw()},
-                                 {host ? 0x4fe000u : 0x208000u, 2, Perms::rw()}};
-  for (size_t i = 0; i < 4; ++i) {
+  const FirstMap first_maps[] = {{0x1f0000, 4, Perms::rw(), std::nullopt},
+                                 {0x1f8000, 4, Perms(Perm::write), std::nullopt},
+                                 {host ? 0x5fe000u : 0x1fc000u, 4, Perms::rw(), std::nullopt},
+                                 {host ? 0x4fe000u : 0x208000u, 2, Perms::rw(), std::nullopt},
+                                 {0xffffe000, 4, Perms(Perm::read), uint64_t{0x1f4000}}};
+  const size_t mapped_by[] = {0, 1, 2, 3, 0};
+  for (size_t i = 0; i < std::size(first_maps); ++i) {
     const FirstMap& m = first_maps[i];
-    RC_ASSERT(api::qnx::mapping_add(sut.m, clients[i], objects[i],
-                                    MapRequest{m.perms, std::nullopt, {MapEntry{m.iova, m.pages * kPage}}})
+    const size_t c = mapped_by[i];
+    RC_ASSERT(api::qnx::mapping_add(sut.m, clients[c], objects[c],
+                                    MapRequest{m.perms, m.target, {MapEntry{m.iova, m.pages * kPage}}})
                   .ok());
-    const auto vm = model.clients.at(clients[i]).vm;
+    const auto vm = model.clients.at(clients[c]).vm;
     for (uint64_t p = 0; p < m.pages; ++p) {
       const uint64_t page = m.iova + p * kPage;
-      const uint64_t hpa = vm ? facts().vm_pages[*vm].at(page).hpa_page : page;
-      model.objects.at(objects[i]).pages[page] = {hpa, m.perms.bits()};
+      const uint64_t out = m.target ? *m.target + p * kPage : page;
+      const uint64_t hpa = vm ? facts().vm_pages[*vm].at(out).hpa_page : out;
+      model.objects.at(objects[c]).pages[page] = {hpa, m.perms.bits()};
     }
   }
   // Maps and attaches outnumber teardowns, so sequences keep building state.
@@ -707,15 +786,19 @@ void check_on(const char* name, Deployment deployment) {
   const double compared = percent(g_depth.steps_comparing_a_mapped_page);
   const double over = percent(g_depth.steps_over_mappings);
   std::printf("%s: %llu steps; %.1f%% compared at least one mapped page, %.1f%% made a request that met mapped "
-              "state; %llu refused by the hardware in prepare\n",
+              "state; %llu refused by the hardware in prepare; attaches refused for want of a context %llu, "
+              "for mappings the unit cannot hold %llu\n",
               name, static_cast<unsigned long long>(g_depth.steps), compared, over,
-              static_cast<unsigned long long>(g_depth.refusals));
+              static_cast<unsigned long long>(g_depth.refusals), static_cast<unsigned long long>(g_depth.no_free_context),
+              static_cast<unsigned long long>(g_depth.unfit_mappings));
   EXPECT_TRUE(ok);
   // At CI's case count the runs are long enough for the shares to be stable.
   if (g_depth.steps >= 20000) {
     EXPECT_GE(compared, 75.0) << "the state machine no longer compares mapped pages";
     EXPECT_GE(over, 12.0) << "the state machine's requests no longer meet mapped state";
     EXPECT_GE(percent(g_depth.refusals), 2.0) << "the hardware model hardly ever refuses a plan";
+    EXPECT_GT(g_depth.no_free_context, 0u) << "no attach met a unit without a free context";
+    EXPECT_GT(g_depth.unfit_mappings, 0u) << "no attach met a unit that could not hold the mappings";
   }
 }
 
@@ -725,7 +808,7 @@ TEST(ManagerStateMachine, AgreesWithPageModelAndKeepsInvariants) {
 }
 
 // The same on a guest deployment: no VM clients (connecting as one is
-// refused), and a unit that grants read with every write.
+// refused), and an Arm stage-1 unit that grants read with every write and exec.
 TEST(ManagerStateMachine, GuestDeploymentWithWriteImpliesRead) {
   check_on("guest deployment", make_guest_deployment());
 }

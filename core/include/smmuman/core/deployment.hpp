@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "smmuman/core/capabilities.hpp"
 #include "smmuman/core/ids.hpp"
 #include "smmuman/core/perms.hpp"
 #include "smmuman/core/range.hpp"
@@ -41,20 +42,6 @@ std::string to_string(const Origin& origin);
 enum class Role { host, guest };
 const char* to_string(Role role);
 
-// The SMMU architectures smmuman knows by name. Core code never branches on
-// this: it is carried for the backends and the summary.
-enum class UnitType {
-  arm_smmu_v3,
-  arm_smmu_v2,
-  intel_vtd,
-  amd_vi,
-  riscv_iommu,
-  renesas_ipmmu,
-  vdev_smmu,  // the paravirtual unit a guest's smmuman drives (QNX vdev-smmu)
-};
-const char* to_string(UnitType type);
-std::optional<UnitType> unit_type_from_string(const std::string& name);
-
 struct ReservedRegion {
   std::string name;
   HpaRange range;
@@ -70,26 +57,15 @@ struct Platform {
 
 struct Unit {
   std::string name;
-  UnitType type = UnitType::arm_smmu_v3;
+  // What the unit can hold; its architecture names the hardware description
+  // it came from. The core admits by these numbers, never by the name.
+  UnitCapabilities capabilities;
   std::optional<HpaRange> registers;  // the unit's own MMIO frame: implicitly reserved
-  unsigned stream_id_bits = 16;
   // Streams of this unit with no translation set up pass through untranslated.
   // Never the default; rejected on a host for a unit with pass-through devices.
   bool bypass_unconfigured = false;
-  // The hardware cannot grant write without read (Renesas IPMMU, QNX
-  // smmu_mapping_flags [S2]): effective access widens write to read+write.
-  bool write_implies_read = false;
   Origin origin;
 };
-
-// What a unit of this type does unless the configuration says otherwise; the
-// readers fill Unit from it, so the core itself never branches on the type.
-constexpr bool write_implies_read_by_default(UnitType type) { return type == UnitType::renesas_ipmmu; }
-// Whether the configuration must say where a unit of this type has its
-// registers: every hardware unit does, so that one SMMU declared twice shows
-// as two overlapping frames. The paravirtual vdev-smmu is reached through the
-// hypervisor, not at an address this deployment describes.
-constexpr bool registers_required(UnitType type) { return type != UnitType::vdev_smmu; }
 
 struct PciAddress {
   uint32_t bus = 0;   // 0..255

@@ -168,6 +168,13 @@ class Manager {
   Perms held_perms(UnitIndex unit, Perms perms) const;
   // The hardware's view of a core mapping on one unit.
   DomainEntry held_by(UnitIndex unit, const MappingTable::Entry& entry) const;
+  // Whether `unit` can hold a mapping of an object `owner` holds: its input
+  // and output addresses fit the unit's address sizes, and for a VM's client
+  // what the unit holds stays within the VM's permissions for that memory.
+  Status check_holdable(UnitIndex unit, const Client& owner, const MappingTable::Entry& entry) const;
+  // Translation contexts of `unit` in use: one per domain on it, one per
+  // device of it with startup mappings.
+  uint64_t contexts_in_use(UnitIndex unit) const;
   // The units an object's devices sit on: one domain each.
   std::set<UnitIndex> units_of(const Object& object) const;
   // Creates a domain of `object` and fills it with the object's mappings.

@@ -12,6 +12,7 @@
 #include "smmuman/hw/page_table_format.hpp"
 #include "smmuman/hw/regs.hpp"
 #include "smmuman/hw/structure.hpp"
+#include "smmuman/hw/unit_description.hpp"
 
 namespace smmuman::hw::amd_vi {
 
@@ -3661,6 +3662,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_4level{
     /*write=*/{true, 62, 62, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: X as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3677,6 +3683,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_5level{
     /*write=*/{true, 62, 62, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: X as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3693,6 +3704,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_6level{
     /*write=*/{true, 62, 62, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: X as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 // AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3; entries are structs::GUEST_PTE
@@ -3709,8 +3725,28 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_4level{
     /*write=*/{true, 1, 1, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 63, 63, 0x1},
+    // held: W as RW (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    // held: X as RX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    // held: WX as RWX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
 };
 
 }  // namespace page_tables
+
+// The most one unit can hold: the limits the core admits requests by.
+// Address sizes, page sizes and held permissions: the domain format page_tables::amd_v1_4level.
+// held: R as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+// held: X as RX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+// held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+// held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
+inline constexpr ::smmuman::hw::UnitDescription unit{
+    "amd-vi", "AMD I/O Virtualization Technology (AMD-Vi IOMMU)", "amd-v1-4level",
+    /*input_address_bits=*/48, /*output_address_bits=*/52, /*page_sizes=*/0x40201000,
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*stream_id_bits=*/16,  // AMDVI 2.2.2.1 (Device Table Entry Format); the DeviceID (PCI bus, device, function) indexes the device table
+    /*contexts=*/65536,  // AMDVI 2.2.2.1 (Device Table Entry Format); one DomainID per domain: DTE bits 79:64
+    /*register_frame_bytes=*/0x4000,  // AMDVI 3 (IOMMU Capability Block Registers); the 16 KiB MMIO window; 512 KiB when performance counters are implemented
+};
+inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
 }  // namespace smmuman::hw::amd_vi

@@ -13,6 +13,7 @@
 #include "smmuman/hw/page_table_format.hpp"
 #include "smmuman/hw/regs.hpp"
 #include "smmuman/hw/structure.hpp"
+#include "smmuman/hw/unit_description.hpp"
 
 namespace smmuman::hw::arm_smmuv2 {
 
@@ -2519,6 +2520,10 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*write=*/{true, 7, 7, 0x0},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 54, 54, 0x1},
+    // held: W as RW (DDI0487 D8.4.1.2.1)
+    // held: X as RX (DDI0487 D8.4.1.2.6)
+    // held: WX as RWX (DDI0487 D8.4.1.2.1)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
 };
 
 // DDI0487 D8.2.8, Tables D8-16 and D8-17; D8.4.2.1.1; entries are structs::S2_DESCRIPTOR
@@ -2535,8 +2540,24 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*write=*/{true, 7, 7, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 54, 54, 0x1},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
 };
 
 }  // namespace page_tables
+
+// The most one unit can hold: the limits the core admits requests by.
+// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s1_4k.
+// held: W as RW (DDI0487 D8.4.1.2.1)
+// held: X as RX (DDI0487 D8.4.1.2.6)
+// held: WX as RWX (DDI0487 D8.4.1.2.1)
+inline constexpr ::smmuman::hw::UnitDescription unit{
+    "arm-smmuv2", "Arm SMMUv2 (IHI 0062D.c) as implemented by the CoreLink MMU-500", "aarch64-s1-4k",
+    /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*stream_id_bits=*/16,  // IHI0062 9, SMMU_IDRn; SMMU_IDR0.NUMSIDB gives at most 15 bits, 16 with SMMU_IDR0.EXIDS (the MMU-500 has 15)
+    /*contexts=*/128,  // DDI0517 1.3; one context bank per domain: the MMU-500 has up to 128 (SMMU_IDR1.NUMCB)
+    /*register_frame_bytes=*/0x10000,  // IHI0062 8.1; choice: the frame is 2 x NUMPAGE x PAGESIZE (SMMU_IDR1), known only at run time; 64 KiB is the least reserved, a deployment that knows more says so
+};
+inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
 }  // namespace smmuman::hw::arm_smmuv2

@@ -12,6 +12,7 @@
 #include "smmuman/hw/page_table_format.hpp"
 #include "smmuman/hw/regs.hpp"
 #include "smmuman/hw/structure.hpp"
+#include "smmuman/hw/unit_description.hpp"
 
 namespace smmuman::hw::arm_smmuv3 {
 
@@ -5167,6 +5168,7 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*write=*/{true, 7, 7, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 54, 53, 0x2},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_4K
@@ -5183,8 +5185,27 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*write=*/{true, 7, 7, 0x0},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 54, 54, 0x1},
+    // held: W as RW (DDI0487 D8.4.1.2.1)
+    // held: X as RX (DDI0487 D8.4.1.2.6)
+    // held: WX as RWX (DDI0487 D8.4.1.2.1)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
 };
 
 }  // namespace page_tables
+
+// The most one unit can hold: the limits the core admits requests by.
+// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s1_4k.
+// held: W as RW (DDI0487 D8.4.1.2.1)
+// held: X as RX (DDI0487 D8.4.1.2.6)
+// held: WX as RWX (DDI0487 D8.4.1.2.1)
+inline constexpr ::smmuman::hw::UnitDescription unit{
+    "arm-smmuv3", "Arm SMMUv3", "aarch64-s1-4k",
+    /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*stream_id_bits=*/32,  // IHI0070 6.3.2; SMMU_IDR1.SIDSIZE is at most 32
+    /*contexts=*/65536,  // IHI0070 6.3.1; one ASID per stage-1 domain: 16-bit ASIDs with SMMU_IDR0.ASID16, 256 without
+    /*register_frame_bytes=*/0x20000,  // IHI0070 6.1; register Page 0 and Page 1, 64 KB each
+};
+inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
 }  // namespace smmuman::hw::arm_smmuv3

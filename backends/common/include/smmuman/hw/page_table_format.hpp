@@ -40,6 +40,9 @@ struct PageTableFormat {
   DescriptorField write;
   DescriptorField exec;
   DescriptorField exec_never;
+  // Requested read (1) / write (2) / exec (4) bits -> the bits a leaf of
+  // this format holds: the smallest superset it can express.
+  uint8_t held[8];
 };
 
 }  // namespace smmuman::hw

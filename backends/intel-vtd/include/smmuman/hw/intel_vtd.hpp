@@ -12,6 +12,7 @@
 #include "smmuman/hw/page_table_format.hpp"
 #include "smmuman/hw/regs.hpp"
 #include "smmuman/hw/structure.hpp"
+#include "smmuman/hw/unit_description.hpp"
 
 namespace smmuman::hw::intel_vtd {
 
@@ -3159,6 +3160,11 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     /*write=*/{true, 1, 1, 0x1},
     /*exec=*/{true, 2, 2, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (VTD 9.8, Figure 9-8)
+    // held: X as RX (VTD 9.8, Figure 9-8)
+    // held: RW as RWX (VTD 9.8, Figure 9-8)
+    // held: WX as RWX (VTD 9.8, Figure 9-8)
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3175,6 +3181,11 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     /*write=*/{true, 1, 1, 0x1},
     /*exec=*/{true, 2, 2, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (VTD 9.8, Figure 9-8)
+    // held: X as RX (VTD 9.8, Figure 9-8)
+    // held: RW as RWX (VTD 9.8, Figure 9-8)
+    // held: WX as RWX (VTD 9.8, Figure 9-8)
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3191,8 +3202,29 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     /*write=*/{true, 1, 1, 0x1},
     /*exec=*/{true, 2, 2, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (VTD 9.8, Figure 9-8)
+    // held: X as RX (VTD 9.8, Figure 9-8)
+    // held: RW as RWX (VTD 9.8, Figure 9-8)
+    // held: WX as RWX (VTD 9.8, Figure 9-8)
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
 };
 
 }  // namespace page_tables
+
+// The most one unit can hold: the limits the core admits requests by.
+// Address sizes, page sizes and held permissions: the domain format page_tables::vtd_ss_4level.
+// held: R as RX (VTD 9.8, Figure 9-8)
+// held: X as RX (VTD 9.8, Figure 9-8)
+// held: RW as RWX (VTD 9.8, Figure 9-8)
+// held: WX as RWX (VTD 9.8, Figure 9-8)
+inline constexpr ::smmuman::hw::UnitDescription unit{
+    "intel-vtd", "Intel VT-d (Virtualization Technology for Directed I/O)", "vtd-ss-4level",
+    /*input_address_bits=*/48, /*output_address_bits=*/52, /*page_sizes=*/0x40201000,
+    /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*stream_id_bits=*/16,  // VTD 9.3, Figure 9-3; the source-id is the PCI requester ID: bus selects the root entry, device and function the context entry
+    /*contexts=*/65536,  // VTD 11.4.2, Figure 11-2; one domain-id per domain: CAP_REG.ND gives up to 16-bit domain-ids
+    /*register_frame_bytes=*/0x1000,  // VTD 11.4; one 4 KiB register page; IOTLB and fault-recording registers placed beyond it (ECAP_REG.IRO, CAP_REG.FRO) need a larger declared frame
+};
+inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
 }  // namespace smmuman::hw::intel_vtd

@@ -12,6 +12,7 @@
 #include "smmuman/hw/page_table_format.hpp"
 #include "smmuman/hw/regs.hpp"
 #include "smmuman/hw/structure.hpp"
+#include "smmuman/hw/unit_description.hpp"
 
 namespace smmuman::hw::riscv_iommu {
 
@@ -2698,6 +2699,9 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 // PRIV 12.5.1; entries are structs::PTE
@@ -2714,6 +2718,9 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 // PRIV 12.6.1; entries are structs::PTE
@@ -2730,6 +2737,9 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2746,6 +2756,9 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39x4{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2762,6 +2775,9 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48x4{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2778,8 +2794,25 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     /*write=*/{true, 2, 2, 0x1},
     /*exec=*/{true, 3, 3, 0x1},
     /*exec_never=*/{false, 0, 0, 0},
+    // held: W as RW (PRIV 12.3.1)
+    // held: WX as RWX (PRIV 12.3.1)
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
 };
 
 }  // namespace page_tables
+
+// The most one unit can hold: the limits the core admits requests by.
+// Address sizes, page sizes and held permissions: the domain format page_tables::sv48.
+// held: W as RW (PRIV 12.3.1)
+// held: WX as RWX (PRIV 12.3.1)
+inline constexpr ::smmuman::hw::UnitDescription unit{
+    "riscv-iommu", "RISC-V IOMMU (Base Architecture 1.0 and ratified extensions)", "sv48",
+    /*input_address_bits=*/48, /*output_address_bits=*/56, /*page_sizes=*/0x8040201000,
+    /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*stream_id_bits=*/24,  // RVIOMMU 3.1.1; device_id is up to 24 bits (a three-level device directory)
+    /*contexts=*/1048576,  // RVIOMMU 3.1.3.3, Figure 17; one PSCID per first-stage domain: 20 bits
+    /*register_frame_bytes=*/0x1000,  // RVIOMMU 6; the register file lies in a naturally aligned 4 KiB region
+};
+inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
 }  // namespace smmuman::hw::riscv_iommu

@@ -1,0 +1,62 @@
+// The registry is the generated headers' `unit_description`s, gathered by the
+// list CMake writes from spec/hw (all_architectures.hpp).
+#include "smmuman/hw/unit_registry.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "smmuman/hw/all_architectures.hpp"
+
+namespace smmuman::hw {
+namespace {
+
+#define SMMUMAN_UNIT_DESCRIPTION(ident) ident::unit_description,
+constexpr const UnitDescription* kDescriptions[] = {SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_UNIT_DESCRIPTION)};
+#undef SMMUMAN_UNIT_DESCRIPTION
+
+// The held table as the core reads it: the generated bits are read 1, write
+// 2, exec 4, which core::Perm shares, but the mapping is spelled out so that
+// a change on either side shows here.
+core::PermissionHolding holding_of(const UnitDescription& d) {
+  core::PermissionHolding::Table table{};
+  for (uint32_t asked = 0; asked < 8; ++asked) {
+    const uint32_t requested = ((asked & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
+                               ((asked & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
+                               ((asked & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0);
+    const uint8_t held = d.held[asked];
+    table[requested] = static_cast<uint8_t>(((held & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
+                                            ((held & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
+                                            ((held & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0));
+  }
+  return core::PermissionHolding::from_table(table);
+}
+
+}  // namespace
+
+std::vector<std::string> described_architectures() {
+  std::vector<std::string> names;
+  for (const UnitDescription* d : kDescriptions) {
+    if (d != nullptr) names.emplace_back(d->architecture);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<core::UnitCapabilities> described_capabilities(std::string_view architecture) {
+  for (const UnitDescription* d : kDescriptions) {
+    if (d == nullptr || architecture != d->architecture) continue;
+    core::UnitCapabilities caps;
+    caps.architecture = d->architecture;
+    caps.input_address_bits = d->input_address_bits;
+    caps.output_address_bits = d->output_address_bits;
+    caps.page_sizes = d->page_sizes;
+    caps.permissions = holding_of(*d);
+    caps.stream_id_bits = d->stream_id_bits;
+    caps.contexts = d->contexts;
+    caps.register_frame_bytes = d->register_frame_bytes;
+    return caps;
+  }
+  return std::nullopt;
+}
+
+}  // namespace smmuman::hw
