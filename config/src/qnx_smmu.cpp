@@ -34,7 +34,6 @@ using core::Origin;
 using core::Perm;
 using core::Perms;
 
-constexpr uint64_t kKiB = 1024;
 // Choice: no statement word is longer (names are at most core::kMaxNameBytes).
 constexpr size_t kMaxWordBytes = 256;
 

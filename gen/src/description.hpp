@@ -165,6 +165,19 @@ struct UnitFact {
   int line = 0;
 };
 
+// How a unit's ID register reports one limit at run time: a field of a
+// register in a fixed block, read through a table of its values (a raw value
+// not listed reports 0: the unit cannot be used), plus a constant, or as it is.
+struct ReportedBy {
+  std::string limit;  // input_address_bits, output_address_bits, page_sizes, stream_id_bits, contexts
+  std::string reg;
+  std::string field;
+  std::vector<std::pair<uint64_t, uint64_t>> values;  // raw -> limit
+  std::optional<uint64_t> plus;
+  std::string source;
+  int line = 0;
+};
+
 // The most one unit of the architecture can hold: what the core admits
 // requests by. Sizes and permissions come from the page-table format each
 // domain uses, or, for a unit with no page tables of its own (the
@@ -180,6 +193,7 @@ struct UnitDesc {
   int page_sizes_line = 0;
   std::vector<Widening> widened;                     // without domain_format only
   UnitFact stream_id_bits, contexts, register_frame_bytes;
+  std::vector<ReportedBy> reported;  // what a unit's ID registers narrow at run time
 };
 
 struct Description {
@@ -197,6 +211,18 @@ struct Description {
 
   std::map<std::string, size_t> structure_by_name;  // first structure of each name; filled by the loader
 
+  const RegisterDesc* find_register(const std::string& name) const {
+    for (const auto& r : registers) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  }
+  const BlockDesc* find_block(const std::string& name) const {
+    for (const auto& b : blocks) {
+      if (b.name == name) return &b;
+    }
+    return nullptr;
+  }
   const PageTableDesc* find_page_table(const std::string& name) const {
     for (const auto& p : page_tables) {
       if (p.name == name) return &p;

@@ -380,6 +380,38 @@ class Emitter {
     line("    /*register_frame_bytes=*/{:#x},  // {}", u.register_frame_bytes.value, fact_comment(u.register_frame_bytes));
     line("}};");
     line("inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;");
+    emit_reported(u);
+  }
+
+  // Reads each limit `unit.reported` names from the unit's ID registers.
+  void emit_reported(const UnitDesc& u) {
+    line("");
+    line("// What one unit's ID registers report, to narrow `unit` at run time: each limit below,");
+    line("// the others as `unit` has them. A raw value the description does not list reports 0.");
+    line("template <::smmuman::hw::RegisterIo Io>");
+    line("::smmuman::hw::ReportedLimits read_reported_limits({}Io& io) {{", u.reported.empty() ? "[[maybe_unused]] " : "");
+    line("  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);");
+    for (const auto& r : u.reported) {
+      line("  {{  // {}", comment(r.source));
+      line("    const uint64_t raw = ::smmuman::hw::read<regs::{}>(io).template get<regs::{}::{}>();", r.reg, r.reg, r.field);
+      if (!r.values.empty()) {
+        line("    switch (raw) {{");
+        for (const auto& [raw, limit] : r.values) {
+          // Sizes as the manuals print them: bit counts and context counts in decimal, page-size sets in hex.
+          const std::string value = r.limit == "page_sizes" ? fmt::format("{:#x}", limit) : fmt::format("{}", limit);
+          line("      case {}: out.{} = {}; break;", raw, r.limit, value);
+        }
+        line("      default: out.{} = 0; break;", r.limit);
+        line("    }}");
+      } else if (r.plus) {
+        line("    out.{} = raw + {};", r.limit, *r.plus);
+      } else {
+        line("    out.{} = raw;", r.limit);
+      }
+      line("  }}");
+    }
+    line("  return out;");
+    line("}}");
   }
 
   const Description& d_;

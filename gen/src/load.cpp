@@ -670,7 +670,7 @@ class Loader {
       return;
     }
     keys(n, "unit", {"domain_format", "input_address_bits", "output_address_bits", "page_sizes", "widened",
-                     "stream_id_bits", "contexts", "register_frame_bytes"});
+                     "stream_id_bits", "contexts", "register_frame_bytes", "reported"});
     if (n["domain_format"]) {
       u.domain_format = scalar(n["domain_format"], "unit domain_format");
       u.domain_format_line = line_of(n["domain_format"]);
@@ -706,6 +706,33 @@ class Loader {
     u.stream_id_bits = unit_fact(n, "stream_id_bits", d, true);
     u.contexts = unit_fact(n, "contexts", d, true);
     u.register_frame_bytes = unit_fact(n, "register_frame_bytes", d, true);
+    for_each_item(n["reported"], "unit reported", [&](const YamlNode& item) { u.reported.push_back(read_reported(item, d)); });
+  }
+
+  // `{limit: L, register: R, field: F, values: {raw: limit, ...} | plus: N, source: ...}`.
+  ReportedBy read_reported(const YamlNode& n, const Description& d) {
+    ReportedBy r;
+    r.line = line_of(n);
+    const std::string what = "unit reported";
+    keys(n, what, {"limit", "register", "field", "values", "plus", "source"});
+    r.limit = required_string(n, "limit", what);
+    r.reg = required_string(n, "register", what);
+    r.field = required_string(n, "field", what);
+    r.source = source(n, what, "", d);
+    if (n["values"] && n["plus"]) fail(n["plus"], what + ": give values or plus, not both");
+    if (const YamlNode values = n["values"]) {
+      if (!values.is_map()) {
+        fail(values, what + " values: must map the field's raw values to the limit they report");
+      } else {
+        for (const auto& kv : values.entries()) {
+          const auto raw = number(kv.first, what + " values key");
+          const auto limit = number(kv.second, what + " values value");
+          if (raw && limit) r.values.emplace_back(*raw, *limit);
+        }
+      }
+    }
+    if (n["plus"]) r.plus = number(n["plus"], what + " plus");
+    return r;
   }
 
   // ---- rules ----
@@ -1078,6 +1105,57 @@ class Loader {
       fail_at(u.stream_id_bits.line, fmt::format("unit stream_id_bits: {} is not 1..32", u.stream_id_bits.text));
     }
     if (u.contexts.present && u.contexts.value == 0) fail_at(u.contexts.line, "unit contexts: must be at least 1");
+    std::set<std::string> limits;
+    for (const auto& r : u.reported) check_reported(r, d, limits);
+  }
+
+  // A limit reported once, by a field of a single register in a fixed block
+  // (read before anything about the unit's layout is known), with values
+  // that fit the field.
+  void check_reported(const ReportedBy& r, const Description& d, std::set<std::string>& limits) {
+    static const std::set<std::string> kLimits = {"input_address_bits", "output_address_bits", "page_sizes",
+                                                  "stream_id_bits", "contexts"};
+    const std::string what = fmt::format("unit reported {}", r.limit);
+    if (!kLimits.contains(r.limit)) {
+      fail_at(r.line, fmt::format("unit reported: limit '{}' is not input_address_bits, output_address_bits, "
+                                  "page_sizes, stream_id_bits or contexts", input::shortened(r.limit)));
+      return;
+    }
+    if (!limits.insert(r.limit).second) fail_at(r.line, what + ": reported twice");
+    const RegisterDesc* reg = d.find_register(r.reg);
+    if (reg == nullptr) {
+      fail_at(r.line, fmt::format("{}: no register '{}'", what, input::shortened(r.reg)));
+      return;
+    }
+    if (reg->count != 1) fail_at(r.line, fmt::format("{}: register '{}' is an array", what, reg->name));
+    if (const BlockDesc* block = reg->block.empty() ? (d.blocks.empty() ? nullptr : &d.blocks.front()) : d.find_block(reg->block)) {
+      for (const auto& term : block->base) {
+        if (!term.param.empty() || term.per_instance) {
+          fail_at(r.line, fmt::format("{}: register '{}' is in block '{}', whose base needs the run-time layout",
+                                      what, reg->name, block->name));
+          break;
+        }
+      }
+    }
+    const FieldDesc* field = nullptr;
+    for (const auto& f : reg->fields) {
+      if (f.name == r.field) field = &f;
+    }
+    if (field == nullptr) {
+      fail_at(r.line, fmt::format("{}: register '{}' has no field '{}'", what, reg->name, input::shortened(r.field)));
+      return;
+    }
+    const unsigned width = field->hi - field->lo + 1;
+    if (r.plus && (width > 32 || *r.plus > 0xffffffff)) {
+      fail_at(r.line, fmt::format("{}: plus takes a field of at most 32 bits and a constant below 2^32", what));
+    }
+    std::set<uint64_t> raws;
+    for (const auto& [raw, limit] : r.values) {
+      if (width < 64 && raw >> width) {
+        fail_at(r.line, fmt::format("{}: raw value {} does not fit {}.{} ({} bits)", what, raw, reg->name, field->name, width));
+      }
+      if (!raws.insert(raw).second) fail_at(r.line, fmt::format("{}: raw value {} given twice", what, raw));
+    }
   }
 
   // Fields by name, per descriptor, built once: many page tables may share one descriptor.

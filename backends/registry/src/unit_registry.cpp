@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 #include "smmuman/hw/all_architectures.hpp"
 
@@ -31,7 +32,52 @@ core::PermissionHolding holding_of(const UnitDescription& d) {
   return core::PermissionHolding::from_table(table);
 }
 
+// The generated readers take the register library's Io (reads and writes);
+// probing only reads, so a write here is a bug and stops.
+struct ReadOnlyIo {
+  UnitRegisterReader& registers;
+  uint32_t read32(uint64_t offset) { return registers.read32(offset); }
+  uint64_t read64(uint64_t offset) { return registers.read64(offset); }
+  [[noreturn]] void write32(uint64_t, uint32_t) { std::abort(); }
+  [[noreturn]] void write64(uint64_t, uint64_t) { std::abort(); }
+};
+
+unsigned bits_of(uint64_t reported) { return static_cast<unsigned>(std::min<uint64_t>(reported, 64)); }
+
+core::UnitCapabilities narrowed_by(const core::UnitCapabilities& described, const ReportedLimits& report) {
+  core::UnitCapabilities reported = described;
+  reported.input_address_bits = bits_of(report.input_address_bits);
+  reported.output_address_bits = bits_of(report.output_address_bits);
+  reported.page_sizes = report.page_sizes;
+  reported.stream_id_bits = bits_of(report.stream_id_bits);
+  reported.contexts = report.contexts;
+  return core::narrowed(described, reported);
+}
+
 }  // namespace
+
+std::optional<core::UnitCapabilities> probed_capabilities(std::string_view architecture,
+                                                          UnitRegisterReader& registers) {
+  const auto described = described_capabilities(architecture);
+  if (!described) return std::nullopt;
+  ReadOnlyIo io{registers};
+  // Each description with a `unit` has a generated read_reported_limits.
+#define SMMUMAN_READ_REPORTED(ident)                                                   \
+  if (architecture == ident::architecture) {                                           \
+    auto read = [](auto& any_io) -> std::optional<ReportedLimits> {                    \
+      if constexpr (requires { ident::read_reported_limits(any_io); }) {               \
+        return ident::read_reported_limits(any_io);                                    \
+      } else {                                                                         \
+        return std::nullopt;                                                           \
+      }                                                                                \
+    };                                                                                 \
+    if (const auto report = read(io)) return narrowed_by(*described, *report);         \
+    return described;                                                                  \
+  }
+  SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_READ_REPORTED)
+#undef SMMUMAN_READ_REPORTED
+  return described;
+}
 
 std::vector<std::string> described_architectures() {
   std::vector<std::string> names;

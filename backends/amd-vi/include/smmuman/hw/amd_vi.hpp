@@ -3749,4 +3749,21 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits(Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  {  // AMDVI 3, MMIO Offset 0030h
+    const uint64_t raw = ::smmuman::hw::read<regs::EXTENDED_FEATURE>(io).template get<regs::EXTENDED_FEATURE::HATS>();
+    switch (raw) {
+      case 0: out.input_address_bits = 48; break;
+      case 1: out.input_address_bits = 57; break;
+      case 2: out.input_address_bits = 64; break;
+      default: out.input_address_bits = 0; break;
+    }
+  }
+  return out;
+}
+
 }  // namespace smmuman::hw::amd_vi

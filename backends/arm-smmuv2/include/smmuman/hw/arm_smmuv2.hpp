@@ -2560,4 +2560,40 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits(Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::NUMSIDB>();
+    out.stream_id_bits = raw;
+  }
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR1>(io).template get<regs::SMMU_IDR1::NUMCB>();
+    out.contexts = raw;
+  }
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1TS>();
+    switch (raw) {
+      case 0: out.input_address_bits = 0; break;
+      case 1: out.input_address_bits = 48; break;
+      default: out.input_address_bits = 0; break;
+    }
+  }
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR2>(io).template get<regs::SMMU_IDR2::IAS>();
+    switch (raw) {
+      case 0: out.output_address_bits = 32; break;
+      case 1: out.output_address_bits = 36; break;
+      case 2: out.output_address_bits = 40; break;
+      case 3: out.output_address_bits = 42; break;
+      case 4: out.output_address_bits = 44; break;
+      case 5: out.output_address_bits = 48; break;
+      default: out.output_address_bits = 0; break;
+    }
+  }
+  return out;
+}
+
 }  // namespace smmuman::hw::arm_smmuv2

@@ -5208,4 +5208,54 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits(Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  {  // IHI0070 6.3.2
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR1>(io).template get<regs::SMMU_IDR1::SIDSIZE>();
+    out.stream_id_bits = raw;
+  }
+  {  // IHI0070 6.3.1
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::ASID16>();
+    switch (raw) {
+      case 0: out.contexts = 256; break;
+      case 1: out.contexts = 65536; break;
+      default: out.contexts = 0; break;
+    }
+  }
+  {  // IHI0070 6.3.1
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1P>();
+    switch (raw) {
+      case 0: out.input_address_bits = 0; break;
+      case 1: out.input_address_bits = 48; break;
+      default: out.input_address_bits = 0; break;
+    }
+  }
+  {  // IHI0070 6.3.6
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR5>(io).template get<regs::SMMU_IDR5::OAS>();
+    switch (raw) {
+      case 0: out.output_address_bits = 32; break;
+      case 1: out.output_address_bits = 36; break;
+      case 2: out.output_address_bits = 40; break;
+      case 3: out.output_address_bits = 42; break;
+      case 4: out.output_address_bits = 44; break;
+      case 5: out.output_address_bits = 48; break;
+      case 6: out.output_address_bits = 52; break;
+      case 7: out.output_address_bits = 56; break;
+      default: out.output_address_bits = 0; break;
+    }
+  }
+  {  // IHI0070 6.3.6
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR5>(io).template get<regs::SMMU_IDR5::GRAN4K>();
+    switch (raw) {
+      case 0: out.page_sizes = 0x0; break;
+      case 1: out.page_sizes = 0x40201000; break;
+      default: out.page_sizes = 0; break;
+    }
+  }
+  return out;
+}
+
 }  // namespace smmuman::hw::arm_smmuv3

@@ -27,4 +27,20 @@ struct UnitDescription {
   uint64_t register_frame_bytes;  // 0: reached through the hypervisor, not at an address
 };
 
+// The limits one unit's ID registers report (a generated header's
+// read_reported_limits), to narrow its description's at run time. A limit
+// the description names no register for is the description's own; 0 means
+// the unit reported a value the description does not know (it cannot be used).
+struct ReportedLimits {
+  uint64_t input_address_bits;
+  uint64_t output_address_bits;
+  uint64_t page_sizes;
+  uint64_t stream_id_bits;
+  uint64_t contexts;
+};
+
+constexpr ReportedLimits limits_of(const UnitDescription& d) {
+  return {d.input_address_bits, d.output_address_bits, d.page_sizes, d.stream_id_bits, d.contexts};
+}
+
 }  // namespace smmuman::hw

@@ -3227,4 +3227,29 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits(Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  {  // VTD 11.4.2, Figure 11-2
+    const uint64_t raw = ::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::ND>();
+    switch (raw) {
+      case 0: out.contexts = 16; break;
+      case 1: out.contexts = 64; break;
+      case 2: out.contexts = 256; break;
+      case 3: out.contexts = 1024; break;
+      case 4: out.contexts = 4096; break;
+      case 5: out.contexts = 16384; break;
+      case 6: out.contexts = 65536; break;
+      default: out.contexts = 0; break;
+    }
+  }
+  {  // VTD 11.4.2, Figure 11-2
+    const uint64_t raw = ::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::MGAW>();
+    out.input_address_bits = raw + 1;
+  }
+  return out;
+}
+
 }  // namespace smmuman::hw::intel_vtd

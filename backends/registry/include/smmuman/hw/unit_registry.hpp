@@ -4,6 +4,7 @@
 // the architectures.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,5 +20,22 @@ std::vector<std::string> described_architectures();
 // The capabilities a unit of `architecture` has at most, or nullopt when no
 // description of that name describes a unit.
 std::optional<core::UnitCapabilities> described_capabilities(std::string_view architecture);
+
+// A unit's register frame as the registry reads it: offsets from the unit's
+// base. Probing only reads (ID registers).
+class UnitRegisterReader {
+ public:
+  virtual ~UnitRegisterReader() = default;
+  virtual uint32_t read32(uint64_t offset) = 0;
+  virtual uint64_t read64(uint64_t offset) = 0;
+};
+
+// The capabilities of the unit `registers` reads: its description's, each
+// narrowed by what the unit's ID registers report (the description's
+// `unit.reported`). A value the description does not know narrows to 0, so
+// core::capabilities_problem refuses the unit rather than guess. nullopt when
+// no description of that name describes a unit.
+std::optional<core::UnitCapabilities> probed_capabilities(std::string_view architecture,
+                                                          UnitRegisterReader& registers);
 
 }  // namespace smmuman::hw

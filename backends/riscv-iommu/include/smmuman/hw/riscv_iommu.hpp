@@ -2815,4 +2815,24 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits(Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  {  // RVIOMMU 6.3, Figure 35
+    const uint64_t raw = ::smmuman::hw::read<regs::CAPABILITIES>(io).template get<regs::CAPABILITIES::PAS>();
+    out.output_address_bits = raw;
+  }
+  {  // RVIOMMU 6.3, Figure 35
+    const uint64_t raw = ::smmuman::hw::read<regs::CAPABILITIES>(io).template get<regs::CAPABILITIES::SV48>();
+    switch (raw) {
+      case 0: out.input_address_bits = 0; break;
+      case 1: out.input_address_bits = 48; break;
+      default: out.input_address_bits = 0; break;
+    }
+  }
+  return out;
+}
+
 }  // namespace smmuman::hw::riscv_iommu

@@ -66,4 +66,12 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
+// What one unit's ID registers report, to narrow `unit` at run time: each limit below,
+// the others as `unit` has them. A raw value the description does not list reports 0.
+template <::smmuman::hw::RegisterIo Io>
+::smmuman::hw::ReportedLimits read_reported_limits([[maybe_unused]] Io& io) {
+  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
+  return out;
+}
+
 }  // namespace smmuman::hw::vdev_smmu

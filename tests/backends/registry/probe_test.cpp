@@ -1,0 +1,119 @@
+// Narrowing a unit's capabilities by its ID registers: register offsets and
+// bit positions typed here from the manuals, values chosen to narrow each
+// limit, and reserved encodings refused rather than guessed.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "smmuman/hw/unit_registry.hpp"
+
+namespace smmuman::hw {
+namespace {
+
+// A register file: unset registers read 0; every read is counted.
+class FakeRegisters : public UnitRegisterReader {
+ public:
+  std::map<uint64_t, uint64_t> values;
+  unsigned reads = 0;
+  uint32_t read32(uint64_t offset) override {
+    ++reads;
+    return static_cast<uint32_t>(value(offset));
+  }
+  uint64_t read64(uint64_t offset) override {
+    ++reads;
+    return value(offset);
+  }
+
+ private:
+  uint64_t value(uint64_t offset) const {
+    const auto it = values.find(offset);
+    return it == values.end() ? 0 : it->second;
+  }
+};
+
+// Arm IHI 0070 G.b 6.3: SMMU_IDR0 at 0x0 (S1P bit 1, ASID16 bit 12), SMMU_IDR1
+// at 0x4 (SIDSIZE 5:0), SMMU_IDR5 at 0x14 (OAS 2:0, GRAN4K bit 4).
+FakeRegisters smmuv3(uint32_t s1p, uint32_t asid16, uint32_t sidsize, uint32_t oas, uint32_t gran4k) {
+  FakeRegisters r;
+  r.values[0x0] = (asid16 << 12) | (s1p << 1);
+  r.values[0x4] = sidsize;
+  r.values[0x14] = (gran4k << 4) | oas;
+  return r;
+}
+
+TEST(ProbedCapabilities, SmmuV3IdRegistersNarrowTheDescription) {
+  FakeRegisters regs = smmuv3(/*s1p=*/1, /*asid16=*/0, /*sidsize=*/16, /*oas=*/2, /*gran4k=*/1);
+  const auto caps = probed_capabilities("arm-smmuv3", regs);
+  ASSERT_TRUE(caps);
+  EXPECT_GT(regs.reads, 0u);
+  EXPECT_EQ(caps->contexts, 256u);            // 8-bit ASIDs
+  EXPECT_EQ(caps->stream_id_bits, 16u);
+  EXPECT_EQ(caps->output_address_bits, 40u);  // OAS 0b010
+  EXPECT_EQ(caps->input_address_bits, 48u);
+  EXPECT_EQ(caps->page_sizes, 0x1000u | 0x200000u | 0x40000000u);
+  EXPECT_EQ(caps->permissions, described_capabilities("arm-smmuv3")->permissions);
+  EXPECT_FALSE(core::capabilities_problem(*caps));
+}
+
+// A unit never gets more than its description allows, whatever it reports.
+TEST(ProbedCapabilities, ReportsOnlyNarrow) {
+  FakeRegisters regs = smmuv3(1, 1, /*sidsize=*/63, /*oas=*/7, 1);  // 56-bit output, a 63-bit SID field value
+  const auto caps = probed_capabilities("arm-smmuv3", regs);
+  ASSERT_TRUE(caps);
+  EXPECT_EQ(caps->output_address_bits, 48u);  // the stage-1 format's 48
+  EXPECT_EQ(caps->stream_id_bits, 32u);
+  EXPECT_EQ(caps->contexts, 65536u);
+}
+
+// No stage 1, or no 4 KiB granule: the unit cannot hold a domain, and says so.
+TEST(ProbedCapabilities, UnusableUnitsAreRefused) {
+  FakeRegisters no_stage1 = smmuv3(/*s1p=*/0, 1, 16, 5, 1);
+  const auto a = probed_capabilities("arm-smmuv3", no_stage1);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->input_address_bits, 0u);
+  EXPECT_NE(core::capabilities_problem(*a).value_or("").find("input_address_bits"), std::string::npos);
+  FakeRegisters no_4k = smmuv3(1, 1, 16, 5, /*gran4k=*/0);
+  const auto b = probed_capabilities("arm-smmuv3", no_4k);
+  ASSERT_TRUE(b);
+  EXPECT_NE(core::capabilities_problem(*b).value_or("").find("do not include 4K"), std::string::npos);
+}
+
+// Intel VT-d rev 5.10 11.4.2: CAP_REG at 0x8, ND 2:0 (2^(4+2*ND) domain-ids,
+// 7 reserved), MGAW 21:16 (width - 1).
+TEST(ProbedCapabilities, VtdCapabilityRegister) {
+  FakeRegisters regs;
+  regs.values[0x8] = (uint64_t{38} << 16) | 2;
+  const auto caps = probed_capabilities("intel-vtd", regs);
+  ASSERT_TRUE(caps);
+  EXPECT_EQ(caps->contexts, 256u);
+  EXPECT_EQ(caps->input_address_bits, 39u);
+  regs.values[0x8] = (uint64_t{47} << 16) | 7;  // a reserved ND
+  const auto reserved = probed_capabilities("intel-vtd", regs);
+  ASSERT_TRUE(reserved);
+  EXPECT_EQ(reserved->contexts, 0u);
+  EXPECT_EQ(reserved->input_address_bits, 48u);
+  EXPECT_TRUE(core::capabilities_problem(*reserved));
+}
+
+// RISC-V IOMMU 6.3: capabilities at 0x0, Sv48 bit 10, PAS 37:32.
+TEST(ProbedCapabilities, RiscvCapabilities) {
+  FakeRegisters regs;
+  regs.values[0x0] = (uint64_t{44} << 32) | (uint64_t{1} << 10);
+  const auto caps = probed_capabilities("riscv-iommu", regs);
+  ASSERT_TRUE(caps);
+  EXPECT_EQ(caps->output_address_bits, 44u);
+  EXPECT_EQ(caps->input_address_bits, 48u);
+  regs.values[0x0] = uint64_t{44} << 32;  // Sv39 only
+  EXPECT_EQ(probed_capabilities("riscv-iommu", regs)->input_address_bits, 0u);
+}
+
+// A description that names no ID registers reads none; an unknown name is nothing.
+TEST(ProbedCapabilities, WithoutReportedLimits) {
+  FakeRegisters regs;
+  EXPECT_EQ(probed_capabilities("vdev-smmu", regs), described_capabilities("vdev-smmu"));
+  EXPECT_EQ(regs.reads, 0u);
+  EXPECT_FALSE(probed_capabilities("arm-smmuv4", regs));
+}
+
+}  // namespace
+}  // namespace smmuman::hw
