@@ -628,25 +628,25 @@ Status Manager::unmap(ClientId client, ObjectId object, const std::vector<IovaRa
   return status_of(perform(decide_unmap(client, object, ranges)));
 }
 
-AccessResult Manager::access(DeviceIndex device, uint64_t iova, AccessKind kind) const {
+AccessResult Manager::access(DeviceIndex device, Iova iova, AccessKind kind) const {
   if (device >= deployment_.devices.size()) return {};
   // What the hardware grants for these permissions: what it holds, as plans program it.
   auto grants = [&](Perms perms) { return held_perms(deployment_.devices[device].unit, perms).allows(kind); };
   if (const auto object = state_.device_object[device]) {
-    const auto entry = state_.objects.at(*object).mappings.find(iova);
-    if (entry && grants(entry->attr.perms)) return {true, entry->translate(iova)};
+    const auto entry = state_.objects.at(*object).mappings.find(iova.value());
+    if (entry && grants(entry->attr.perms)) return {true, Hpa{entry->translate(iova.value())}};
     return {};
   }
   // Unattached: exactly its startup mappings, or nothing. A declared device
   // never bypasses, whatever its unit does with streams nobody owns.
   for (size_t i : deployment_.device_startup[device]) {
     const StartupMapping& m = deployment_.startup_mappings[i];
-    if (m.iova.contains(iova) && grants(m.perms)) return {true, m.hpa_first + (iova - m.iova.first())};
+    if (m.iova.contains(iova.value()) && grants(m.perms)) return {true, Hpa{m.hpa_first + (iova.value() - m.iova.first())}};
   }
   return {};
 }
 
-AccessResult Manager::access_stream(UnitIndex unit, uint32_t stream_id, uint64_t iova, AccessKind kind) const {
+AccessResult Manager::access_stream(UnitIndex unit, uint32_t stream_id, Iova iova, AccessKind kind) const {
   if (unit >= deployment_.units.size()) return {};
   for (DeviceIndex i{0}; i < deployment_.devices.size(); ++i) {
     const Device& dev = deployment_.devices[i];
@@ -654,7 +654,8 @@ AccessResult Manager::access_stream(UnitIndex unit, uint32_t stream_id, uint64_t
       return access(i, iova, kind);
     }
   }
-  if (deployment_.units[unit].bypass_unconfigured) return {true, iova};
+  // Untranslated: the device's address is the host-physical one.
+  if (deployment_.units[unit].bypass_unconfigured) return {true, Hpa{iova.value()}};
   return {};
 }
 

@@ -123,7 +123,7 @@ TEST_F(ManagerTest, DetachRequiresOwnership) {
   expect_rejected(Errc::not_found, [&] { return m.detach(c2, PciSelector{0, 3, 0}); });
   expect_rejected(Errc::no_such_object, [&] { return m.detach(ClientId{77}, PciSelector{0, 3, 0}); });
   EXPECT_TRUE(m.detach(c1, PciSelector{0, 3, 0}).ok());
-  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
 }
 
 // Attaching to an object that already has mappings is reported (QNX returns 1),
@@ -134,7 +134,7 @@ TEST_F(ManagerTest, AttachReportsExistingMappings) {
   EXPECT_FALSE(m.attach(c, o, PciSelector{0, 3, 0}).value().reissue_mappings);
   ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
   EXPECT_TRUE(m.attach(c, o, PciSelector{0, 3, 1}).value().reissue_mappings);
-  EXPECT_TRUE(m.access(kDevHostPci2, 0x100800, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci2, Iova{0x100800}, AccessKind::write).allowed);
 }
 
 // An identity mapping is rounded out to 4 KiB and grants exactly its permissions.
@@ -143,10 +143,10 @@ TEST_F(ManagerTest, IdentityMapRoundsToGranule) {
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
   ASSERT_TRUE(map(c, o, identity(0x100ffc, 8, Perm::read)).ok());
-  EXPECT_EQ(m.access(kDevHostPci, 0x100000, AccessKind::read), (AccessResult{true, 0x100000}));
-  EXPECT_EQ(m.access(kDevHostPci, 0x101fff, AccessKind::read), (AccessResult{true, 0x101fff}));
-  EXPECT_FALSE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
+  EXPECT_EQ(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read), (AccessResult{true, Hpa{0x100000}}));
+  EXPECT_EQ(m.access(kDevHostPci, Iova{0x101fff}, AccessKind::read), (AccessResult{true, Hpa{0x101fff}}));
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x102000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::write).allowed);
 }
 
 // Map requests with bad arguments are refused whole.
@@ -192,8 +192,8 @@ TEST_F(ManagerTest, GuestMapTranslatesThroughVmRanges) {
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
   ASSERT_TRUE(map(a, o, identity(0x5ff000, 0x2000, Perms::rw())).ok());
-  EXPECT_EQ(m.access(kDevVmA, 0x5ff010, AccessKind::read), (AccessResult{true, 0x9ff010}));
-  EXPECT_EQ(m.access(kDevVmA, 0x600010, AccessKind::write), (AccessResult{true, 0xc00010}));
+  EXPECT_EQ(m.access(kDevVmA, Iova{0x5ff010}, AccessKind::read), (AccessResult{true, Hpa{0x9ff010}}));
+  EXPECT_EQ(m.access(kDevVmA, Iova{0x600010}, AccessKind::write), (AccessResult{true, Hpa{0xc00010}}));
   expect_rejected(Errc::out_of_range, [&] { return map(a, o, identity(0x6ff000, 0x2000, Perms::rw())); });
   expect_rejected(Errc::out_of_range, [&] { return map(a, o, identity(0x100000, 0x1000, Perms::rw())); });
 
@@ -209,9 +209,9 @@ TEST_F(ManagerTest, GuestTargetMapping) {
   const ObjectId o = m.create_object(a).value();
   ASSERT_TRUE(m.attach(a, o, PciSelector{0, 1, 0}).ok());
   ASSERT_TRUE(map(a, o, MapRequest{Perm::write, 0x400000, {{0x10000000, 0x1000}}}).ok());
-  EXPECT_EQ(m.access(kDevVmA, 0x10000004, AccessKind::write), (AccessResult{true, 0x800004}));
-  EXPECT_FALSE(m.access(kDevVmA, 0x10000004, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::write).allowed);
+  EXPECT_EQ(m.access(kDevVmA, Iova{0x10000004}, AccessKind::write), (AccessResult{true, Hpa{0x800004}}));
+  EXPECT_FALSE(m.access(kDevVmA, Iova{0x10000004}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevVmA, Iova{0x400000}, AccessKind::write).allowed);
 }
 
 // No permissions means remove; removing part of a mapping splits it.
@@ -221,9 +221,9 @@ TEST_F(ManagerTest, UnmapSplitsMappings) {
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
   ASSERT_TRUE(map(c, o, identity(0x100000, 0x4000, Perms::rw())).ok());
   ASSERT_TRUE(map(c, o, identity(0x101000, 0x1000, Perms())).ok());
-  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x102000}, AccessKind::read).allowed);
   EXPECT_EQ(m.state().objects.at(o).mappings.entry_count(), 2u);
 }
 
@@ -234,12 +234,12 @@ TEST_F(ManagerTest, BypassUnitDeviceFailsClosedAfterDisconnect) {
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, MmioSelector{0x3002000, 0x1000}).ok());
   ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
-  EXPECT_TRUE(m.access(kDevBypass, 0x100000, AccessKind::write).allowed);
-  EXPECT_FALSE(m.access(kDevBypass, 0x800000, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevBypass, Iova{0x100000}, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, Iova{0x800000}, AccessKind::write).allowed);
   ASSERT_TRUE(m.disconnect(c).ok());
-  EXPECT_FALSE(m.access(kDevBypass, 0x100000, AccessKind::write).allowed);
-  EXPECT_FALSE(m.access(kDevBypass, 0x800000, AccessKind::write).allowed);
-  EXPECT_FALSE(m.access(kDevBypass, kReservedMsi, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, Iova{0x100000}, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, Iova{0x800000}, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, Iova{kReservedMsi}, AccessKind::write).allowed);
 }
 
 // Permission bits beyond read, write and exec (e.g. QNX SMF_VIRT) are refused.
@@ -285,12 +285,12 @@ TEST(ManagerCapabilities, AccessReportsWhatTheUnitHolds) {
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
   ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x100000, 0x100fff), Hpa{0x100000}, Perm::write}}).ok());
   ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x101000, 0x101fff), Hpa{0x101000}, Perm::exec}}).ok());
-  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::exec).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::write).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::exec).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::exec).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::exec).allowed);
 }
 
 // The exact unit of the fixture holds write-only as write-only.
@@ -300,8 +300,8 @@ TEST(ManagerCapabilities, ExactUnitHoldsWriteOnly) {
   const ObjectId o = m.create_object(c).value();
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
   ASSERT_TRUE(m.map(c, o, {MappingSpec{IovaRange::from_first_last(0x100000, 0x100fff), Hpa{0x100000}, Perm::write}}).ok());
-  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::write).allowed);
 }
 
 // A guest asking for what its VM grants is still refused when the unit would
@@ -437,15 +437,15 @@ TEST_F(ManagerTest, CoreMapReplaceUnmap) {
   const auto inner = IovaRange::from_first_last(0x101000, 0x101fff);
   expect_rejected(Errc::busy, [&] { return m.map(c, o, {MappingSpec{inner, Hpa{0x101000}, Perm::read}}); });
   ASSERT_TRUE(m.replace(c, o, {MappingSpec{inner, Hpa{0x101000}, Perm::read}}).ok());
-  EXPECT_FALSE(m.access(kDevHostPci, 0x101000, AccessKind::write).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x102000, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::write).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x102000}, AccessKind::write).allowed);
   expect_rejected(Errc::invalid_argument, [&] { return m.unmap(c, o, {IovaRange::from_first_last(0x100000, 0x100ffe)}); });
   expect_rejected(Errc::invalid_argument, [&] { return m.unmap(c, o, {}); });
   ASSERT_TRUE(m.unmap(c, o, {IovaRange::from_first_last(0x102000, 0x102fff), IovaRange::from_first_last(0x102000, 0x108fff)}).ok());
-  EXPECT_TRUE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access(kDevHostPci, 0x101000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x102000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevHostPci, 0x103000, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access(kDevHostPci, Iova{0x101000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x102000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x103000}, AccessKind::read).allowed);
 }
 
 // When a client goes, its objects go and its devices fail closed.
@@ -455,7 +455,7 @@ TEST_F(ManagerTest, DisconnectFailsClosed) {
   ASSERT_TRUE(m.attach(c, o, PciSelector{0, 3, 0}).ok());
   ASSERT_TRUE(map(c, o, identity(0x100000, 0x1000, Perms::rw())).ok());
   ASSERT_TRUE(m.disconnect(c).ok());
-  EXPECT_FALSE(m.access(kDevHostPci, 0x100000, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevHostPci, Iova{0x100000}, AccessKind::read).allowed);
   EXPECT_TRUE(m.state().objects.empty());
   EXPECT_FALSE(m.state().device_object[kDevHostPci].has_value());
   expect_rejected(Errc::no_such_object, [&] { return m.disconnect(c); });
@@ -467,16 +467,16 @@ TEST_F(ManagerTest, DisconnectFailsClosed) {
 // Unattached devices have no access but their startup mappings; a bypass unit
 // lets through only streams that no device owns.
 TEST_F(ManagerTest, EffectiveAccessWhenUnattached) {
-  EXPECT_FALSE(m.access(kDevHost, 0x100000, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access(kDevVmA, 0x400000, AccessKind::read).allowed);
-  EXPECT_EQ(m.access(kDevStartup, 0x300010, AccessKind::write), (AccessResult{true, 0x300010}));
-  EXPECT_FALSE(m.access(kDevStartup, 0x310000, AccessKind::write).allowed);
-  EXPECT_FALSE(m.access(kDevStartup, 0x300010, AccessKind::exec).allowed);
-  EXPECT_FALSE(m.access(kDevBypass, 0x123, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access_stream(kUnit1, 3, 0x123, AccessKind::read).allowed);
-  EXPECT_FALSE(m.access_stream(kUnit0, 0x77, 0x100000, AccessKind::read).allowed);
-  EXPECT_TRUE(m.access_stream(kUnit1, 0x77, 0x100000, AccessKind::read).allowed);
-  EXPECT_EQ(m.access_stream(kUnit0, 2, 0x300000, AccessKind::read), (AccessResult{true, 0x300000}));
+  EXPECT_FALSE(m.access(kDevHost, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access(kDevVmA, Iova{0x400000}, AccessKind::read).allowed);
+  EXPECT_EQ(m.access(kDevStartup, Iova{0x300010}, AccessKind::write), (AccessResult{true, Hpa{0x300010}}));
+  EXPECT_FALSE(m.access(kDevStartup, Iova{0x310000}, AccessKind::write).allowed);
+  EXPECT_FALSE(m.access(kDevStartup, Iova{0x300010}, AccessKind::exec).allowed);
+  EXPECT_FALSE(m.access(kDevBypass, Iova{0x123}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access_stream(kUnit1, 3, Iova{0x123}, AccessKind::read).allowed);
+  EXPECT_FALSE(m.access_stream(kUnit0, 0x77, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_TRUE(m.access_stream(kUnit1, 0x77, Iova{0x100000}, AccessKind::read).allowed);
+  EXPECT_EQ(m.access_stream(kUnit0, 2, Iova{0x300000}, AccessKind::read), (AccessResult{true, Hpa{0x300000}}));
 }
 
 }  // namespace

@@ -66,12 +66,12 @@ class PlanTest : public ::testing::Test {
         for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
           for (DeviceIndex dev{0}; dev < d.devices.size(); ++dev) {
             for (uint32_t sid : d.devices[dev].stream_ids) {
-              ASSERT_EQ(hw.access_stream(d.devices[dev].unit, sid, addr, k), m.access(dev, addr, k))
+              ASSERT_EQ(hw.access_stream(d.devices[dev].unit, sid, Iova{addr}, k), m.access(dev, Iova{addr}, k))
                   << "device " << d.devices[dev].name << " at " << format_hex(addr) << " " << to_string(k);
             }
           }
           for (UnitIndex u{0}; u < d.units.size(); ++u) {
-            ASSERT_EQ(hw.access_stream(u, 0xff, addr, k), m.access_stream(u, 0xff, addr, k));
+            ASSERT_EQ(hw.access_stream(u, 0xff, Iova{addr}, k), m.access_stream(u, 0xff, Iova{addr}, k));
           }
         }
       }
@@ -100,9 +100,9 @@ TEST_F(PlanTest, BootBindsEveryDeclaredStream) {
   ASSERT_EQ(startup.startup.size(), 1u);
   EXPECT_EQ(startup.startup[0].attr.perms, Perms::rw());
   EXPECT_EQ(std::get<step::BindStreams>(boot.steps[kDevHost]).to, StreamTarget{AbortTarget{}});
-  EXPECT_TRUE(hw.access_stream(kUnit0, 2, 0x300000, AccessKind::write).allowed);
-  EXPECT_FALSE(hw.access_stream(kUnit0, 1, 0x300000, AccessKind::read).allowed);
-  EXPECT_TRUE(hw.access_stream(kUnit1, 0xff, 0x300000, AccessKind::read).allowed);
+  EXPECT_TRUE(hw.access_stream(kUnit0, 2, Iova{0x300000}, AccessKind::write).allowed);
+  EXPECT_FALSE(hw.access_stream(kUnit0, 1, Iova{0x300000}, AccessKind::read).allowed);
+  EXPECT_TRUE(hw.access_stream(kUnit1, 0xff, Iova{0x300000}, AccessKind::read).allowed);
   expect_hardware_agrees(scenario_pages());
 }
 
@@ -261,8 +261,8 @@ TEST(PlanWriteImpliesRead, WriteOnlyIsHeldAsReadWrite) {
   ASSERT_EQ(map.value().steps.size(), 1u);
   EXPECT_EQ(std::get<step::Map>(map.value().steps[0]).entry.attr.perms, Perms::rw());
   ASSERT_TRUE(m.execute(map.value()).ok());
-  EXPECT_TRUE(hw.access_stream(kUnit0, 1, 0x1f0000, AccessKind::read).allowed);
-  EXPECT_EQ(hw.access_stream(kUnit0, 1, 0x1f0000, AccessKind::read), m.access(kDevHost, 0x1f0000, AccessKind::read));
+  EXPECT_TRUE(hw.access_stream(kUnit0, 1, Iova{0x1f0000}, AccessKind::read).allowed);
+  EXPECT_EQ(hw.access_stream(kUnit0, 1, Iova{0x1f0000}, AccessKind::read), m.access(kDevHost, Iova{0x1f0000}, AccessKind::read));
 }
 
 // A refused boot plan leaves the manager without hardware: later operations
@@ -291,8 +291,8 @@ TEST(PlanBoot, LateAttachProgramsTheWholeState) {
   ASSERT_TRUE(m.attach_hardware(hw).ok()) << hw.inconsistency;
   EXPECT_EQ(hw.domain_count(), 2u);
   for (uint64_t addr = 0x1ef000; addr < 0x1f4000; addr += kPage) {
-    EXPECT_EQ(hw.access_stream(kUnit0, 1, addr, AccessKind::write), m.access(kDevHost, addr, AccessKind::write));
-    EXPECT_EQ(hw.access_stream(kUnit1, 3, addr, AccessKind::read), m.access(kDevBypass, addr, AccessKind::read));
+    EXPECT_EQ(hw.access_stream(kUnit0, 1, Iova{addr}, AccessKind::write), m.access(kDevHost, Iova{addr}, AccessKind::write));
+    EXPECT_EQ(hw.access_stream(kUnit1, 3, Iova{addr}, AccessKind::read), m.access(kDevBypass, Iova{addr}, AccessKind::read));
   }
 }
 

@@ -62,11 +62,12 @@ class ProgrammedModel final : public HardwareLayer {
   }
 
   // What a transaction on a raw stream does under the programmed state.
-  AccessResult access_stream(UnitIndex unit, uint32_t sid, uint64_t addr, AccessKind kind) const {
+  AccessResult access_stream(UnitIndex unit, uint32_t sid, Iova iova, AccessKind kind) const {
+    const uint64_t addr = iova.value();
     auto it = now_.streams.find({unit, sid});
     if (it == now_.streams.end()) {
       // Never bound: the unit's treatment of streams nobody configured.
-      return d_.units[unit].bypass_unconfigured ? AccessResult{true, addr} : AccessResult{};
+      return d_.units[unit].bypass_unconfigured ? AccessResult{true, Hpa{addr}} : AccessResult{};
     }
     const Pages* pages = nullptr;
     if (const auto* s = std::get_if<StartupTarget>(&it->second)) {
@@ -80,7 +81,7 @@ class ProgrammedModel final : public HardwareLayer {
     auto page = pages->find(addr & ~(kPage - 1));
     // The model holds the permissions as programmed and widens nothing.
     if (page == pages->end() || !page->second.second.allows(kind)) return {};
-    return {true, page->second.first + (addr & (kPage - 1))};
+    return {true, Hpa{page->second.first + (addr & (kPage - 1))}};
   }
 
   size_t domain_count() const { return now_.domains.size(); }

@@ -185,14 +185,14 @@ struct Model {
       const auto& pages = objects.at(*device_object[dev]).pages;
       auto it = pages.find(page);
       if (it == pages.end() || !grants(it->second.second)) return {};
-      return {true, it->second.first + (addr - page)};
+      return {true, Hpa{it->second.first + (addr - page)}};
     }
     // Unattached: its startup mappings, or nothing; a declared device never
     // bypasses, even on a bypass unit.
     const auto& startup = facts().startup_pages[dev];
     auto it = startup.find(page);
     if (it == startup.end() || !grants(it->second.perms)) return {};
-    return {true, it->second.hpa_page + (addr - page)};
+    return {true, Hpa{it->second.hpa_page + (addr - page)}};
   }
 };
 
@@ -310,10 +310,10 @@ bool compare_page(const Model& model, const Sut& sut, DeviceIndex dev, uint64_t 
   for (const uint64_t addr : {page, page + (kPage - 1)}) {
     for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
       const AccessResult want = model.access(dev, addr, k);
-      RC_ASSERT(sut.m.access(dev, addr, k) == want);
+      RC_ASSERT(sut.m.access(dev, Iova{addr}, k) == want);
       for (uint32_t sid : device.stream_ids) {
-        RC_ASSERT(sut.m.access_stream(device.unit, sid, addr, k) == want);
-        RC_ASSERT(sut.hw.access_stream(device.unit, sid, addr, k) == want);
+        RC_ASSERT(sut.m.access_stream(device.unit, sid, Iova{addr}, k) == want);
+        RC_ASSERT(sut.hw.access_stream(device.unit, sid, Iova{addr}, k) == want);
       }
       mapped = mapped || want.allowed;
     }
@@ -324,10 +324,10 @@ bool compare_page(const Model& model, const Sut& sut, DeviceIndex dev, uint64_t 
 // A stream no device owns: denied, unless its unit bypasses such streams.
 void compare_unowned_stream(const Sut& sut, uint64_t addr) {
   for (UnitIndex u{0}; u < facts().d.units.size(); ++u) {
-    const AccessResult want = facts().d.units[u].bypass_unconfigured ? AccessResult{true, addr} : AccessResult{};
+    const AccessResult want = facts().d.units[u].bypass_unconfigured ? AccessResult{true, Hpa{addr}} : AccessResult{};
     for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
-      RC_ASSERT(sut.m.access_stream(u, 0xff, addr, k) == want);  // the fixture gives no device stream 0xff
-      RC_ASSERT(sut.hw.access_stream(u, 0xff, addr, k) == want);
+      RC_ASSERT(sut.m.access_stream(u, 0xff, Iova{addr}, k) == want);  // the fixture gives no device stream 0xff
+      RC_ASSERT(sut.hw.access_stream(u, 0xff, Iova{addr}, k) == want);
     }
   }
 }

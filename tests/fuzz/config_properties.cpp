@@ -92,13 +92,14 @@ void check_deployment(const core::Deployment& d) {
   for (const auto& m : d.startup_mappings) {
     for (const auto kind : {core::AccessKind::read, core::AccessKind::write, core::AccessKind::exec}) {
       if (!m.perms.allows(kind)) continue;
-      const auto first = manager->access(m.device, m.iova.first(), kind);
-      const auto last = manager->access(m.device, m.iova.last(), kind);
-      require(first == core::AccessResult{true, m.hpa().first()} && last == core::AccessResult{true, m.hpa().last()},
+      const auto first = manager->access(m.device, core::Iova{m.iova.first()}, kind);
+      const auto last = manager->access(m.device, core::Iova{m.iova.last()}, kind);
+      require(first == core::AccessResult{true, core::Hpa{m.hpa().first()}} &&
+                  last == core::AccessResult{true, core::Hpa{m.hpa().last()}},
               "a startup mapping is reachable as declared", [&] {
                 return fmt::format("device {} {} iova [{:#x}, {:#x}] -> {:#x}: first {}/{:#x}, last {}/{:#x} (line {})",
                                    m.device, core::to_string(kind), m.iova.first(), m.iova.last(), m.hpa_first,
-                                   first.allowed, first.hpa, last.allowed, last.hpa, m.origin.line);
+                                   first.allowed, first.hpa.value(), last.allowed, last.hpa.value(), m.origin.line);
               });
     }
   }

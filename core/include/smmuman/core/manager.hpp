@@ -61,7 +61,7 @@ struct MappingSpec {
 // What a device reaches at one device address.
 struct AccessResult {
   bool allowed = false;
-  uint64_t hpa = 0;
+  Hpa hpa;  // where the access lands, when allowed
   bool operator==(const AccessResult&) const = default;
 };
 
@@ -133,10 +133,10 @@ class Manager {
   Status check_owner(ClientId client, ObjectId object) const;
 
   // The reference semantics every backend is tested against.
-  AccessResult access(DeviceIndex device, uint64_t iova, AccessKind kind) const;
+  AccessResult access(DeviceIndex device, Iova iova, AccessKind kind) const;
   // The same, for a raw stream as the hardware sees it: a stream no device
   // owns is denied unless its unit bypasses unconfigured streams.
-  AccessResult access_stream(UnitIndex unit, uint32_t stream_id, uint64_t iova, AccessKind kind) const;
+  AccessResult access_stream(UnitIndex unit, uint32_t stream_id, Iova iova, AccessKind kind) const;
 
   // Devices a selector names (empty when none).
   std::vector<DeviceIndex> resolve(const DeviceSelector& sel) const;
