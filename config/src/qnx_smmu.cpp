@@ -338,6 +338,9 @@ class Reader {
       return error(line, "{}: no hardware description '{}' for smmu {} in spec/hw", what, kind.architecture, kind.word);
     }
     draft.unit.capabilities = std::move(*caps);
+    // rcar3 units are cache IPMMUs: the translation contexts they select are
+    // the main IPMMU's (IPMMU-MM, the smmu line's paddr), shared by all [S21].
+    if (kind.syntax == QnxSyntax::rcar3) draft.unit.context_pool = "ipmmu-mm";
     const unsigned stream_id_bits = draft.unit.capabilities.stream_id_bits;
     const uint64_t frame_size = draft.unit.capabilities.register_frame_bytes;
 

@@ -40,8 +40,9 @@ std::string summarize(const core::Deployment& d) {
     line(fmt::format("  {:<12} {:<14} stream IDs {} bits{}{}", shown(u.name), caps.architecture, caps.stream_id_bits,
                      u.registers ? ", registers " + range_text(*u.registers) : std::string(),
                      u.bypass_unconfigured ? ", BYPASSES unconfigured streams" : ""));
-    line(fmt::format("  {:<12} IOVA {} bits, output {} bits, pages {}, {} contexts, holds {}", "", caps.input_address_bits,
-                     caps.output_address_bits, core::page_sizes_to_string(caps.page_sizes), caps.contexts,
+    line(fmt::format("  {:<12} IOVA {} bits, output {} bits, pages {}, {} contexts{}, holds {}", "",
+                     caps.input_address_bits, caps.output_address_bits, core::page_sizes_to_string(caps.page_sizes),
+                     caps.contexts, u.context_pool.empty() ? "" : " (pool " + shown(u.context_pool) + ")",
                      core::to_string(caps.permissions)));
   }
 
@@ -124,11 +125,13 @@ nlohmann::json deployment_to_json(const core::Deployment& d) {
     nlohmann::json unit = {{"name", u.name},
                            {"type", caps.architecture},
                            {"stream_id_bits", caps.stream_id_bits},
+                           {"stream_id_count", caps.stream_id_count},
                            {"input_address_bits", caps.input_address_bits},
                            {"output_address_bits", caps.output_address_bits},
                            {"page_sizes", page_sizes},
                            {"contexts", caps.contexts},
                            {"held_permissions", held},
+                           {"context_pool", u.context_pool},
                            {"bypass_unconfigured", u.bypass_unconfigured},
                            {"origin", origin_json(u.origin)}};
     if (u.registers) unit["registers"] = range_json(*u.registers);

@@ -253,7 +253,7 @@ class YamlReader {
       if (!name || !valid_name(name_node, "unit", *name)) continue;
       const std::string what = fmt::format("unit '{}'", *name);
       expect_keys(item, what, {"name", "type", "registers", "stream_id_bits", "input_address_bits",
-                               "output_address_bits", "contexts", "bypass_unconfigured"});
+                               "output_address_bits", "contexts", "context_pool", "bypass_unconfigured"});
       core::Unit unit;
       unit.name = *name;
       unit.origin = origin(item);
@@ -286,9 +286,14 @@ class YamlReader {
       // registers say so); never more.
       if (type_known) {
         narrow(item, "stream_id_bits", what, 1, caps.stream_id_bits);
+        // A narrower width may hold fewer IDs than the type has: then the width says all.
+        if (caps.stream_id_count > (uint64_t{1} << caps.stream_id_bits)) caps.stream_id_count = 0;
         narrow(item, "input_address_bits", what, core::kGranuleLg2 + 1, caps.input_address_bits);
         narrow(item, "output_address_bits", what, core::kGranuleLg2 + 1, caps.output_address_bits);
         narrow(item, "contexts", what, 1, caps.contexts);
+      }
+      if (item["context_pool"]) {
+        unit.context_pool = scalar(item["context_pool"], what + " context_pool").value_or("");
       }
       if (item["bypass_unconfigured"]) {
         unit.bypass_unconfigured = boolean(item["bypass_unconfigured"], what + " bypass_unconfigured").value_or(false);

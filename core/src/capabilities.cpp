@@ -60,6 +60,9 @@ std::optional<std::string> capabilities_problem(const UnitCapabilities& caps) {
   if (caps.stream_id_bits < 1 || caps.stream_id_bits > 32) {
     return fmt::format("stream_id_bits must be 1..32, not {}", caps.stream_id_bits);
   }
+  if (caps.stream_id_count > (uint64_t{1} << caps.stream_id_bits)) {
+    return fmt::format("{} stream IDs do not fit {} bits", caps.stream_id_count, caps.stream_id_bits);
+  }
   if (caps.contexts == 0) return "contexts must be at least 1";
   if (auto problem = holding_problem(caps.permissions)) return "permissions: " + *problem;
   return std::nullopt;
@@ -71,6 +74,12 @@ UnitCapabilities narrowed(const UnitCapabilities& most, const UnitCapabilities& 
   out.output_address_bits = std::min(most.output_address_bits, reported.output_address_bits);
   out.page_sizes = most.page_sizes & reported.page_sizes;
   out.stream_id_bits = std::min(most.stream_id_bits, reported.stream_id_bits);
+  if (reported.stream_id_count != 0) {
+    out.stream_id_count = most.stream_id_count == 0 ? reported.stream_id_count
+                                                    : std::min(most.stream_id_count, reported.stream_id_count);
+  }
+  // A narrower width may leave fewer IDs than the count: the width says all.
+  if (out.stream_id_bits < 64 && out.stream_id_count > (uint64_t{1} << out.stream_id_bits)) out.stream_id_count = 0;
   out.contexts = std::min(most.contexts, reported.contexts);
   return out;
 }

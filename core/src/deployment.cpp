@@ -42,6 +42,12 @@ void Deployment::finalize() {
   }
 }
 
+std::string context_pool_key(const Unit& unit, UnitIndex index) {
+  // Pool names are names (printable, checked by validation); a unit's own key
+  // begins with a NUL byte, which no name has.
+  return unit.context_pool.empty() ? fmt::format("{}{}", '\0', uint32_t{index}) : unit.context_pool;
+}
+
 std::optional<std::string> name_problem(const std::string& name) {
   if (name.empty()) return "a name may not be empty";
   if (name.size() > kMaxNameBytes) {
@@ -129,6 +135,11 @@ class Checker {
       const Unit& u = d_.units[i];
       check_name(u.origin, "unit", u.name);
       if (!names.insert(u.name).second) fail(u.origin, "unit '{}' is declared twice", u.name);
+      if (!u.context_pool.empty()) {
+        if (const auto problem = name_problem(u.context_pool)) {
+          fail(u.origin, "unit '{}': context pool '{}': {}", u.name, brief(u.context_pool), *problem);
+        }
+      }
       if (const auto problem = capabilities_problem(u.capabilities)) {
         fail(u.origin, "unit '{}' ({}): {}", u.name, u.capabilities.architecture, *problem);
       }
@@ -365,18 +376,28 @@ class Checker {
       }
     }
     // Each device with startup mappings keeps a translation context of its
-    // unit for as long as the deployment runs (docs/core-semantics.md).
-    std::vector<uint64_t> startup_contexts(d_.units.size(), 0);
+    // unit's pool for as long as the deployment runs (docs/core-semantics.md).
+    std::map<std::string, uint64_t> startup_contexts;
     for (DeviceIndex dev{0}; dev < d_.devices.size(); ++dev) {
-      if (d_.devices[dev].unit < d_.units.size() && !d_.device_startup[dev].empty()) {
-        ++startup_contexts[d_.devices[dev].unit];
-      }
+      const UnitIndex u = d_.devices[dev].unit;
+      if (u < d_.units.size() && !d_.device_startup[dev].empty()) ++startup_contexts[context_pool_key(d_.units[u], u)];
     }
+    std::map<std::string, UnitIndex> first_in_pool;
     for (UnitIndex u{0}; u < d_.units.size(); ++u) {
       const Unit& unit = d_.units[u];
-      if (startup_contexts[u] > unit.capabilities.contexts) {
+      const auto [first, fresh] = first_in_pool.emplace(context_pool_key(unit, u), u);
+      if (!fresh) {
+        const Unit& other = d_.units[first->second];
+        if (other.capabilities.contexts != unit.capabilities.contexts) {
+          fail(unit.origin, "unit '{}' shares context pool '{}' with unit '{}' but has {} contexts, not {}", unit.name,
+               brief(unit.context_pool), other.name, unit.capabilities.contexts, other.capabilities.contexts);
+        }
+        continue;
+      }
+      const uint64_t used = startup_contexts[first->first];
+      if (used > unit.capabilities.contexts) {
         fail(unit.origin, "unit '{}': {} devices have startup mappings, but the unit holds {} translation contexts",
-             unit.name, startup_contexts[u], unit.capabilities.contexts);
+             unit.name, used, unit.capabilities.contexts);
       }
     }
   }

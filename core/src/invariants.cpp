@@ -162,18 +162,21 @@ class StateCheck {
     }
   }
 
-  // One context per domain (object on a unit) and per startup device.
+  // One context per object on the units of a pool, and per startup device.
   void check_contexts() {
-    std::vector<std::set<ObjectId>> domains(d_.units.size());
-    std::vector<uint64_t> startup(d_.units.size(), 0);
+    std::map<std::string, std::set<ObjectId>> objects;
+    std::map<std::string, uint64_t> startup;
+    std::map<std::string, UnitIndex> unit_of_pool;
     for (DeviceIndex dev{0}; dev < d_.devices.size(); ++dev) {
       const UnitIndex u = d_.devices[dev].unit;
       if (u >= d_.units.size()) continue;
-      if (t_.has_startup[dev]) ++startup[u];
-      if (const auto oid = s_.device_object[dev]) domains[u].insert(*oid);
+      const std::string pool = context_pool_key(d_.units[u], u);
+      unit_of_pool.emplace(pool, u);
+      if (t_.has_startup[dev]) ++startup[pool];
+      if (const auto oid = s_.device_object[dev]) objects[pool].insert(*oid);
     }
-    for (UnitIndex u{0}; u < d_.units.size(); ++u) {
-      const uint64_t used = domains[u].size() + startup[u];
+    for (const auto& [pool, u] : unit_of_pool) {
+      const uint64_t used = objects[pool].size() + startup[pool];
       if (used > d_.units[u].capabilities.contexts) {
         fail("unit '{}' has {} translation contexts in use, more than its {}", d_.units[u].name, used,
              d_.units[u].capabilities.contexts);

@@ -93,10 +93,17 @@ Status Manager::check_holdable(UnitIndex unit_index, const Client& owner, const 
     return make_error(Errc::out_of_range, fmt::format("{} lies beyond the {}-bit output addresses of unit '{}'",
                                                       to_string(entry.out()), caps.output_address_bits, unit.name));
   }
-  if (owner.spec.vm && entry.attr.source_first) {
+  if (owner.spec.vm) {
+    // A guest's mapping always records its guest-physical source; one without,
+    // or outside the VM, is refused rather than let through unchecked.
     const Perms held = held_perms(unit_index, entry.attr.perms);
-    const auto region = deployment_.vm_memory[*owner.spec.vm].find(*entry.attr.source_first);
-    if (region && !region->attr.perms.covers(held)) {
+    const auto region = entry.attr.source_first ? deployment_.vm_memory[*owner.spec.vm].find(*entry.attr.source_first)
+                                                : std::nullopt;
+    if (!region) {
+      return make_error(Errc::permission_denied, fmt::format("{} has no guest-physical source in VM '{}'",
+                                                             to_string(entry.in), deployment_.vms[*owner.spec.vm].name));
+    }
+    if (!region->attr.perms.covers(held)) {
       return make_error(Errc::permission_denied,
                         fmt::format("unit '{}' can hold {} only as {}, beyond VM '{}' permissions {} for {}", unit.name,
                                     to_string(entry.attr.perms), to_string(held), deployment_.vms[*owner.spec.vm].name,
@@ -107,10 +114,13 @@ Status Manager::check_holdable(UnitIndex unit_index, const Client& owner, const 
 }
 
 uint64_t Manager::contexts_in_use(UnitIndex unit) const {
+  // Per pool, an object's domains on its units share one context.
+  const std::string pool = context_pool_key(deployment_.units[unit], unit);
   uint64_t startup = 0;
   std::set<ObjectId> domains;
   for (DeviceIndex dev{0}; dev < deployment_.devices.size(); ++dev) {
-    if (deployment_.devices[dev].unit != unit) continue;
+    const UnitIndex on = deployment_.devices[dev].unit;
+    if (context_pool_key(deployment_.units[on], on) != pool) continue;
     if (!deployment_.device_startup[dev].empty()) ++startup;
     if (const auto object = state_.device_object[dev]) domains.insert(*object);
   }
@@ -379,12 +389,15 @@ Result<Plan> Manager::decide_attach(ClientId client, ObjectId object, const Devi
   // so a move needs a free context even when it empties another domain.
   const Object& target = *owned.value();
   const std::set<UnitIndex> present = units_of(target);
+  std::set<std::string> present_pools;  // the object already holds a context in these
+  for (UnitIndex unit : present) present_pools.insert(context_pool_key(deployment_.units[unit], unit));
   std::set<UnitIndex> added_units;
   for (DeviceIndex dev : devices) {
     const UnitIndex unit = deployment_.devices[dev].unit;
     if (present.contains(unit) || !added_units.insert(unit).second) continue;
     const Unit& u = deployment_.units[unit];
-    if (const uint64_t used = contexts_in_use(unit); used >= u.capabilities.contexts) {
+    const bool needs_context = present_pools.insert(context_pool_key(u, unit)).second;
+    if (const uint64_t used = contexts_in_use(unit); needs_context && used >= u.capabilities.contexts) {
       return make_error(Errc::no_resources, fmt::format("unit '{}' has no free translation context for device '{}' "
                                                         "({} of {} in use)",
                                                         u.name, deployment_.devices[dev].name, used,

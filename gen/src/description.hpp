@@ -165,13 +165,15 @@ struct UnitFact {
   int line = 0;
 };
 
-// How a unit's ID register reports one limit at run time: a field of a
-// register in a fixed block, read through a table of its values (a raw value
-// not listed reports 0: the unit cannot be used), plus a constant, or as it is.
+// How a unit's ID register reports one limit at run time: a field (or one
+// bit of it) of a register in a fixed block, read through a table of its
+// values (a raw value not listed reports 0: the unit cannot be used), plus a
+// constant, or as it is. Several reports of one limit all narrow it.
 struct ReportedBy {
   std::string limit;  // input_address_bits, output_address_bits, page_sizes, stream_id_bits, contexts
   std::string reg;
   std::string field;
+  std::optional<unsigned> bit;
   std::vector<std::pair<uint64_t, uint64_t>> values;  // raw -> limit
   std::optional<uint64_t> plus;
   std::string source;
@@ -193,6 +195,7 @@ struct UnitDesc {
   int page_sizes_line = 0;
   std::vector<Widening> widened;                     // without domain_format only
   UnitFact stream_id_bits, contexts, register_frame_bytes;
+  UnitFact stream_ids;  // optional: how many stream IDs, when fewer than 2^stream_id_bits
   std::vector<ReportedBy> reported;  // what a unit's ID registers narrow at run time
 };
 

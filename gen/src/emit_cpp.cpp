@@ -376,7 +376,12 @@ class Emitter {
     line("    /*input_address_bits=*/{}, /*output_address_bits=*/{}, /*page_sizes=*/{:#x},", in_bits, out_bits, page_sizes);
     line("    /*held=*/{},", held_initializer(widened));
     line("    /*stream_id_bits=*/{},  // {}", u.stream_id_bits.value, fact_comment(u.stream_id_bits));
-    line("    /*contexts=*/{},  // {}", u.contexts.value, fact_comment(u.contexts));
+    if (u.stream_ids.present) {
+      line("    /*stream_id_count=*/{}u,  // {}", u.stream_ids.value, fact_comment(u.stream_ids));
+    } else {
+      line("    /*stream_id_count=*/0,  // every stream ID of the width");
+    }
+    line("    /*contexts=*/{}u,  // {}", u.contexts.value, fact_comment(u.contexts));
     line("    /*register_frame_bytes=*/{:#x},  // {}", u.register_frame_bytes.value, fact_comment(u.register_frame_bytes));
     line("}};");
     line("inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;");
@@ -393,20 +398,32 @@ class Emitter {
     line("  ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);");
     for (const auto& r : u.reported) {
       line("  {{  // {}", comment(r.source));
-      line("    const uint64_t raw = ::smmuman::hw::read<regs::{}>(io).template get<regs::{}::{}>();", r.reg, r.reg, r.field);
+      const std::string read = fmt::format("::smmuman::hw::read<regs::{}>(io).template get<regs::{}::{}>()", r.reg, r.reg, r.field);
+      if (r.bit) {
+        line("    const uint64_t raw = ({} >> {}) & 1;", read, *r.bit);
+      } else {
+        line("    const uint64_t raw = {};", read);
+      }
       if (!r.values.empty()) {
+        line("    uint64_t reported = 0;  // a raw value the description does not list");
         line("    switch (raw) {{");
         for (const auto& [raw, limit] : r.values) {
           // Sizes as the manuals print them: bit counts and context counts in decimal, page-size sets in hex.
-          const std::string value = r.limit == "page_sizes" ? fmt::format("{:#x}", limit) : fmt::format("{}", limit);
-          line("      case {}: out.{} = {}; break;", raw, r.limit, value);
+          const std::string value = r.limit == "page_sizes" ? fmt::format("{:#x}", limit) : fmt::format("{}u", limit);
+          line("      case {}u: reported = {}; break;", raw, value);
         }
-        line("      default: out.{} = 0; break;", r.limit);
+        line("      default: break;");
         line("    }}");
       } else if (r.plus) {
-        line("    out.{} = raw + {};", r.limit, *r.plus);
+        line("    const uint64_t reported = raw + {}u;", *r.plus);
       } else {
-        line("    out.{} = raw;", r.limit);
+        line("    const uint64_t reported = raw;");
+      }
+      // Each report only narrows: page sizes both allow, the smaller of any other limit.
+      if (r.limit == "page_sizes") {
+        line("    out.page_sizes &= reported;");
+      } else {
+        line("    if (reported < out.{}) out.{} = reported;", r.limit, r.limit);
       }
       line("  }}");
     }

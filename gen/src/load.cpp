@@ -602,15 +602,15 @@ class Loader {
 
   // "R", "W", "X", "RW", "RX", "WX" or "RWX": each letter once, in that order.
   std::optional<PermBits> perm_set(const YamlNode& n, const std::string& what, std::string& spelling) {
+    const size_t errors_before = errors_.size();
     spelling = scalar(n, what);
+    if (errors_.size() != errors_before) return std::nullopt;  // not a scalar: reported
     static const std::pair<const char*, PermBits> kSets[] = {{"R", 1}, {"W", 2}, {"X", 4}, {"RW", 3},
                                                                {"RX", 5}, {"WX", 6}, {"RWX", 7}};
     for (const auto& [text, bits] : kSets) {
       if (spelling == text) return bits;
     }
-    if (!spelling.empty()) {
-      fail(n, fmt::format("{}: '{}' is not a permission set (R, W, X, RW, RX, WX or RWX)", what, input::shortened(spelling)));
-    }
+    fail(n, fmt::format("{}: '{}' is not a permission set (R, W, X, RW, RX, WX or RWX)", what, input::shortened(spelling)));
     return std::nullopt;
   }
 
@@ -670,7 +670,7 @@ class Loader {
       return;
     }
     keys(n, "unit", {"domain_format", "input_address_bits", "output_address_bits", "page_sizes", "widened",
-                     "stream_id_bits", "contexts", "register_frame_bytes", "reported"});
+                     "stream_id_bits", "stream_ids", "contexts", "register_frame_bytes", "reported"});
     if (n["domain_format"]) {
       u.domain_format = scalar(n["domain_format"], "unit domain_format");
       u.domain_format_line = line_of(n["domain_format"]);
@@ -704,6 +704,7 @@ class Loader {
       u.widened = read_widened(n, "unit", "", d);
     }
     u.stream_id_bits = unit_fact(n, "stream_id_bits", d, true);
+    u.stream_ids = unit_fact(n, "stream_ids", d, false);
     u.contexts = unit_fact(n, "contexts", d, true);
     u.register_frame_bytes = unit_fact(n, "register_frame_bytes", d, true);
     for_each_item(n["reported"], "unit reported", [&](const YamlNode& item) { u.reported.push_back(read_reported(item, d)); });
@@ -714,14 +715,14 @@ class Loader {
     ReportedBy r;
     r.line = line_of(n);
     const std::string what = "unit reported";
-    keys(n, what, {"limit", "register", "field", "values", "plus", "source"});
+    keys(n, what, {"limit", "register", "field", "bit", "values", "plus", "source"});
     r.limit = required_string(n, "limit", what);
     r.reg = required_string(n, "register", what);
     r.field = required_string(n, "field", what);
     r.source = source(n, what, "", d);
     if (n["values"] && n["plus"]) fail(n["plus"], what + ": give values or plus, not both");
     if (const YamlNode values = n["values"]) {
-      if (!values.is_map()) {
+      if (!values.is_map() || values.size() == 0) {
         fail(values, what + " values: must map the field's raw values to the limit they report");
       } else {
         for (const auto& kv : values.entries()) {
@@ -732,6 +733,7 @@ class Loader {
       }
     }
     if (n["plus"]) r.plus = number(n["plus"], what + " plus");
+    if (n["bit"]) r.bit = bounded(n, "bit", what, 63);
     return r;
   }
 
@@ -1080,9 +1082,12 @@ class Loader {
 
   void check_unit(const UnitDesc& u, const Description& d) {
     if (!u.domain_format.empty()) {
-      if (d.find_page_table(u.domain_format) == nullptr) {
+      const PageTableDesc* p = d.find_page_table(u.domain_format);
+      if (p == nullptr) {
         fail_at(u.domain_format_line, fmt::format("unit domain_format: '{}' is not a page table of this description",
                                                   u.domain_format));
+      } else {
+        check_domain_format(*p, u.domain_format_line);
       }
     } else {
       for (const auto* f : {&u.input_address_bits, &u.output_address_bits}) {
@@ -1105,14 +1110,45 @@ class Loader {
       fail_at(u.stream_id_bits.line, fmt::format("unit stream_id_bits: {} is not 1..32", u.stream_id_bits.text));
     }
     if (u.contexts.present && u.contexts.value == 0) fail_at(u.contexts.line, "unit contexts: must be at least 1");
-    std::set<std::string> limits;
-    for (const auto& r : u.reported) check_reported(r, d, limits);
+    if (u.stream_ids.present && u.stream_id_bits.present && u.stream_id_bits.value <= 32 &&
+        (u.stream_ids.value == 0 || u.stream_ids.value > (uint64_t{1} << u.stream_id_bits.value))) {
+      fail_at(u.stream_ids.line, fmt::format("unit stream_ids: {} is not 1..2^stream_id_bits ({})", u.stream_ids.text,
+                                             uint64_t{1} << u.stream_id_bits.value));
+    }
+    if (u.register_frame_bytes.present && u.register_frame_bytes.value % 4096 != 0) {
+      fail_at(u.register_frame_bytes.line,
+              fmt::format("unit register_frame_bytes: {} is not a multiple of 4 KiB (0 when there is none)",
+                          u.register_frame_bytes.text));
+    }
+    for (const auto& r : u.reported) check_reported(r, d);
   }
 
-  // A limit reported once, by a field of a single register in a fixed block
-  // (read before anything about the unit's layout is known), with values
-  // that fit the field.
-  void check_reported(const ReportedBy& r, const Description& d, std::set<std::string>& limits) {
+  // The format every domain of a unit uses maps 4 KiB pages (the core's
+  // granule), and says what it grants: a format with no execute bit cannot
+  // deny an instruction fetch a read allows, so it holds every readable set
+  // with execute.
+  void check_domain_format(const PageTableDesc& p, int line) {
+    const std::string what = fmt::format("unit domain_format '{}'", p.name);
+    const bool maps_4k = std::any_of(p.levels.begin(), p.levels.end(), [](const LevelDesc& l) { return l.leaf && l.index_lo == 12; });
+    if (!maps_4k || p.input_bits_max < 13) {
+      fail_at(line, fmt::format("{}: a domain's format must map 4 KiB pages over at least 13 input bits", what));
+    }
+    if (p.exec.present || p.exec_never.present) return;
+    const HeldTable held = held_table(p.widened);
+    static const char* const kNames[] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
+    for (unsigned asked = 1; asked < 8; ++asked) {
+      if ((asked & 1) != 0 && (held[asked] & 4) == 0) {
+        fail_at(line, fmt::format("{}: the format has no exec or exec_never field, so a readable leaf cannot deny "
+                                  "execute; widen {} to {}", what, kNames[asked], kNames[asked | 4]));
+        return;
+      }
+    }
+  }
+
+  // A known limit, reported by a readable field (or bit) of a single register
+  // in a fixed block (read before anything about the unit's layout is known),
+  // with values that fit what is read, each listed once.
+  void check_reported(const ReportedBy& r, const Description& d) {
     static const std::set<std::string> kLimits = {"input_address_bits", "output_address_bits", "page_sizes",
                                                   "stream_id_bits", "contexts"};
     const std::string what = fmt::format("unit reported {}", r.limit);
@@ -1121,13 +1157,16 @@ class Loader {
                                   "page_sizes, stream_id_bits or contexts", input::shortened(r.limit)));
       return;
     }
-    if (!limits.insert(r.limit).second) fail_at(r.line, what + ": reported twice");
     const RegisterDesc* reg = d.find_register(r.reg);
     if (reg == nullptr) {
       fail_at(r.line, fmt::format("{}: no register '{}'", what, input::shortened(r.reg)));
       return;
     }
     if (reg->count != 1) fail_at(r.line, fmt::format("{}: register '{}' is an array", what, reg->name));
+    if (reg->access == Access::wo || reg->access == Access::raz_wi) {
+      fail_at(r.line, fmt::format("{}: register '{}' does not read what the unit has ({})", what, reg->name,
+                                  reg->access == Access::wo ? "write-only" : "reads as zero"));
+    }
     if (const BlockDesc* block = reg->block.empty() ? (d.blocks.empty() ? nullptr : &d.blocks.front()) : d.find_block(reg->block)) {
       for (const auto& term : block->base) {
         if (!term.param.empty() || term.per_instance) {
@@ -1145,7 +1184,13 @@ class Loader {
       fail_at(r.line, fmt::format("{}: register '{}' has no field '{}'", what, reg->name, input::shortened(r.field)));
       return;
     }
-    const unsigned width = field->hi - field->lo + 1;
+    if (field->access && (*field->access == Access::wo || *field->access == Access::raz_wi)) {
+      fail_at(r.line, fmt::format("{}: field {}.{} does not read what the unit has", what, reg->name, field->name));
+    }
+    if (r.bit && *r.bit > field->hi - field->lo) {
+      fail_at(r.line, fmt::format("{}: bit {} is not a bit of {}.{} ({})", what, *r.bit, reg->name, field->name, field->bits_text));
+    }
+    const unsigned width = r.bit ? 1 : field->hi - field->lo + 1;
     if (r.plus && (width > 32 || *r.plus > 0xffffffff)) {
       fail_at(r.line, fmt::format("{}: plus takes a field of at most 32 bits and a constant below 2^32", what));
     }

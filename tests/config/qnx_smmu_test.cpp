@@ -570,6 +570,13 @@ TEST(QnxSmmuDevices, RcarWriteImpliesRead) {
   EXPECT_EQ(caps.permissions.held(core::Perm::write), core::Perms::rw());
   EXPECT_EQ(caps.input_address_bits, 32u);
   EXPECT_EQ(caps.output_address_bits, 40u);
+  // Cache IPMMUs draw on their main IPMMU's contexts, and Gen3 has 48 micro-TLBs.
+  EXPECT_EQ(r.deployment->units[0].context_pool, "ipmmu-mm");
+  const auto two = load("smmu rcar3 0xe67b0000,228,18\nunit vi0 0xfebd0000,9\nunit vc0 0xfe6b0000,12\n"
+                        "device mem:0xfea00000 use vi0 47\ndevice mem:0xfea10000 use vc0 48\n");
+  ASSERT_FALSE(two.deployment);
+  ASSERT_EQ(two.errors.size(), 1u) << describe(two);
+  EXPECT_THAT(two.errors[0].message, HasSubstr("stream ID 0x30 does not fit unit 'vc0'"));
 }
 
 // A stream-ID error is reported at the `use` line that gave the stream, not at

@@ -76,6 +76,14 @@ TEST(UnitCapabilities, AddressAndStreamLimits) {
   EXPECT_TRUE(caps.holds_stream_id(0xff));
   EXPECT_FALSE(caps.holds_stream_id(0x100));
   EXPECT_TRUE(exact_unit_capabilities().holds_input(kU64Max));
+  UnitCapabilities counted = caps;
+  counted.stream_id_count = 48;  // an R-Car Gen3 IPMMU: 48 micro-TLBs in 6 bits
+  counted.stream_id_bits = 6;
+  EXPECT_TRUE(counted.holds_stream_id(47));
+  EXPECT_FALSE(counted.holds_stream_id(48));
+  EXPECT_FALSE(capabilities_problem(counted));
+  counted.stream_id_count = 65;
+  EXPECT_EQ(capabilities_problem(counted).value_or(""), "65 stream IDs do not fit 6 bits");
 }
 
 // What a unit reports can only narrow its architecture's limits.
@@ -142,6 +150,17 @@ TEST(DeploymentCapabilities, StartupDevicesUseContexts) {
                                               Perm::read, {}});
   d.finalize();
   EXPECT_TRUE(mentions(messages(d), "unit 'u1': 2 devices have startup mappings, but the unit holds 1 translation contexts"));
+}
+
+TEST(DeploymentCapabilities, ContextPools) {
+  Deployment d = make_deployment();
+  d.units[0].context_pool = "mm";
+  d.units[1].context_pool = "mm";
+  EXPECT_TRUE(mentions(messages(d), "unit 'u1' shares context pool 'mm' with unit 'u0' but has 1 contexts, not 65536"));
+  d.units[1].capabilities.contexts = 65536;
+  EXPECT_TRUE(messages(d).empty());
+  d.units[1].context_pool = "bad\tname";
+  EXPECT_TRUE(mentions(messages(d), "unit 'u1': context pool"));
 }
 
 TEST(DeploymentCapabilities, PassThroughUnitsReachTheirVmsMemory) {

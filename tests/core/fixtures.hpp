@@ -75,8 +75,8 @@ inline Deployment make_deployment() {
   d.role = Role::host;
   d.platform.memory.insert(HpaRange::from_first_last(kMemFirst, kMemLast));
   d.platform.reserved.push_back({"msi", HpaRange::from_first_last(kReservedMsi, kReservedMsi + 0xff), {}});
-  d.units.push_back(Unit{"u0", exact_unit_capabilities(), HpaRange::from_first_last(0x2000000, 0x201ffff), false, {}});
-  d.units.push_back(Unit{"u1", small_arm_unit_capabilities(), std::nullopt, true, {}});
+  d.units.push_back(Unit{"u0", exact_unit_capabilities(), "", HpaRange::from_first_last(0x2000000, 0x201ffff), false, {}});
+  d.units.push_back(Unit{"u1", small_arm_unit_capabilities(), "", std::nullopt, true, {}});
   auto mmio = [](uint64_t base) { return DeviceIdent{MmioId{HpaRange::from_first_last(base, base + 0xfff)}}; };
   d.devices = {
       Device{"dev0-host", mmio(0x3000000), kUnit0, {1}, {}},

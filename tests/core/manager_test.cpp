@@ -348,34 +348,111 @@ TEST(ManagerCapabilities, AttachRefusesAUnitThatWouldWidenAGuestMapping) {
   EXPECT_EQ(m.state(), before);
 }
 
-// Addresses beyond a unit's input or output size are refused, on map and when
-// a unit with smaller sizes joins an object.
-TEST(ManagerCapabilities, AddressSizesBoundMappings) {
-  Manager m(make_deployment(), true);
-  const ClientId c = m.connect({"host", std::nullopt, /*may_target=*/true}).value();
-  const ObjectId low = m.create_object(c).value();
-  ASSERT_TRUE(m.attach(c, low, MmioSelector{0x3002000, 0x1000}).ok());  // u1: 32-bit input
-  const State before = m.state();
-  const auto high = m.map(c, low, {MappingSpec{IovaRange::from_first_last(0x100000000, 0x100000fff), Hpa{0x100000},
-                                               Perms::rw()}});
-  ASSERT_FALSE(high.ok());
-  EXPECT_EQ(high.error().code, Errc::invalid_argument);
-  EXPECT_NE(high.error().message.find("32-bit input addresses of unit 'u1'"), std::string::npos) << high.error().message;
-  EXPECT_EQ(m.state(), before);
-  EXPECT_TRUE(m.map(c, low, {MappingSpec{IovaRange::from_first_last(0xfffff000, 0xffffffff), Hpa{0x100000},
-                                         Perms::rw()}}).ok());
+// One address-size rule of the small unit u1, checked on map and when u1
+// joins an object whose mapping it cannot hold.
+struct SizeRule {
+  const char* what;
+  void (*narrow)(Deployment&);
+  MappingSpec refused_on_u1;
+  MappingSpec fits_on_u1;
+  MappingSpec fine_on_u0_only;
+  Errc code;
+  const char* says;
+};
 
-  // u0 translates all 64 bits: a mapping at the top is fine until u1 joins.
+void expect_size_rule(const SizeRule& rule) {
+  SCOPED_TRACE(rule.what);
+  Deployment d = make_deployment();
+  rule.narrow(d);
+  Manager m(std::move(d), true);
+  const ClientId c = m.connect({"host", std::nullopt, /*may_target=*/true}).value();
+  const ObjectId small = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, small, MmioSelector{0x3002000, 0x1000}).ok());
+  const State before = m.state();
+  const auto refused = m.map(c, small, {rule.refused_on_u1});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, rule.code);
+  EXPECT_NE(refused.error().message.find(rule.says), std::string::npos) << refused.error().message;
+  EXPECT_EQ(m.state(), before);
+  EXPECT_TRUE(m.map(c, small, {rule.fits_on_u1}).ok());
+
   ASSERT_TRUE(m.detach(c, MmioSelector{0x3002000, 0x1000}).ok());
-  const ObjectId top = m.create_object(c).value();
-  ASSERT_TRUE(m.attach(c, top, PciSelector{0, 3, 0}).ok());
-  ASSERT_TRUE(m.map(c, top, {MappingSpec{IovaRange::from_first_last(0xfffffffffffff000, kU64Max), Hpa{0x101000},
-                                         Perms::rw()}}).ok());
+  const ObjectId wide = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, wide, PciSelector{0, 3, 0}).ok());  // u0
+  ASSERT_TRUE(m.map(c, wide, {rule.fine_on_u0_only}).ok());
   const State filled = m.state();
-  const auto joined = m.attach(c, top, MmioSelector{0x3002000, 0x1000});
+  const auto joined = m.attach(c, wide, MmioSelector{0x3002000, 0x1000});
   ASSERT_FALSE(joined.ok());
-  EXPECT_EQ(joined.error().code, Errc::invalid_argument);
+  EXPECT_EQ(joined.error().code, rule.code);
+  EXPECT_NE(joined.error().message.find("cannot join object"), std::string::npos) << joined.error().message;
   EXPECT_EQ(m.state(), filled);
+}
+
+MappingSpec rw_mapping(uint64_t iova, uint64_t hpa) {
+  return MappingSpec{IovaRange::from_first_last(iova, iova + 0xfff), Hpa{hpa}, Perms::rw()};
+}
+
+// IOVAs beyond a unit's input size (EINVAL) and outputs beyond its output
+// size (EFAULT) are refused on map and when a unit with a smaller size joins.
+TEST(ManagerCapabilities, AddressSizesBoundMappings) {
+  const SizeRule rules[] = {
+      {"u1 translates 32-bit IOVAs; u0 all 64 bits", [](Deployment&) {}, rw_mapping(0x100000000, 0x100000),
+       rw_mapping(0xfffff000, 0x100000), rw_mapping(0xfffffffffffff000, 0x101000), Errc::invalid_argument,
+       "32-bit input addresses of unit 'u1'"},
+      {"u1 narrowed to 21-bit outputs (2 MiB)", [](Deployment& d) { d.units[1].capabilities.output_address_bits = 21; },
+       rw_mapping(0x201000, 0x201000), rw_mapping(0x1ff000, 0x1ff000), rw_mapping(0x400000, 0x400000),
+       Errc::out_of_range, "21-bit output addresses of unit 'u1'"},
+  };
+  for (const auto& rule : rules) expect_size_rule(rule);
+  EXPECT_EQ(to_errno(Errc::out_of_range), EFAULT);
+}
+
+// A unit that cannot deny execute holds every read as read+exec, so a VM
+// region granted only rw cannot be mapped there, while an rwx one can.
+TEST(ManagerCapabilities, UnitsThatCannotDenyExecuteNeedExecutableVmMemory) {
+  constexpr uint8_t r = 1, w = 2, x = 4;
+  Deployment d = make_deployment();
+  d.units[0].capabilities.permissions =
+      PermissionHolding::from_table({0, r | x, w, r | w | x, r | x, r | x, r | w | x, r | w | x});  // as VT-d, AMD-Vi
+  Manager m(std::move(d), true);
+  const ClientId b = m.connect({"vm-b", VmIndex{1}, false}).value();  // VM b's memory is rw and r
+  const ObjectId ob = m.create_object(b).value();
+  ASSERT_TRUE(m.attach(b, ob, PciSelector{0, 2, 0}).ok());
+  const State before = m.state();
+  const auto refused = m.map(b, ob, {MappingSpec{IovaRange::from_first_last(0x400000, 0x400fff), Gpa{0x400000}, Perm::read}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::permission_denied);
+  EXPECT_EQ(m.state(), before);
+  // Write alone is held exactly, and within VM b's rw.
+  EXPECT_TRUE(m.map(b, ob, {MappingSpec{IovaRange::from_first_last(0x400000, 0x400fff), Gpa{0x400000}, Perm::write}}).ok());
+  const ClientId a = m.connect({"vm-a", VmIndex{0}, false}).value();  // VM a's memory is rwx
+  const ObjectId oa = m.create_object(a).value();
+  ASSERT_TRUE(m.attach(a, oa, PciSelector{0, 1, 0}).ok());
+  EXPECT_TRUE(m.map(a, oa, {MappingSpec{IovaRange::from_first_last(0x400000, 0x400fff), Gpa{0x400000}, Perm::read}}).ok());
+  EXPECT_TRUE(m.access(kDevVmA, Iova{0x400000}, AccessKind::exec).allowed);
+}
+
+// Units of one context pool share its contexts: an object with a device on
+// each uses one, and a second object finds none free.
+TEST(ManagerCapabilities, ContextPoolsAreSharedAcrossUnits) {
+  Deployment d = make_deployment();
+  d.units[0].capabilities.contexts = 1;
+  d.units[0].context_pool = "mm";
+  d.units[1].context_pool = "mm";
+  d.startup_mappings.clear();  // dev4's startup mapping would take u0's one context
+  d.finalize();
+  ASSERT_TRUE(validate_deployment(d).empty());
+  Manager m(std::move(d), true);
+  const ClientId c = m.connect({"host", std::nullopt, false}).value();
+  const ObjectId first = m.create_object(c).value();
+  ASSERT_TRUE(m.attach(c, first, PciSelector{0, 3, 0}).ok());          // u0
+  ASSERT_TRUE(m.attach(c, first, MmioSelector{0x3002000, 0x1000}).ok());  // u1: the same object, the same context
+  const ObjectId second = m.create_object(c).value();
+  const State before = m.state();
+  const auto refused = m.attach(c, second, PciSelector{0, 3, 1});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::no_resources);
+  EXPECT_EQ(m.state(), before);
 }
 
 // u1 holds one context: a device moves between objects only through a detach,

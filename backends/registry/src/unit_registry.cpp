@@ -98,6 +98,7 @@ std::optional<core::UnitCapabilities> described_capabilities(std::string_view ar
     caps.page_sizes = d->page_sizes;
     caps.permissions = holding_of(*d);
     caps.stream_id_bits = d->stream_id_bits;
+    caps.stream_id_count = d->stream_id_count;
     caps.contexts = d->contexts;
     caps.register_frame_bytes = d->register_frame_bytes;
     return caps;

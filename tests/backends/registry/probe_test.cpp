@@ -10,17 +10,21 @@
 namespace smmuman::hw {
 namespace {
 
-// A register file: unset registers read 0; every read is counted.
+// A register file: unset registers read 0; every read is counted with the
+// width it used, so a 64-bit register read as 32 bits shows.
 class FakeRegisters : public UnitRegisterReader {
  public:
   std::map<uint64_t, uint64_t> values;
+  std::map<uint64_t, unsigned> width_read;  // offset -> bits of the last read
   unsigned reads = 0;
   uint32_t read32(uint64_t offset) override {
     ++reads;
+    width_read[offset] = 32;
     return static_cast<uint32_t>(value(offset));
   }
   uint64_t read64(uint64_t offset) override {
     ++reads;
+    width_read[offset] = 64;
     return value(offset);
   }
 
@@ -53,6 +57,37 @@ TEST(ProbedCapabilities, SmmuV3IdRegistersNarrowTheDescription) {
   EXPECT_EQ(caps->page_sizes, 0x1000u | 0x200000u | 0x40000000u);
   EXPECT_EQ(caps->permissions, described_capabilities("arm-smmuv3")->permissions);
   EXPECT_FALSE(core::capabilities_problem(*caps));
+  EXPECT_EQ(regs.width_read, (std::map<uint64_t, unsigned>{{0x0, 32}, {0x4, 32}, {0x14, 32}}));
+}
+
+// Arm IHI 0062D.c 9: SMMU_IDR0 at 0x20 (S1TS bit 30, NUMSIDB 12:9), SMMU_IDR1
+// at 0x24 (NUMCB 7:0), SMMU_IDR2 at 0x28 (IAS 3:0), in global space 0.
+TEST(ProbedCapabilities, SmmuV2IdRegisters) {
+  FakeRegisters regs;
+  regs.values[0x20] = (uint64_t{1} << 30) | (uint64_t{15} << 9);
+  regs.values[0x24] = 24;
+  regs.values[0x28] = 2;  // 40-bit intermediate addresses
+  const auto caps = probed_capabilities("arm-smmuv2", regs);
+  ASSERT_TRUE(caps);
+  EXPECT_EQ(caps->stream_id_bits, 15u);
+  EXPECT_EQ(caps->contexts, 24u);
+  EXPECT_EQ(caps->output_address_bits, 40u);
+  EXPECT_EQ(caps->input_address_bits, 48u);
+  regs.values[0x20] = uint64_t{15} << 9;  // no stage 1
+  EXPECT_EQ(probed_capabilities("arm-smmuv2", regs)->input_address_bits, 0u);
+}
+
+// AMD #48882 3: the Extended Feature Register at MMIO 0x30 (64 bits), HATS
+// 11:10 (0 four levels, 1 five, 2 six, 3 reserved).
+TEST(ProbedCapabilities, AmdViExtendedFeatures) {
+  FakeRegisters regs;
+  regs.values[0x30] = uint64_t{2} << 10;
+  const auto six = probed_capabilities("amd-vi", regs);
+  ASSERT_TRUE(six);
+  EXPECT_EQ(six->input_address_bits, 48u);  // the 4-level domain format's 48
+  EXPECT_EQ(regs.width_read.at(0x30), 64u);
+  regs.values[0x30] = uint64_t{3} << 10;
+  EXPECT_EQ(probed_capabilities("amd-vi", regs)->input_address_bits, 0u);
 }
 
 // A unit never gets more than its description allows, whatever it reports.
@@ -78,16 +113,21 @@ TEST(ProbedCapabilities, UnusableUnitsAreRefused) {
   EXPECT_NE(core::capabilities_problem(*b).value_or("").find("do not include 4K"), std::string::npos);
 }
 
-// Intel VT-d rev 5.10 11.4.2: CAP_REG at 0x8, ND 2:0 (2^(4+2*ND) domain-ids,
-// 7 reserved), MGAW 21:16 (width - 1).
+// Intel VT-d rev 5.10 11.4.2: CAP_REG at 0x8 (64 bits), ND 2:0 (2^(4+2*ND)
+// domain-ids, 7 reserved), SAGAW 12:8 (bit 2 of it: 4-level tables), MGAW
+// 21:16 (width - 1).
 TEST(ProbedCapabilities, VtdCapabilityRegister) {
+  constexpr uint64_t kFourLevels = uint64_t{1} << (8 + 2);
   FakeRegisters regs;
-  regs.values[0x8] = (uint64_t{38} << 16) | 2;
+  regs.values[0x8] = (uint64_t{38} << 16) | kFourLevels | 2;
   const auto caps = probed_capabilities("intel-vtd", regs);
   ASSERT_TRUE(caps);
   EXPECT_EQ(caps->contexts, 256u);
   EXPECT_EQ(caps->input_address_bits, 39u);
-  regs.values[0x8] = (uint64_t{47} << 16) | 7;  // a reserved ND
+  EXPECT_EQ(regs.width_read.at(0x8), 64u);
+  regs.values[0x8] = (uint64_t{47} << 16) | (uint64_t{1} << 9) | 2;  // 3-level tables only
+  EXPECT_EQ(probed_capabilities("intel-vtd", regs)->input_address_bits, 0u);
+  regs.values[0x8] = (uint64_t{47} << 16) | kFourLevels | 7;  // a reserved ND
   const auto reserved = probed_capabilities("intel-vtd", regs);
   ASSERT_TRUE(reserved);
   EXPECT_EQ(reserved->contexts, 0u);

@@ -55,13 +55,16 @@ struct UnitCapabilities {
   uint64_t page_sizes = kGranule;      // bit n set: the format maps 2^n-byte pages or blocks
   PermissionHolding permissions = PermissionHolding::exact();
   unsigned stream_id_bits = 16;        // stream IDs below 2^bits
+  uint64_t stream_id_count = 0;        // and below this, when not 0 (R-Car Gen3: 48 micro-TLBs in 6 bits)
   uint64_t contexts = 1;               // translation contexts the unit holds at once
   uint64_t register_frame_bytes = 0;   // 0: reached through the hypervisor, not at an address
 
   // Whether an address range fits the input or output address size.
   bool holds_input(uint64_t last) const { return fits_bits(last, input_address_bits); }
   bool holds_output(uint64_t last) const { return fits_bits(last, output_address_bits); }
-  bool holds_stream_id(uint32_t sid) const { return fits_bits(sid, stream_id_bits); }
+  bool holds_stream_id(uint32_t sid) const {
+    return fits_bits(sid, stream_id_bits) && (stream_id_count == 0 || sid < stream_id_count);
+  }
   // A unit of this architecture must say where its registers are.
   bool registers_required() const { return register_frame_bytes != 0; }
 

@@ -60,12 +60,18 @@ struct Unit {
   // What the unit can hold; its architecture names the hardware description
   // it came from. The core admits by these numbers, never by the name.
   UnitCapabilities capabilities;
+  // Units naming one pool share its translation contexts (R-Car cache IPMMUs
+  // all use the contexts of their main IPMMU). Empty: the unit's own.
+  std::string context_pool;
   std::optional<HpaRange> registers;  // the unit's own MMIO frame: implicitly reserved
   // Streams of this unit with no translation set up pass through untranslated.
   // Never the default; rejected on a host for a unit with pass-through devices.
   bool bypass_unconfigured = false;
   Origin origin;
 };
+
+// The key of a unit's context pool: its pool's name, or the unit itself.
+std::string context_pool_key(const Unit& unit, UnitIndex index);
 
 struct PciAddress {
   uint32_t bus = 0;   // 0..255

@@ -172,8 +172,8 @@ class Manager {
   // and output addresses fit the unit's address sizes, and for a VM's client
   // what the unit holds stays within the VM's permissions for that memory.
   Status check_holdable(UnitIndex unit, const Client& owner, const MappingTable::Entry& entry) const;
-  // Translation contexts of `unit` in use: one per domain on it, one per
-  // device of it with startup mappings.
+  // Translation contexts of `unit`'s pool in use: one per object with a
+  // device on a unit of the pool, one per such device with startup mappings.
   uint64_t contexts_in_use(UnitIndex unit) const;
   // The units an object's devices sit on: one domain each.
   std::set<UnitIndex> units_of(const Object& object) const;

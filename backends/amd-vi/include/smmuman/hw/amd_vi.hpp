@@ -3744,7 +3744,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/52, /*page_sizes=*/0x40201000,
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
     /*stream_id_bits=*/16,  // AMDVI 2.2.2.1 (Device Table Entry Format); the DeviceID (PCI bus, device, function) indexes the device table
-    /*contexts=*/65536,  // AMDVI 2.2.2.1 (Device Table Entry Format); one DomainID per domain: DTE bits 79:64
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/65536u,  // AMDVI 2.2.2.1 (Device Table Entry Format); one DomainID per domain: DTE bits 79:64
     /*register_frame_bytes=*/0x4000,  // AMDVI 3 (IOMMU Capability Block Registers); the 16 KiB MMIO window; 512 KiB when performance counters are implemented
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
@@ -3756,12 +3757,14 @@ template <::smmuman::hw::RegisterIo Io>
   ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
   {  // AMDVI 3, MMIO Offset 0030h
     const uint64_t raw = ::smmuman::hw::read<regs::EXTENDED_FEATURE>(io).template get<regs::EXTENDED_FEATURE::HATS>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.input_address_bits = 48; break;
-      case 1: out.input_address_bits = 57; break;
-      case 2: out.input_address_bits = 64; break;
-      default: out.input_address_bits = 0; break;
+      case 0u: reported = 48u; break;
+      case 1u: reported = 57u; break;
+      case 2u: reported = 64u; break;
+      default: break;
     }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
   return out;
 }

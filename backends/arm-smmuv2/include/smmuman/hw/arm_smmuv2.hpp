@@ -2555,7 +2555,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
     /*stream_id_bits=*/16,  // IHI0062 9, SMMU_IDRn; SMMU_IDR0.NUMSIDB gives at most 15 bits, 16 with SMMU_IDR0.EXIDS (the MMU-500 has 15)
-    /*contexts=*/128,  // DDI0517 1.3; one context bank per domain: the MMU-500 has up to 128 (SMMU_IDR1.NUMCB)
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/128u,  // DDI0517 1.3; one context bank per domain: the MMU-500 has up to 128 (SMMU_IDR1.NUMCB)
     /*register_frame_bytes=*/0x10000,  // IHI0062 8.1; choice: the frame is 2 x NUMPAGE x PAGESIZE (SMMU_IDR1), known only at run time; 64 KiB is the least reserved, a deployment that knows more says so
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
@@ -2567,31 +2568,37 @@ template <::smmuman::hw::RegisterIo Io>
   ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
   {  // IHI0062 9, SMMU_IDRn
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::NUMSIDB>();
-    out.stream_id_bits = raw;
+    const uint64_t reported = raw;
+    if (reported < out.stream_id_bits) out.stream_id_bits = reported;
   }
   {  // IHI0062 9, SMMU_IDRn
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR1>(io).template get<regs::SMMU_IDR1::NUMCB>();
-    out.contexts = raw;
+    const uint64_t reported = raw;
+    if (reported < out.contexts) out.contexts = reported;
   }
   {  // IHI0062 9, SMMU_IDRn
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1TS>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.input_address_bits = 0; break;
-      case 1: out.input_address_bits = 48; break;
-      default: out.input_address_bits = 0; break;
+      case 0u: reported = 0u; break;
+      case 1u: reported = 48u; break;
+      default: break;
     }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
   {  // IHI0062 9, SMMU_IDRn
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR2>(io).template get<regs::SMMU_IDR2::IAS>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.output_address_bits = 32; break;
-      case 1: out.output_address_bits = 36; break;
-      case 2: out.output_address_bits = 40; break;
-      case 3: out.output_address_bits = 42; break;
-      case 4: out.output_address_bits = 44; break;
-      case 5: out.output_address_bits = 48; break;
-      default: out.output_address_bits = 0; break;
+      case 0u: reported = 32u; break;
+      case 1u: reported = 36u; break;
+      case 2u: reported = 40u; break;
+      case 3u: reported = 42u; break;
+      case 4u: reported = 44u; break;
+      case 5u: reported = 48u; break;
+      default: break;
     }
+    if (reported < out.output_address_bits) out.output_address_bits = reported;
   }
   return out;
 }

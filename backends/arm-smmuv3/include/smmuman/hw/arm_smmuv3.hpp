@@ -5203,7 +5203,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
     /*stream_id_bits=*/32,  // IHI0070 6.3.2; SMMU_IDR1.SIDSIZE is at most 32
-    /*contexts=*/65536,  // IHI0070 6.3.1; one ASID per stage-1 domain: 16-bit ASIDs with SMMU_IDR0.ASID16, 256 without
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/65536u,  // IHI0070 6.3.1; one ASID per stage-1 domain: 16-bit ASIDs with SMMU_IDR0.ASID16, 256 without
     /*register_frame_bytes=*/0x20000,  // IHI0070 6.1; register Page 0 and Page 1, 64 KB each
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
@@ -5215,45 +5216,54 @@ template <::smmuman::hw::RegisterIo Io>
   ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
   {  // IHI0070 6.3.2
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR1>(io).template get<regs::SMMU_IDR1::SIDSIZE>();
-    out.stream_id_bits = raw;
+    const uint64_t reported = raw;
+    if (reported < out.stream_id_bits) out.stream_id_bits = reported;
   }
   {  // IHI0070 6.3.1
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::ASID16>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.contexts = 256; break;
-      case 1: out.contexts = 65536; break;
-      default: out.contexts = 0; break;
+      case 0u: reported = 256u; break;
+      case 1u: reported = 65536u; break;
+      default: break;
     }
+    if (reported < out.contexts) out.contexts = reported;
   }
   {  // IHI0070 6.3.1
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1P>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.input_address_bits = 0; break;
-      case 1: out.input_address_bits = 48; break;
-      default: out.input_address_bits = 0; break;
+      case 0u: reported = 0u; break;
+      case 1u: reported = 48u; break;
+      default: break;
     }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
   {  // IHI0070 6.3.6
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR5>(io).template get<regs::SMMU_IDR5::OAS>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.output_address_bits = 32; break;
-      case 1: out.output_address_bits = 36; break;
-      case 2: out.output_address_bits = 40; break;
-      case 3: out.output_address_bits = 42; break;
-      case 4: out.output_address_bits = 44; break;
-      case 5: out.output_address_bits = 48; break;
-      case 6: out.output_address_bits = 52; break;
-      case 7: out.output_address_bits = 56; break;
-      default: out.output_address_bits = 0; break;
+      case 0u: reported = 32u; break;
+      case 1u: reported = 36u; break;
+      case 2u: reported = 40u; break;
+      case 3u: reported = 42u; break;
+      case 4u: reported = 44u; break;
+      case 5u: reported = 48u; break;
+      case 6u: reported = 52u; break;
+      case 7u: reported = 56u; break;
+      default: break;
     }
+    if (reported < out.output_address_bits) out.output_address_bits = reported;
   }
   {  // IHI0070 6.3.6
     const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR5>(io).template get<regs::SMMU_IDR5::GRAN4K>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.page_sizes = 0x0; break;
-      case 1: out.page_sizes = 0x40201000; break;
-      default: out.page_sizes = 0; break;
+      case 0u: reported = 0x0; break;
+      case 1u: reported = 0x40201000; break;
+      default: break;
     }
+    out.page_sizes &= reported;
   }
   return out;
 }

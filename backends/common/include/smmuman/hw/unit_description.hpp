@@ -23,6 +23,7 @@ struct UnitDescription {
   uint64_t page_sizes;  // bit n set: 2^n-byte pages or blocks
   uint8_t held[8];      // requested read/write/exec bits -> the bits a leaf holds
   unsigned stream_id_bits;
+  uint64_t stream_id_count;       // stream IDs below this, when not 0
   uint64_t contexts;              // translation contexts one unit holds at once
   uint64_t register_frame_bytes;  // 0: reached through the hypervisor, not at an address
 };

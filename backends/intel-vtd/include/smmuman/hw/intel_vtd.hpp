@@ -3222,7 +3222,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/52, /*page_sizes=*/0x40201000,
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
     /*stream_id_bits=*/16,  // VTD 9.3, Figure 9-3; the source-id is the PCI requester ID: bus selects the root entry, device and function the context entry
-    /*contexts=*/65536,  // VTD 11.4.2, Figure 11-2; one domain-id per domain: CAP_REG.ND gives up to 16-bit domain-ids
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/65536u,  // VTD 11.4.2, Figure 11-2; one domain-id per domain: CAP_REG.ND gives up to 16-bit domain-ids
     /*register_frame_bytes=*/0x1000,  // VTD 11.4; one 4 KiB register page; IOTLB and fault-recording registers placed beyond it (ECAP_REG.IRO, CAP_REG.FRO) need a larger declared frame
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
@@ -3234,20 +3235,33 @@ template <::smmuman::hw::RegisterIo Io>
   ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
   {  // VTD 11.4.2, Figure 11-2
     const uint64_t raw = ::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::ND>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.contexts = 16; break;
-      case 1: out.contexts = 64; break;
-      case 2: out.contexts = 256; break;
-      case 3: out.contexts = 1024; break;
-      case 4: out.contexts = 4096; break;
-      case 5: out.contexts = 16384; break;
-      case 6: out.contexts = 65536; break;
-      default: out.contexts = 0; break;
+      case 0u: reported = 16u; break;
+      case 1u: reported = 64u; break;
+      case 2u: reported = 256u; break;
+      case 3u: reported = 1024u; break;
+      case 4u: reported = 4096u; break;
+      case 5u: reported = 16384u; break;
+      case 6u: reported = 65536u; break;
+      default: break;
     }
+    if (reported < out.contexts) out.contexts = reported;
   }
   {  // VTD 11.4.2, Figure 11-2
     const uint64_t raw = ::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::MGAW>();
-    out.input_address_bits = raw + 1;
+    const uint64_t reported = raw + 1u;
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
+  }
+  {  // VTD 11.4.2, Figure 11-2
+    const uint64_t raw = (::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::SAGAW>() >> 2) & 1;
+    uint64_t reported = 0;  // a raw value the description does not list
+    switch (raw) {
+      case 0u: reported = 0u; break;
+      case 1u: reported = 48u; break;
+      default: break;
+    }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
   return out;
 }

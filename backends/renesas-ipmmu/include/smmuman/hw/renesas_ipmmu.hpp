@@ -572,8 +572,9 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     "renesas-ipmmu", "Renesas R-Car Gen3 IPMMU (IPMMU-VMSA)", "armv7-lpae-s1",
     /*input_address_bits=*/32, /*output_address_bits=*/40, /*page_sizes=*/0x40201000,
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
-    /*stream_id_bits=*/6,  // LINUX ipmmu_features_rcar_gen3; a device's stream is its micro-TLB: 48 on Gen3 (num_utlbs), numbers below 64 (IPMMU_UTLB_MAX)
-    /*contexts=*/7,  // LINUX ipmmu_features_rcar_gen3; 8 contexts (number_of_contexts), of which the driver reserves context 0 (reserved_context)
+    /*stream_id_bits=*/6,  // LINUX ipmmu_features_rcar_gen3; a device's stream is its micro-TLB number, below 64 (IPMMU_UTLB_MAX)
+    /*stream_id_count=*/48u,  // LINUX ipmmu_features_rcar_gen3; 48 micro-TLBs on Gen3 (num_utlbs)
+    /*contexts=*/7u,  // LINUX ipmmu_features_rcar_gen3; 8 contexts (number_of_contexts), of which the driver reserves context 0 (reserved_context)
     /*register_frame_bytes=*/0x1000,  // LINUX IMUCTR32; every register lies below 0x700 (the last micro-TLB at 0x6f8): one 4 KiB page
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;

@@ -2810,7 +2810,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/56, /*page_sizes=*/0x8040201000,
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
     /*stream_id_bits=*/24,  // RVIOMMU 3.1.1; device_id is up to 24 bits (a three-level device directory)
-    /*contexts=*/1048576,  // RVIOMMU 3.1.3.3, Figure 17; one PSCID per first-stage domain: 20 bits
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/1048576u,  // RVIOMMU 3.1.3.3, Figure 17; one PSCID per first-stage domain: 20 bits
     /*register_frame_bytes=*/0x1000,  // RVIOMMU 6; the register file lies in a naturally aligned 4 KiB region
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
@@ -2822,15 +2823,18 @@ template <::smmuman::hw::RegisterIo Io>
   ::smmuman::hw::ReportedLimits out = ::smmuman::hw::limits_of(unit);
   {  // RVIOMMU 6.3, Figure 35
     const uint64_t raw = ::smmuman::hw::read<regs::CAPABILITIES>(io).template get<regs::CAPABILITIES::PAS>();
-    out.output_address_bits = raw;
+    const uint64_t reported = raw;
+    if (reported < out.output_address_bits) out.output_address_bits = reported;
   }
   {  // RVIOMMU 6.3, Figure 35
     const uint64_t raw = ::smmuman::hw::read<regs::CAPABILITIES>(io).template get<regs::CAPABILITIES::SV48>();
+    uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
-      case 0: out.input_address_bits = 0; break;
-      case 1: out.input_address_bits = 48; break;
-      default: out.input_address_bits = 0; break;
+      case 0u: reported = 0u; break;
+      case 1u: reported = 48u; break;
+      default: break;
     }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
   return out;
 }

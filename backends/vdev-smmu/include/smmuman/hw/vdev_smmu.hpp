@@ -61,7 +61,8 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*input_address_bits=*/48, /*output_address_bits=*/52, /*page_sizes=*/0x1000,
     /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
     /*stream_id_bits=*/32,  // SMMUMAN Unit capabilities; choice: the guest names devices as its configuration does
-    /*contexts=*/65536,  // SMMUMAN Unit capabilities; choice: the host's units bound the real number
+    /*stream_id_count=*/0,  // every stream ID of the width
+    /*contexts=*/65536u,  // SMMUMAN Unit capabilities; choice: the host's units bound the real number
     /*register_frame_bytes=*/0x0,  // QNX vdev smmu; none this deployment declares: qvm places the request page (loc)
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
