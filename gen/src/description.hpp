@@ -110,6 +110,22 @@ struct FieldRef {
   int line = 0;
 };
 
+// How a page-table entry is recognised (valid, table, last-level leaf): one
+// field equal to a value, or several fields matched together — all equal to
+// the value (RISC-V: a table entry has R = W = X = 0), any equal to it (VT-d:
+// present when R or W is set) — or one field equal to none of some values
+// (AMD-Vi: a table entry's Next Level is neither 0 nor 7).
+enum class MarkerMatch { absent, equal, all_equal, any_equal, none_of };
+struct MarkerDesc {
+  MarkerMatch match = MarkerMatch::absent;
+  std::vector<std::string> fields;
+  uint64_t value = 0;  // equal, all_equal, any_equal
+  std::string value_text;
+  std::vector<uint64_t> excluded;  // none_of
+  int line = 0;
+  bool present() const { return match != MarkerMatch::absent; }
+};
+
 struct LevelDesc {
   unsigned level = 0;
   std::string level_text;
@@ -150,7 +166,8 @@ struct PageTableDesc {
   unsigned output_bits_max = 0;
   std::string output_bits_max_text;
   std::vector<LevelDesc> levels;
-  FieldRef valid, table, last_level_leaf, output_address, read, write, exec, exec_never;
+  MarkerDesc valid, table, last_level_leaf;
+  FieldRef output_address, read, write, exec, exec_never;
   std::vector<Widening> widened;
   int line = 0;
 };

@@ -284,6 +284,22 @@ class Emitter {
     return "{false, 0, 0, 0}";
   }
 
+  // A Marker initializer: match, fields, value, excluded values.
+  std::string marker(const MarkerDesc& m, const StructDesc& desc) {
+    static const char* const kMatch[] = {"absent", "equal", "all_equal", "any_equal", "none_of"};
+    if (!m.present()) return "{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}}";
+    std::string fields;
+    for (const auto& name : m.fields) {
+      for (const auto& f : desc.fields) {
+        if (f.name == name) fields += fmt::format("{}{{{}, {}}}", fields.empty() ? "" : ", ", f.hi, f.lo);
+      }
+    }
+    std::string excluded;
+    for (uint64_t v : m.excluded) excluded += fmt::format("{}{:#x}", excluded.empty() ? "" : ", ", v);
+    return fmt::format("{{::smmuman::hw::MarkerMatch::{}, {}, {{{}}}, {:#x}, {}, {{{}}}}}", kMatch[static_cast<int>(m.match)],
+                       m.fields.size(), fields, m.value, m.excluded.size(), excluded);
+  }
+
   void emit_page_tables() {
     if (d_.page_tables.empty()) return;
     line("");
@@ -302,9 +318,9 @@ class Emitter {
         levels += fmt::format("{}{{{}, {}, {}, {}}}", levels.empty() ? "" : ", ", l.level, l.index_hi, l.index_lo, l.leaf ? "true" : "false");
       }
       line("    /*levels=*/{{{}}},", levels);
-      line("    /*valid=*/{},", field_ref(p.valid, desc));
-      line("    /*table=*/{},", field_ref(p.table, desc));
-      line("    /*last_level_leaf=*/{},", field_ref(p.last_level_leaf, desc));
+      line("    /*valid=*/{},", marker(p.valid, desc));
+      line("    /*table=*/{},", marker(p.table, desc));
+      line("    /*last_level_leaf=*/{},", marker(p.last_level_leaf, desc));
       line("    /*output_address=*/{},", field_ref(p.output_address, desc));
       line("    /*read=*/{},", field_ref(p.read, desc));
       line("    /*write=*/{},", field_ref(p.write, desc));

@@ -552,6 +552,58 @@ class Loader {
     return r;
   }
 
+  // `{field: F, value: V}`, `{all_of: [F, ...], value: V}`, `{any_of: [F, ...], value: V}`
+  // or `{field: F, none_of: [V, ...]}`.
+  MarkerDesc marker(const YamlNode& map, const char* key, const std::string& owner) {
+    MarkerDesc m;
+    const YamlNode n = map[key];
+    if (!n) return m;
+    const std::string what = fmt::format("{} {}", owner, key);
+    m.line = line_of(n);
+    if (!n.is_map()) {
+      fail(n, what + ": must be {field: NAME, value: N}, {all_of: [NAMES], value: N}, {any_of: [NAMES], value: N} "
+                     "or {field: NAME, none_of: [N, ...]}");
+      return m;
+    }
+    keys(n, what, {"field", "all_of", "any_of", "value", "none_of"});
+    const int forms = (n["field"] ? 1 : 0) + (n["all_of"] ? 1 : 0) + (n["any_of"] ? 1 : 0);
+    if (forms != 1) {
+      fail(n, what + ": give one of field, all_of or any_of");
+      return m;
+    }
+    auto names = [&](const YamlNode& list, const char* list_key) {
+      if (!list.is_sequence() || list.size() < 2 || list.size() > 3) {
+        fail(list, fmt::format("{} {}: a list of 2 or 3 field names", what, list_key));
+        return;
+      }
+      for (const auto& item : list.items()) m.fields.push_back(scalar(item, fmt::format("{} {}", what, list_key)));
+    };
+    if (n["field"]) {
+      m.fields.push_back(required_string(n, "field", what));
+      m.match = n["none_of"] ? MarkerMatch::none_of : MarkerMatch::equal;
+    } else if (n["all_of"]) {
+      names(n["all_of"], "all_of");
+      m.match = MarkerMatch::all_equal;
+    } else {
+      names(n["any_of"], "any_of");
+      m.match = MarkerMatch::any_equal;
+    }
+    if (m.match == MarkerMatch::none_of) {
+      if (n["value"]) fail(n["value"], what + ": none_of takes no value");
+      const YamlNode list = n["none_of"];
+      if (!list.is_sequence() || list.size() < 1 || list.size() > 4) {
+        fail(list, what + " none_of: a list of 1 to 4 values");
+      } else {
+        for (const auto& item : list.items()) {
+          if (auto v = number(item, what + " none_of")) m.excluded.push_back(*v);
+        }
+      }
+    } else if (auto v = required_number(n, "value", what, &m.value_text)) {
+      m.value = *v;
+    }
+    return m;
+  }
+
   void read_page_table(const YamlNode& n, Description& d) {
     PageTableDesc p;
     p.name = item_name(n, "page table");
@@ -578,9 +630,9 @@ class Loader {
       if (l["leaf"]) level.leaf = boolean(l["leaf"], what + " level leaf");
       p.levels.push_back(level);
     });
-    p.valid = field_ref(n, "valid", what);
-    p.table = field_ref(n, "table", what);
-    p.last_level_leaf = field_ref(n, "last_level_leaf", what);
+    p.valid = marker(n, "valid", what);
+    p.table = marker(n, "table", what);
+    p.last_level_leaf = marker(n, "last_level_leaf", what);
     p.output_address = field_ref(n, "output_address", what, false);
     if (!p.output_address.present) fail(n, what + ": missing 'output_address'");
     if (const YamlNode perms = n["permissions"]) {
@@ -1234,15 +1286,51 @@ class Loader {
   // a last-level page, AMD-Vi v2's P = 1 is both valid and read.)
   void check_markers(const PageTableDesc& p, const StructDesc& desc, const std::string& what) {
     auto usable = [&](const FieldRef& r) { return r.present && find_field(desc, r.field) != nullptr; };
-    for (const auto& [r, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"},
-                                  {&p.read, "read"}, {&p.write, "write"}, {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
+    for (const auto& [m, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"}}) {
+      if (!m->present()) continue;
+      std::set<std::string> seen;
+      for (const auto& name : m->fields) {
+        if (!seen.insert(name).second) fail_at(m->line, fmt::format("{} {}: field {} is listed twice", what, role, name));
+        const FieldDesc* f = find_field(desc, name);
+        if (f == nullptr) {
+          fail_at(m->line, fmt::format("{} {}: descriptor '{}' has no field '{}'", what, role, desc.name, name));
+          continue;
+        }
+        if (f->lo / 64 != f->hi / 64) {
+          fail_at(m->line, fmt::format("{} {}: field {} ({}) crosses a 64-bit word; a marker reads one word", what, role,
+                                       name, f->bits_text));
+        }
+        const unsigned width = f->hi - f->lo + 1;
+        std::vector<std::pair<uint64_t, std::string>> values;
+        if (m->match == MarkerMatch::none_of) {
+          for (uint64_t v : m->excluded) values.emplace_back(v, std::to_string(v));
+        } else {
+          values.emplace_back(m->value, m->value_text);
+        }
+        for (const auto& [v, text] : values) {
+          if (width < 64 && v >> width) {
+            fail_at(m->line, fmt::format("{} {}: value {} does not fit field {} ({} bits)", what, role, text, name, width));
+          }
+        }
+        if (usable(p.output_address) && name == p.output_address.field) {
+          fail_at(m->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
+                                       what, role, name));
+        }
+      }
+      if (m != &p.valid && m->match == MarkerMatch::equal && p.valid.match == MarkerMatch::equal &&
+          m->fields == p.valid.fields && m->value != p.valid.value) {
+        fail_at(m->line, fmt::format("{} {}: {} = {} contradicts valid ({} = {}): no valid entry could carry it", what, role,
+                                     m->fields.front(), m->value_text, p.valid.fields.front(), p.valid.value_text));
+      }
+    }
+    for (const auto& [r, role] : {std::pair{&p.read, "read"}, {&p.write, "write"}, {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       if (!usable(*r)) continue;
       if (usable(p.output_address) && r->field == p.output_address.field) {
         fail_at(r->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
                                      what, role, r->field));
-      } else if (r != &p.valid && usable(p.valid) && r->field == p.valid.field && r->value != p.valid.value) {
+      } else if (p.valid.match == MarkerMatch::equal && r->field == p.valid.fields.front() && r->value != p.valid.value) {
         fail_at(r->line, fmt::format("{} {}: {} = {} contradicts valid ({} = {}): no valid entry could carry it", what, role,
-                                     r->field, r->value_text, p.valid.field, p.valid.value_text));
+                                     r->field, r->value_text, p.valid.fields.front(), p.valid.value_text));
       }
     }
     if (usable(p.exec) && usable(p.exec_never) && p.exec.field == p.exec_never.field && p.exec.value == p.exec_never.value) {
@@ -1277,8 +1365,7 @@ class Loader {
       fail_at(p.line, fmt::format("{}: descriptor '{}' is {} bytes; entries are 8 or 16", what, desc->name, desc->size_text));
       return;
     }
-    for (const auto& [ref, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"},
-                                    {&p.output_address, "output_address"}, {&p.read, "read"}, {&p.write, "write"},
+    for (const auto& [ref, role] : {std::pair{&p.output_address, "output_address"}, {&p.read, "read"}, {&p.write, "write"},
                                     {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       check_ref(*ref, *desc, what, role);
     }

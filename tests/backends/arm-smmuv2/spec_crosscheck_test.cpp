@@ -355,8 +355,8 @@ TEST(ArmSmmuV2SpecCrossCheck, PageTableLevels) {
       EXPECT_EQ(leaf[i], fmt->levels[i].leaf);
     }
     // DDI 0487 L.a D8.3: bit 0 valid; bit 1 set marks a Table (levels 0-2) or a Page (level 3).
-    EXPECT_EQ(0u, fmt->valid.lo);
-    EXPECT_EQ(1u, fmt->table.lo);
+    EXPECT_EQ(0u, fmt->valid.fields[0].lo);
+    EXPECT_EQ(1u, fmt->table.fields[0].lo);
     EXPECT_EQ(1u, fmt->table.value);
     EXPECT_EQ(12u, fmt->output_address.lo);
   }

@@ -323,7 +323,7 @@ TEST(IntelVtdSpec, SecondStagePageTables) {
       {"4-level output lo", p4.output_address.lo, 12},
       {"4-level read bit", p4.read.lo, 0},               // VTD 9.8: R is bit 0
       {"4-level write bit", p4.write.lo, 1},             // VTD 9.8: W is bit 1
-      {"4-level table marker bit", p4.table.lo, 7},      // VTD 9.8: PS (bit 7) = 0 references a table
+      {"4-level table marker bit", p4.table.fields[0].lo, 7},      // VTD 9.8: PS (bit 7) = 0 references a table
       {"4-level table marker value", p4.table.value, 0},
   });
   const auto& p5 = page_tables::vtd_ss_5level;

@@ -297,11 +297,11 @@ TEST(RenesasIpmmuSpecCrossCheck, PageTableLevels) {
     EXPECT_EQ(leaf[i], fmt.levels[i].leaf);
   }
   // B3.6.1: bit 0 valid; bit 1 set marks a Table (levels 1-2) or a Page (level 3).
-  EXPECT_EQ(0u, fmt.valid.lo);
+  EXPECT_EQ(0u, fmt.valid.fields[0].lo);
   EXPECT_EQ(1u, fmt.valid.value);
-  EXPECT_EQ(1u, fmt.table.lo);
+  EXPECT_EQ(1u, fmt.table.fields[0].lo);
   EXPECT_EQ(1u, fmt.table.value);
-  EXPECT_EQ(1u, fmt.last_level_leaf.lo);
+  EXPECT_EQ(1u, fmt.last_level_leaf.fields[0].lo);
   EXPECT_EQ(1u, fmt.last_level_leaf.value);
   EXPECT_EQ(39u, fmt.output_address.hi);
   EXPECT_EQ(12u, fmt.output_address.lo);

@@ -401,7 +401,7 @@ TEST(RiscvIommuSpec, PageTables) {
       {"sv39 output field lo", page_tables::sv39.output_address.lo, 10},
       {"sv39 output shift", page_tables::sv39.output_address.value, 12},
       // PRIV 12.3.1: V (bit 0) = 1 marks a valid PTE
-      {"sv39 valid bit", page_tables::sv39.valid.lo, 0},
+      {"sv39 valid bit", page_tables::sv39.valid.fields[0].lo, 0},
       {"sv39 valid value", page_tables::sv39.valid.value, 1},
       // PRIV 12.3.1: R 1, W 2, X 3 grant read, write, execute
       {"sv39 read bit", page_tables::sv39.read.lo, 1},

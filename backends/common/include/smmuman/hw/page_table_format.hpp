@@ -24,6 +24,64 @@ struct DescriptorField {
   uint64_t value;
 };
 
+// How an entry is recognised: one field equal to a value; several fields all
+// equal to it (RISC-V: a table entry has R = W = X = 0) or any of them
+// (VT-d: present when R or W is set); or one field equal to none of some
+// values (AMD-Vi: a table entry's Next Level is neither 0 nor 7).
+enum class MarkerMatch : uint8_t { absent, equal, all_equal, any_equal, none_of };
+
+struct MarkerField {
+  unsigned hi;
+  unsigned lo;
+};
+
+struct Marker {
+  MarkerMatch match;
+  unsigned field_count;
+  MarkerField fields[3];
+  uint64_t value;           // equal, all_equal, any_equal
+  unsigned excluded_count;  // none_of
+  uint64_t excluded[4];
+
+  constexpr bool present() const { return match != MarkerMatch::absent; }
+
+  // Whether an entry, as its little-endian 64-bit words, carries the marker.
+  constexpr bool matches(const uint64_t* words) const {
+    switch (match) {
+      case MarkerMatch::absent: return false;
+      case MarkerMatch::equal: return read(words, fields[0]) == value;
+      case MarkerMatch::all_equal:
+        for (unsigned i = 0; i < field_count; ++i) {
+          if (read(words, fields[i]) != value) return false;
+        }
+        return true;
+      case MarkerMatch::any_equal:
+        for (unsigned i = 0; i < field_count; ++i) {
+          if (read(words, fields[i]) == value) return true;
+        }
+        return false;
+      case MarkerMatch::none_of:
+        for (unsigned i = 0; i < excluded_count; ++i) {
+          if (read(words, fields[0]) == excluded[i]) return false;
+        }
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  // A marker field lies in one 64-bit word (the generator checks markers'
+  // fields against the descriptor, whose fields may cross words; markers use
+  // single bits or small fields, which do not).
+  static constexpr uint64_t read(const uint64_t* words, MarkerField f) {
+    const uint64_t word = words[f.lo / 64];
+    const unsigned lo = f.lo % 64;
+    const unsigned width = f.hi - f.lo + 1;
+    const uint64_t shifted = word >> lo;
+    return width >= 64 ? shifted : shifted & ((uint64_t{1} << width) - 1);
+  }
+};
+
 struct PageTableFormat {
   const char* name;
   unsigned granule_lg2;
@@ -32,9 +90,9 @@ struct PageTableFormat {
   unsigned output_bits_max;
   unsigned level_count;
   PageTableLevel levels[8];
-  DescriptorField valid;
-  DescriptorField table;            // marks a table entry above the last level
-  DescriptorField last_level_leaf;  // marks a leaf at the last level
+  Marker valid;
+  Marker table;            // marks a table entry above the last level
+  Marker last_level_leaf;  // marks a leaf at the last level
   DescriptorField output_address;   // value = shift applied to the field
   DescriptorField read;
   DescriptorField write;
