@@ -39,7 +39,7 @@ class YamlReader {
       result_.errors.push_back(Diagnostic{Origin{shared_file_, root ? root.line() : 1},
                                           "the top level must be a mapping with keys role, platform, units, devices, "
                                           "vms, startup_mappings"});
-      return std::move(result_);
+      return in_line_order(std::move(result_));
     }
     core::Deployment d;
     d.name = file_;
@@ -56,14 +56,19 @@ class YamlReader {
     read_startup_mappings(root["startup_mappings"], d);
     if (result_.errors.empty()) {
       validate_into(result_, std::move(d));
-    } else {
-      std::stable_sort(result_.errors.begin(), result_.errors.end(),
-                       [](const Diagnostic& a, const Diagnostic& b) { return a.origin.line < b.origin.line; });
+      return std::move(result_);
     }
-    return std::move(result_);
+    return in_line_order(std::move(result_));
   }
 
  private:
+  // The reader's own errors come out in line order, whichever check found them first.
+  static LoadResult in_line_order(LoadResult result) {
+    std::stable_sort(result.errors.begin(), result.errors.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.origin.line < b.origin.line; });
+    return result;
+  }
+
   Origin origin(const YamlNode& node) const { return Origin{shared_file_, node.line()}; }
 
   void error(const YamlNode& node, std::string message) {

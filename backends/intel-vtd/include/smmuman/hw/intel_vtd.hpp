@@ -3158,7 +3158,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
-    /*exec=*/{true, 2, 2, 0x1},
+    /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
     // held: R as RX (VTD 9.8, Figure 9-8)
     // held: X as RX (VTD 9.8, Figure 9-8)
@@ -3179,7 +3179,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
-    /*exec=*/{true, 2, 2, 0x1},
+    /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
     // held: R as RX (VTD 9.8, Figure 9-8)
     // held: X as RX (VTD 9.8, Figure 9-8)
@@ -3200,7 +3200,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
-    /*exec=*/{true, 2, 2, 0x1},
+    /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{false, 0, 0, 0},
     // held: R as RX (VTD 9.8, Figure 9-8)
     // held: X as RX (VTD 9.8, Figure 9-8)

@@ -1,0 +1,104 @@
+// The walk of any described page-table format: what one input address
+// translates to, read from the tables as the hardware would read them. The
+// format is a value (page_table_format.hpp), so one walk serves them all; the
+// page-table engine and its tests use it to read back what was written.
+// Freestanding: no heap, no exceptions.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+
+#include "smmuman/hw/page_table_format.hpp"
+
+namespace smmuman::hw {
+
+// Table memory as the walk reads it: entry `index` of the table at physical
+// address `table`, as `count` little-endian 64-bit words.
+template <class Memory>
+concept TableMemory = requires(const Memory& memory, uint64_t table, uint64_t index, uint64_t* words, unsigned count) {
+  memory.read_entry(table, index, words, count);
+};
+
+// Permission bits of a leaf, as the held tables use them.
+inline constexpr uint8_t kLeafRead = 1;
+inline constexpr uint8_t kLeafWrite = 2;
+inline constexpr uint8_t kLeafExec = 4;
+
+struct WalkResult {
+  bool mapped = false;
+  uint64_t output = 0;        // where the input address lands
+  uint64_t page_size = 0;     // the page or block that maps it
+  unsigned level_index = 0;   // the index in format.levels of the entry that maps it
+  uint8_t perms = 0;          // kLeafRead | kLeafWrite | kLeafExec, as the leaf grants
+};
+
+namespace walk_detail {
+
+constexpr uint64_t width_mask(unsigned width) { return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1; }
+
+// A field of up to 64 bits, which may cross into the next word.
+constexpr uint64_t field(const uint64_t* words, unsigned hi, unsigned lo) {
+  const unsigned width = hi - lo + 1;
+  const unsigned word = lo / 64;
+  const unsigned shift = lo % 64;
+  uint64_t value = words[word] >> shift;
+  if (shift != 0 && shift + width > 64) value |= words[word + 1] << (64 - shift);
+  return value & width_mask(width);
+}
+
+constexpr bool grants(const uint64_t* words, const DescriptorField& f) {
+  return f.present && field(words, f.hi, f.lo) == f.value;
+}
+
+// What a leaf grants. Without an execute bit of either sense, the format
+// cannot refuse an instruction fetch a read allows.
+constexpr uint8_t leaf_perms(const PageTableFormat& f, const uint64_t* words) {
+  uint8_t perms = 0;
+  if (f.read.present ? grants(words, f.read) : true) perms |= kLeafRead;
+  if (grants(words, f.write)) perms |= kLeafWrite;
+  if (f.exec.present) {
+    if (grants(words, f.exec)) perms |= kLeafExec;
+  } else if (f.exec_never.present) {
+    if (!grants(words, f.exec_never)) perms |= kLeafExec;
+  } else if ((perms & kLeafRead) != 0) {
+    perms |= kLeafExec;
+  }
+  return perms;
+}
+
+}  // namespace walk_detail
+
+// Translates `input` through the tables rooted at physical address `root`.
+// Levels are taken in order, one table per level (AMD-Vi's level skipping is
+// not followed; a format without a table marker has only tables above its
+// last level). Not mapped: an input beyond the format's input size, an
+// entry that is not valid, a leaf at a level that cannot hold one, or a
+// last-level entry without the last-level leaf marker.
+template <TableMemory Memory>
+constexpr WalkResult walk(const PageTableFormat& f, const Memory& memory, uint64_t root, uint64_t input) {
+  using namespace walk_detail;
+  if (f.input_bits_max < 64 && (input >> f.input_bits_max) != 0) return {};
+  const unsigned word_count = f.entry_bytes / 8;
+  uint64_t table = root;
+  for (unsigned i = 0; i < f.level_count; ++i) {
+    const PageTableLevel& level = f.levels[i];
+    const uint64_t index = (input >> level.index_lo) & width_mask(level.index_hi - level.index_lo + 1);
+    uint64_t words[2] = {0, 0};
+    memory.read_entry(table, index, words, word_count);
+    if (f.valid.present() && !f.valid.matches(words)) return {};
+    const bool last = i + 1 == f.level_count;
+    const uint64_t address = field(words, f.output_address.hi, f.output_address.lo) << f.output_address.value;
+    // Without a table marker, every entry above the last level is a table.
+    if (!last && (!f.table.present() || f.table.matches(words))) {
+      table = address;
+      continue;
+    }
+    if (!level.leaf) return {};
+    if (last && f.last_level_leaf.present() && !f.last_level_leaf.matches(words)) return {};
+    const uint64_t page_mask = width_mask(level.index_lo);
+    return WalkResult{true, (address & ~page_mask) | (input & page_mask), page_mask + 1, i, leaf_perms(f, words)};
+  }
+  return {};
+}
+
+}  // namespace smmuman::hw
