@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "smmuman/hw/all_architectures.hpp"
+#include "smmuman/hw/page_table_walk.hpp"
 
 namespace {
 
@@ -15,6 +16,13 @@ struct Mmio {
   uint64_t read64(uint64_t o) { return *reinterpret_cast<volatile uint64_t*>(base + o); }
   void write32(uint64_t o, uint32_t v) { *reinterpret_cast<volatile uint32_t*>(base + o) = v; }
   void write64(uint64_t o, uint64_t v) { *reinterpret_cast<volatile uint64_t*>(base + o) = v; }
+};
+
+// Tables in physical memory identity-mapped, as early boot code has them.
+struct IdentityTables {
+  void read_entry(uint64_t table, uint64_t index, uint64_t* words, unsigned count) const {
+    for (unsigned i = 0; i < count; ++i) words[i] = reinterpret_cast<volatile const uint64_t*>(table)[index * count + i];
+  }
 };
 
 struct CountingSink {
@@ -51,6 +59,9 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
   Mmio io{base};
   smmuman::hw::modify<v3::regs::SMMU_CR0>(io, [](auto& v) { v.template set<v3::regs::SMMU_CR0::SMMUEN>(1); });
   uint64_t acc = smmuman::hw::read<v3::regs::SMMU_IDR0>(io).raw();
+  // The one walk, and read_reported_limits, through bare-metal memory and MMIO.
+  acc += smmuman::hw::walk(v3::page_tables::aarch64_s1_4k, IdentityTables{}, base, acc).output;
+  acc += v3::read_reported_limits(io).contexts;
   // Every architecture described in spec/hw, without naming them.
 #define SMMUMAN_TOUCH_ARCHITECTURE(ident) \
   acc += touch_structures(smmuman::hw::ident::structs::all) + touch_registers(smmuman::hw::ident::regs::all);
