@@ -290,12 +290,12 @@ class YamlReader {
       // What this unit has may be less than its architecture allows (its ID
       // registers say so); never more.
       if (type_known) {
-        narrow(item, "stream_id_bits", what, 1, caps.stream_id_bits);
-        // A narrower width may hold fewer IDs than the type has: then the width says all.
-        if (caps.stream_id_count > (uint64_t{1} << caps.stream_id_bits)) caps.stream_id_count = 0;
-        narrow(item, "input_address_bits", what, core::kGranuleLg2 + 1, caps.input_address_bits);
-        narrow(item, "output_address_bits", what, core::kGranuleLg2 + 1, caps.output_address_bits);
-        narrow(item, "contexts", what, 1, caps.contexts);
+        core::UnitCapabilities stated = caps;
+        narrow(item, "stream_id_bits", what, 1, stated.stream_id_bits);
+        narrow(item, "input_address_bits", what, core::kGranuleLg2 + 1, stated.input_address_bits);
+        narrow(item, "output_address_bits", what, core::kGranuleLg2 + 1, stated.output_address_bits);
+        narrow(item, "contexts", what, 1, stated.contexts);
+        caps = core::narrowed(caps, stated);
       }
       if (item["context_pool"]) {
         unit.context_pool = scalar(item["context_pool"], what + " context_pool").value_or("");

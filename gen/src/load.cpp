@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <queue>
 #include <set>
@@ -52,6 +53,9 @@ constexpr unsigned kMaxCount = 4096;
 // Structures are at most this many bytes, so bit numbers go up to 32767.
 constexpr unsigned kMaxStructureBytes = 4096;
 constexpr unsigned kMaxBitNumber = kMaxStructureBytes * 8 - 1;
+// Permission sets as a description spells them, indexed by their bits
+// (read 1, write 2, exec 4); the empty set only appears in messages.
+constexpr std::array<const char*, 8> kPermSetNames = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
 // Names are at most this long: manuals' names are short, and a message may quote one.
 constexpr size_t kMaxNameLength = 128;
 
@@ -657,10 +661,8 @@ class Loader {
     const size_t errors_before = errors_.size();
     spelling = scalar(n, what);
     if (errors_.size() != errors_before) return std::nullopt;  // not a scalar: reported
-    static const std::pair<const char*, PermBits> kSets[] = {{"R", 1}, {"W", 2}, {"X", 4}, {"RW", 3},
-                                                               {"RX", 5}, {"WX", 6}, {"RWX", 7}};
-    for (const auto& [text, bits] : kSets) {
-      if (spelling == text) return bits;
+    for (PermBits bits = 1; bits < kPermSetNames.size(); ++bits) {
+      if (spelling == kPermSetNames[bits]) return bits;
     }
     fail(n, fmt::format("{}: '{}' is not a permission set (R, W, X, RW, RX, WX or RWX)", what, input::shortened(spelling)));
     return std::nullopt;
@@ -1112,12 +1114,11 @@ class Loader {
       }
     }
     const HeldTable held = held_table(widened);
-    static const char* const kNames[] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
     for (const auto& w : widened) {
       if (by_request[w.request] != &w) continue;  // reported as widened twice
       if (held[w.held] != w.held) {
         fail_at(w.line, fmt::format("{} widened: {} is held as {}, which is itself held as {}: what is held must "
-                                    "hold as itself", what, w.request_text, w.held_text, kNames[held[w.held]]));
+                                    "hold as itself", what, w.request_text, w.held_text, kPermSetNames[held[w.held]]));
       }
     }
     for (unsigned asked = 1; asked < 8; ++asked) {
@@ -1125,8 +1126,8 @@ class Loader {
         if ((more & asked) != asked || (held[more] & held[asked]) == held[asked]) continue;
         const Widening* w = by_request[asked] ? by_request[asked] : by_request[more];
         fail_at(w ? w->line : 0, fmt::format("{} widened: {} is held as {} but {} only as {}: asking for more may not "
-                                             "hold less", what, kNames[asked], kNames[held[asked]], kNames[more],
-                                             kNames[held[more]]));
+                                             "hold less", what, kPermSetNames[asked], kPermSetNames[held[asked]], kPermSetNames[more],
+                                             kPermSetNames[held[more]]));
         return;
       }
     }
@@ -1187,11 +1188,10 @@ class Loader {
     }
     if (p.exec.present || p.exec_never.present) return;
     const HeldTable held = held_table(p.widened);
-    static const char* const kNames[] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
     for (unsigned asked = 1; asked < 8; ++asked) {
       if ((asked & 1) != 0 && (held[asked] & 4) == 0) {
         fail_at(line, fmt::format("{}: the format has no exec or exec_never field, so a readable leaf cannot deny "
-                                  "execute; widen {} to {}", what, kNames[asked], kNames[asked | 4]));
+                                  "execute; widen {} to {}", what, kPermSetNames[asked], kPermSetNames[asked | 4]));
         return;
       }
     }
