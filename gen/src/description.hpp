@@ -167,7 +167,21 @@ struct PageTableDesc {
   std::string output_bits_max_text;
   std::vector<LevelDesc> levels;
   MarkerDesc valid, table, last_level_leaf;
+  MarkerDesc block;  // marks a leaf above the last level
   FieldRef output_address, read, write, exec, exec_never;
+  // Fields the engine writes into every table / leaf entry besides markers,
+  // address and permissions (`written`), and the field of a table entry that
+  // names the level of the table it points to (AMD-Vi Next Level).
+  std::vector<FieldRef> table_written, leaf_written;
+  std::string next_level;
+  int next_level_line = 0;
+  // Up to this many tables may be concatenated at the start level (Arm stage
+  // 2: 16), so a smaller input size can start one level lower.
+  unsigned concatenate_max = 1;
+  int concatenate_line = 0;
+  // A live leaf may not be replaced by a table or another block size without
+  // first being invalidated (Arm break-before-make).
+  bool break_before_make = false;
   std::vector<Widening> widened;
   int line = 0;
 };

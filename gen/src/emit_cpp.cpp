@@ -300,6 +300,17 @@ class Emitter {
                        m.fields.size(), fields, m.value, m.excluded.size(), excluded);
   }
 
+  // A WrittenFields initializer: count, then {hi, lo, value} each.
+  std::string written(const std::vector<FieldRef>& list, const StructDesc& desc) {
+    std::string fields;
+    for (const auto& r : list) {
+      for (const auto& f : desc.fields) {
+        if (f.name == r.field) fields += fmt::format("{}{{{}, {}, {:#x}}}", fields.empty() ? "" : ", ", f.hi, f.lo, r.value);
+      }
+    }
+    return fmt::format("{{{}, {{{}}}}}", list.size(), fields);
+  }
+
   void emit_page_tables() {
     if (d_.page_tables.empty()) return;
     line("");
@@ -321,6 +332,7 @@ class Emitter {
       line("    /*valid=*/{},", marker(p.valid, desc));
       line("    /*table=*/{},", marker(p.table, desc));
       line("    /*last_level_leaf=*/{},", marker(p.last_level_leaf, desc));
+      line("    /*block=*/{},", marker(p.block, desc));
       line("    /*output_address=*/{},", field_ref(p.output_address, desc));
       line("    /*read=*/{},", field_ref(p.read, desc));
       line("    /*write=*/{},", field_ref(p.write, desc));
@@ -328,6 +340,10 @@ class Emitter {
       line("    /*exec_never=*/{},", field_ref(p.exec_never, desc));
       widening_comments(p.widened, "    ");
       line("    /*held=*/{},", held_initializer(p.widened));
+      line("    /*table_written=*/{},", written(p.table_written, desc));
+      line("    /*leaf_written=*/{},", written(p.leaf_written, desc));
+      line("    /*next_level=*/{},", field_ref(FieldRef{true, p.next_level, 0, "", 0}, desc));
+      line("    /*concatenate_max=*/{}, /*break_before_make=*/{},", p.concatenate_max, p.break_before_make ? "true" : "false");
       line("}};");
     }
     line("");

@@ -614,7 +614,8 @@ class Loader {
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
     keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
-                   "table", "last_level_leaf", "output_address", "permissions", "widened"});
+                   "table", "last_level_leaf", "block", "output_address", "permissions", "widened", "written",
+                   "concatenate_max", "break_before_make"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
     if (auto v = bounded(n, "granule_lg2", what, 64, /*required=*/true, &p.granule_lg2_text)) p.granule_lg2 = *v;
@@ -637,6 +638,41 @@ class Loader {
     p.valid = marker(n, "valid", what);
     p.table = marker(n, "table", what);
     p.last_level_leaf = marker(n, "last_level_leaf", what);
+    p.block = marker(n, "block", what);
+    if (auto v = bounded(n, "concatenate_max", what, 16, /*required=*/false)) {
+      p.concatenate_max = *v;
+      p.concatenate_line = line_of(n["concatenate_max"]);
+      if (*v == 0 || (*v & (*v - 1)) != 0) fail(n["concatenate_max"], what + " concatenate_max: a power of two, 1 to 16");
+    }
+    if (n["break_before_make"]) p.break_before_make = boolean(n["break_before_make"], what + " break_before_make");
+    if (const YamlNode written = n["written"]) {
+      if (!written.is_map()) {
+        fail(written, what + ": written must be a mapping of table, leaf and next_level");
+      } else {
+        keys(written, what + " written", {"table", "leaf", "next_level"});
+        for (const auto& [key, out] : {std::pair{"table", &p.table_written}, {"leaf", &p.leaf_written}}) {
+          const std::string item = fmt::format("{} written {}", what, key);
+          if (written[key] && (!written[key].is_sequence() || written[key].size() > 4)) {
+            fail(written[key], item + ": a list of at most 4 {field: NAME, value: N}");
+            continue;
+          }
+          for_each_item(written[key], item, [&](const YamlNode& f) {
+            keys(f, item, {"field", "value", "source"});
+            FieldRef r;
+            r.line = line_of(f);
+            r.field = required_string(f, "field", item);
+            if (auto v = required_number(f, "value", item, &r.value_text)) r.value = *v;
+            if (f["source"]) source(f, item, p.source, d, /*inherits=*/true);
+            r.present = true;
+            out->push_back(std::move(r));
+          });
+        }
+        if (written["next_level"]) {
+          p.next_level = scalar(written["next_level"], what + " written next_level");
+          p.next_level_line = line_of(written["next_level"]);
+        }
+      }
+    }
     p.output_address = field_ref(n, "output_address", what, false);
     if (!p.output_address.present) fail(n, what + ": missing 'output_address'");
     if (const YamlNode perms = n["permissions"]) {
@@ -1286,7 +1322,8 @@ class Loader {
   // a last-level page, AMD-Vi v2's P = 1 is both valid and read.)
   void check_markers(const PageTableDesc& p, const StructDesc& desc, const std::string& what) {
     auto usable = [&](const FieldRef& r) { return r.present && find_field(desc, r.field) != nullptr; };
-    for (const auto& [m, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"}}) {
+    for (const auto& [m, role] : {std::pair{&p.valid, "valid"}, {&p.table, "table"}, {&p.last_level_leaf, "last_level_leaf"},
+                                     {&p.block, "block"}}) {
       if (!m->present()) continue;
       std::set<std::string> seen;
       for (const auto& name : m->fields) {
@@ -1340,6 +1377,77 @@ class Loader {
     }
   }
 
+  // The engine writes entries, so every marker must be writable: an equal or
+  // all_of marker is written as its value; a valid any_of marker (VT-d: R or
+  // W) is carried by a leaf's permissions and must be set in every table by
+  // `written.table`; a none_of table marker (AMD-Vi Next Level) is written as
+  // the next level's number by `written.next_level`. A block marker must not
+  // read as a table.
+  void check_written(const PageTableDesc& p, const StructDesc& desc, const std::string& what) {
+    const FieldDesc* address = p.output_address.present ? find_field(desc, p.output_address.field) : nullptr;
+    for (const auto& [list, role] : {std::pair{&p.table_written, "written table"}, {&p.leaf_written, "written leaf"}}) {
+      std::set<std::string> seen;
+      for (const auto& r : *list) {
+        if (!seen.insert(r.field).second) fail_at(r.line, fmt::format("{} {}: field {} is listed twice", what, role, r.field));
+        check_ref(r, desc, what, role);
+        if (address != nullptr && r.field == address->name) {
+          fail_at(r.line, fmt::format("{} {}: field {} is the output-address field", what, role, r.field));
+        }
+        for (const auto* perm : {&p.read, &p.write, &p.exec, &p.exec_never}) {
+          if (std::string(role) == "written leaf" && perm->present && perm->field == r.field) {
+            fail_at(r.line, fmt::format("{} {}: field {} is a permission; the requested permissions set it", what, role, r.field));
+          }
+        }
+      }
+    }
+    auto sets = [](const std::vector<FieldRef>& list, const std::string& field, uint64_t value) {
+      for (const auto& r : list) {
+        if (r.field == field && r.value == value) return true;
+      }
+      return false;
+    };
+    if (p.valid.match == MarkerMatch::any_equal) {
+      bool carried = false;
+      for (const auto& f : p.valid.fields) carried = carried || sets(p.table_written, f, p.valid.value);
+      if (!carried) {
+        fail_at(p.valid.line, fmt::format("{} valid: an any_of marker is not written as such; written table must set one "
+                                          "of its fields to {}", what, p.valid.value_text));
+      }
+    }
+    if (p.table.match == MarkerMatch::any_equal) {
+      fail_at(p.table.line, what + " table: an any_of marker cannot be written; use field or all_of");
+    }
+    if (p.table.match == MarkerMatch::none_of && p.next_level.empty()) {
+      fail_at(p.table.line, what + " table: a none_of marker is written as the next level's number; name the field in "
+                                   "written next_level");
+    }
+    for (const auto& [m, role] : {std::pair{&p.last_level_leaf, "last_level_leaf"}, {&p.block, "block"}}) {
+      if (m->match == MarkerMatch::any_equal || m->match == MarkerMatch::none_of) {
+        fail_at(m->line, fmt::format("{} {}: only field or all_of markers can be written", what, role));
+      }
+    }
+    if (p.block.present() && p.block.match == p.table.match && p.block.fields == p.table.fields &&
+        p.block.value == p.table.value) {
+      fail_at(p.block.line, what + " block: it is the table marker; a block would read as a table");
+    }
+    if (!p.next_level.empty()) {
+      const FieldDesc* f = find_field(desc, p.next_level);
+      if (f == nullptr) {
+        fail_at(p.next_level_line, fmt::format("{} written next_level: descriptor '{}' has no field '{}'", what, desc.name,
+                                               p.next_level));
+      } else {
+        const unsigned width = f->hi - f->lo + 1;
+        for (const auto& l : p.levels) {
+          const bool excluded = std::find(p.table.excluded.begin(), p.table.excluded.end(), l.level) != p.table.excluded.end();
+          if ((width < 64 && l.level >> width) || excluded) {
+            fail_at(p.next_level_line, fmt::format("{} written next_level: level {} cannot be written in field {} as a "
+                                                   "table's next level", what, l.level_text, p.next_level));
+          }
+        }
+      }
+    }
+  }
+
   void check_page_table(const PageTableDesc& p, const Description& d, std::set<std::string>& names) {
     const std::string what = fmt::format("page table '{}'", p.name);
     check_lower_name(p.name, p.line, what);
@@ -1370,6 +1478,7 @@ class Loader {
       check_ref(*ref, *desc, what, role);
     }
     check_markers(p, *desc, what);
+    check_written(p, *desc, what);
     // The output-address field, shifted, must reach every output bit. The
     // shift is compared before it is added, so a huge one cannot wrap.
     if (const FieldDesc* f = p.output_address.present ? find_field(*desc, p.output_address.field) : nullptr) {

@@ -3657,6 +3657,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_4level{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::none_of, 1, {{11, 9}}, 0x0, 2, {0x0, 0x7}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{11, 9}}, 0x0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 61, 61, 0x1},
     /*write=*/{true, 62, 62, 0x1},
@@ -3667,6 +3668,10 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_4level{
     // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{61, 61, 0x1}, {62, 62, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{true, 11, 9, 0x0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3678,6 +3683,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_5level{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::none_of, 1, {{11, 9}}, 0x0, 2, {0x0, 0x7}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{11, 9}}, 0x0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 61, 61, 0x1},
     /*write=*/{true, 62, 62, 0x1},
@@ -3688,6 +3694,10 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_5level{
     // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{61, 61, 0x1}, {62, 62, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{true, 11, 9, 0x0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3699,6 +3709,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_6level{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::none_of, 1, {{11, 9}}, 0x0, 2, {0x0, 0x7}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{11, 9}}, 0x0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 61, 61, 0x1},
     /*write=*/{true, 62, 62, 0x1},
@@ -3709,6 +3720,10 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_6level{
     // held: RW as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     // held: WX as RWX (AMDVI 2.2.3 (I/O Page Tables for Host Translations))
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{61, 61, 0x1}, {62, 62, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{true, 11, 9, 0x0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3; entries are structs::GUEST_PTE
@@ -3720,6 +3735,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_4level{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
@@ -3729,6 +3745,10 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_4level{
     // held: X as RX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
     // held: WX as RWX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{3, {{1, 1, 0x1}, {2, 2, 0x1}, {5, 5, 0x1}}},
+    /*leaf_written=*/{3, {{2, 2, 0x1}, {5, 5, 0x1}, {6, 6, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 }  // namespace page_tables

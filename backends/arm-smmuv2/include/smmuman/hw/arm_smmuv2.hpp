@@ -2515,6 +2515,7 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
     /*output_address=*/{true, 47, 12, 0xc},
     /*read=*/{true, 6, 6, 0x1},
     /*write=*/{true, 7, 7, 0x0},
@@ -2524,6 +2525,10 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     // held: X as RX (DDI0487 D8.4.1.2.6)
     // held: WX as RWX (DDI0487 D8.4.1.2.1)
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/true,
 };
 
 // DDI0487 D8.2.8, Tables D8-16 and D8-17; D8.4.2.1.1; entries are structs::S2_DESCRIPTOR
@@ -2535,12 +2540,17 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
     /*output_address=*/{true, 47, 12, 0xc},
     /*read=*/{true, 6, 6, 0x1},
     /*write=*/{true, 7, 7, 0x1},
     /*exec=*/{false, 0, 0, 0},
     /*exec_never=*/{true, 54, 54, 0x1},
     /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {5, 2, 0xf}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/16, /*break_before_make=*/true,
 };
 
 }  // namespace page_tables

@@ -82,6 +82,20 @@ struct Marker {
   }
 };
 
+// Fields the engine writes into every table or leaf entry besides markers,
+// address and permissions: Arm's access flag and shareability, the
+// permissions an x86 table must grant for its leaves to count.
+struct WrittenField {
+  unsigned hi;
+  unsigned lo;
+  uint64_t value;
+};
+
+struct WrittenFields {
+  unsigned count;
+  WrittenField fields[4];
+};
+
 struct PageTableFormat {
   const char* name;
   unsigned granule_lg2;
@@ -93,6 +107,7 @@ struct PageTableFormat {
   Marker valid;
   Marker table;            // marks a table entry above the last level
   Marker last_level_leaf;  // marks a leaf at the last level
+  Marker block;            // marks a leaf above the last level
   DescriptorField output_address;   // value = shift applied to the field
   DescriptorField read;
   DescriptorField write;
@@ -101,6 +116,16 @@ struct PageTableFormat {
   // Requested read (1) / write (2) / exec (4) bits -> the bits a leaf of
   // this format holds: the smallest superset it can express.
   uint8_t held[8];
+  WrittenFields table_written;
+  WrittenFields leaf_written;
+  // A table entry's field naming the level of the table it points to.
+  DescriptorField next_level;
+  // Tables that may be concatenated at the start level (Arm stage 2: up to
+  // 16), letting a smaller input size start one level lower; 1 = none.
+  unsigned concatenate_max;
+  // A live leaf is invalidated before a table or another block size replaces
+  // it (Arm break-before-make); otherwise one atomic store replaces it.
+  bool break_before_make;
 };
 
 }  // namespace smmuman::hw

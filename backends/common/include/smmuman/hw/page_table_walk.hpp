@@ -8,7 +8,7 @@
 #include <concepts>
 #include <cstdint>
 
-#include "smmuman/hw/page_table_format.hpp"
+#include "smmuman/hw/page_table_geometry.hpp"
 
 namespace smmuman::hw {
 
@@ -69,36 +69,48 @@ constexpr uint8_t leaf_perms(const PageTableFormat& f, const uint64_t* words) {
 }  // namespace walk_detail
 
 // Translates `input` through the tables rooted at physical address `root`.
-// Levels are taken in order, one table per level (AMD-Vi's level skipping is
-// not followed; a format without a table marker has only tables above its
-// last level). Not mapped: an input beyond the format's input size, an
-// entry that is not valid, a leaf at a level that cannot hold one, or a
-// last-level entry without the last-level leaf marker.
+// Levels are taken in order, one table per level: a table entry whose next
+// level field (AMD-Vi) names another level than the next is not followed, as
+// level skipping is not used. A format without a table marker has only tables
+// above its last level. Not mapped: an input beyond the geometry's input
+// size, an entry that is not valid, a leaf at a level that cannot hold one, a
+// leaf above the last level without the block marker, or a last-level entry
+// without the last-level leaf marker.
 template <TableMemory Memory>
-constexpr WalkResult walk(const PageTableFormat& f, const Memory& memory, uint64_t root, uint64_t input) {
+constexpr WalkResult walk(const Geometry& g, const Memory& memory, uint64_t root, uint64_t input) {
   using namespace walk_detail;
-  if (f.input_bits_max < 64 && (input >> f.input_bits_max) != 0) return {};
+  const PageTableFormat& f = *g.format;
+  if (g.input_bits < 64 && (input >> g.input_bits) != 0) return {};
   const unsigned word_count = f.entry_bytes / 8;
   uint64_t table = root;
-  for (unsigned i = 0; i < f.level_count; ++i) {
-    const PageTableLevel& level = f.levels[i];
-    const uint64_t index = (input >> level.index_lo) & width_mask(level.index_hi - level.index_lo + 1);
+  for (unsigned i = 0; i < g.level_count; ++i) {
+    const GeometryLevel& level = g.levels[i];
+    const uint64_t index = (input >> level.index_lo) & width_mask(level.index_bits);
     uint64_t words[2] = {0, 0};
     memory.read_entry(table, index, words, word_count);
     if (f.valid.present() && !f.valid.matches(words)) return {};
-    const bool last = i + 1 == f.level_count;
+    const bool last = i + 1 == g.level_count;
     const uint64_t address = field(words, f.output_address.hi, f.output_address.lo) << f.output_address.value;
-    // Without a table marker, every entry above the last level is a table.
     if (!last && (!f.table.present() || f.table.matches(words))) {
+      if (f.next_level.present && field(words, f.next_level.hi, f.next_level.lo) != g.levels[i + 1].number) return {};
       table = address;
       continue;
     }
     if (!level.leaf) return {};
     if (last && f.last_level_leaf.present() && !f.last_level_leaf.matches(words)) return {};
+    if (!last && f.block.present() && !f.block.matches(words)) return {};
     const uint64_t page_mask = width_mask(level.index_lo);
-    return WalkResult{true, (address & ~page_mask) | (input & page_mask), page_mask + 1, i, leaf_perms(f, words)};
+    return WalkResult{true, (address & ~page_mask) | (input & page_mask), page_mask + 1, g.start + i, leaf_perms(f, words)};
   }
   return {};
+}
+
+// The walk of the format at its full input and output sizes.
+template <TableMemory Memory>
+constexpr WalkResult walk(const PageTableFormat& f, const Memory& memory, uint64_t root, uint64_t input) {
+  Geometry g;
+  if (derive_geometry(f, g) != GeometryProblem::none) return {};
+  return walk(g, memory, root, input);
 }
 
 }  // namespace smmuman::hw

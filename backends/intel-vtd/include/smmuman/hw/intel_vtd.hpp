@@ -3155,6 +3155,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     /*valid=*/{::smmuman::hw::MarkerMatch::any_equal, 2, {{0, 0}, {1, 1}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
@@ -3165,6 +3166,10 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     // held: RW as RWX (VTD 9.8, Figure 9-8)
     // held: WX as RWX (VTD 9.8, Figure 9-8)
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{0, 0, 0x1}, {1, 1, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3176,6 +3181,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     /*valid=*/{::smmuman::hw::MarkerMatch::any_equal, 2, {{0, 0}, {1, 1}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
@@ -3186,6 +3192,10 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     // held: RW as RWX (VTD 9.8, Figure 9-8)
     // held: WX as RWX (VTD 9.8, Figure 9-8)
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{0, 0, 0x1}, {1, 1, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3197,6 +3207,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     /*valid=*/{::smmuman::hw::MarkerMatch::any_equal, 2, {{0, 0}, {1, 1}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
     /*output_address=*/{true, 51, 12, 0xc},
     /*read=*/{true, 0, 0, 0x1},
     /*write=*/{true, 1, 1, 0x1},
@@ -3207,6 +3218,10 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     // held: RW as RWX (VTD 9.8, Figure 9-8)
     // held: WX as RWX (VTD 9.8, Figure 9-8)
     /*held=*/{0, 5, 2, 7, 5, 5, 7, 7},
+    /*table_written=*/{2, {{0, 0, 0x1}, {1, 1, 0x1}}},
+    /*leaf_written=*/{0, {}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 }  // namespace page_tables

@@ -550,6 +550,7 @@ inline constexpr ::smmuman::hw::PageTableFormat armv7_lpae_s1{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
     /*output_address=*/{true, 39, 12, 0xc},
     /*read=*/{true, 6, 6, 0x1},
     /*write=*/{true, 7, 7, 0x0},
@@ -559,6 +560,10 @@ inline constexpr ::smmuman::hw::PageTableFormat armv7_lpae_s1{
     // held: X as RX (DDI0487 G5.6.3)
     // held: WX as RWX (DDI0487 G5.6.3)
     /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{1, {{63, 63, 0x1}}},
+    /*leaf_written=*/{4, {{5, 5, 0x1}, {10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/true,
 };
 
 }  // namespace page_tables

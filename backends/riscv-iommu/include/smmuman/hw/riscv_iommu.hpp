@@ -2694,6 +2694,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2702,6 +2703,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // PRIV 12.5.1; entries are structs::PTE
@@ -2713,6 +2718,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2721,6 +2727,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // PRIV 12.6.1; entries are structs::PTE
@@ -2732,6 +2742,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2740,6 +2751,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2751,6 +2766,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39x4{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2759,6 +2775,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39x4{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2770,6 +2790,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48x4{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2778,6 +2799,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48x4{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2789,6 +2814,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
     /*table=*/{::smmuman::hw::MarkerMatch::all_equal, 3, {{1, 1}, {2, 2}, {3, 3}}, 0x0, 0, {}},
     /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
     /*output_address=*/{true, 53, 10, 0xc},
     /*read=*/{true, 1, 1, 0x1},
     /*write=*/{true, 2, 2, 0x1},
@@ -2797,6 +2823,10 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     // held: W as RW (PRIV 12.3.1)
     // held: WX as RWX (PRIV 12.3.1)
     /*held=*/{0, 1, 3, 3, 4, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
 };
 
 }  // namespace page_tables
