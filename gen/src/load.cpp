@@ -1414,6 +1414,15 @@ class Loader {
                                           "of its fields to {}", what, p.valid.value_text));
       }
     }
+    // Tables start zeroed (the engine's allocator contract), so a zeroed entry must read as not valid.
+    if (!p.valid.present()) {
+      fail_at(p.line, what + ": missing 'valid'; a zeroed entry must read as not valid");
+    } else {
+      const bool zero_valid = p.valid.match == MarkerMatch::none_of
+                                  ? std::find(p.valid.excluded.begin(), p.valid.excluded.end(), 0) == p.valid.excluded.end()
+                                  : p.valid.value == 0;
+      if (zero_valid) fail_at(p.valid.line, what + " valid: a zeroed entry would read as valid; tables start zeroed");
+    }
     if (p.table.match == MarkerMatch::any_equal) {
       fail_at(p.table.line, what + " table: an any_of marker cannot be written; use field or all_of");
     }

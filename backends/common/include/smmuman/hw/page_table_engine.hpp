@@ -209,12 +209,24 @@ class PageTableEngine {
     const Change& ch = p.change_;
     const uint64_t last = ch.iova + ch.size - 1;
     if (ch.kind == ChangeKind::map) {
-      write_map(0, root_.words, ch.iova, last, ch.output - ch.iova, leaf_perms_for(ch.perms), c);
+      write_map(0, root_.words, ch.iova, last, ch.output - ch.iova, leaf_perms_for(ch.perms), false, c);
     } else {
       write_modify(0, root_.words, ch.iova, last, ch.kind == ChangeKind::unmap, leaf_perms_for(ch.perms), true, c);
     }
     if (p.reserved_count_ != 0) __builtin_trap();  // prepare counted exactly what commit takes
     return c.inv;
+  }
+
+  // The tables reachable from the root, and how many of them (the root
+  // aside) hold no valid entry: the engine keeps that at zero.
+  struct Census {
+    uint64_t tables = 0;
+    uint64_t empty = 0;
+  };
+  Census census() const {
+    Census c;
+    if (root_.words != nullptr) count_tables(0, root_.words, c);
+    return c;
   }
 
   // The translation of one input address, as the hardware would walk it.
@@ -336,9 +348,46 @@ class PageTableEngine {
     __atomic_thread_fence(__ATOMIC_RELEASE);
     store(table, index, e);
   }
-  bool valid(const Entry& e) const { return !f_.valid.present() || f_.valid.matches(e.w); }
+  // A marker read with one mask and compare where its form allows (every
+  // hot loop asks whether an entry is valid or a table), else by its fields.
+  struct FastMarker {
+    enum Kind : uint8_t { always, masked_equal, any_bit, fields } kind = always;
+    uint64_t mask = 0;
+    uint64_t want = 0;
+  };
+  static FastMarker fast(const Marker& m) {
+    FastMarker fm;
+    if (!m.present()) return fm;
+    fm.kind = FastMarker::fields;
+    uint64_t mask = 0, want = 0;
+    bool single_bits = true;
+    for (unsigned i = 0; i < m.field_count; ++i) {
+      if (m.fields[i].hi >= 64) return fm;
+      const uint64_t field_mask = walk_detail::width_mask(m.fields[i].hi - m.fields[i].lo + 1);
+      if ((m.value & ~field_mask) != 0) return fm;  // the value cannot occur: keep the exact reading
+      mask |= field_mask << m.fields[i].lo;
+      want |= m.value << m.fields[i].lo;
+      single_bits = single_bits && m.fields[i].hi == m.fields[i].lo;
+    }
+    if (m.match == MarkerMatch::equal || m.match == MarkerMatch::all_equal) {
+      fm = {FastMarker::masked_equal, mask, want};
+    } else if (m.match == MarkerMatch::any_equal && single_bits && m.value == 1) {
+      fm = {FastMarker::any_bit, mask, 0};
+    }
+    return fm;
+  }
+  [[gnu::always_inline]] static bool matches(const FastMarker& fm, const Marker& m, const Entry& e) {
+    switch (fm.kind) {
+      case FastMarker::always: return true;
+      case FastMarker::masked_equal: return (e.w[0] & fm.mask) == fm.want;
+      case FastMarker::any_bit: return (e.w[0] & fm.mask) != 0;
+      case FastMarker::fields: break;
+    }
+    return m.matches(e.w);
+  }
+  bool valid(const Entry& e) const { return matches(valid_fast_, f_.valid, e); }
   bool is_table(unsigned li, const Entry& e) const {
-    return !last_level(li) && (!f_.table.present() || f_.table.matches(e.w));
+    return !last_level(li) && matches(table_fast_, f_.table, e);
   }
   uint64_t address_of(const Entry& e) const {
     return get(e, f_.output_address.hi, f_.output_address.lo) << f_.output_address.value;
@@ -440,12 +489,21 @@ class PageTableEngine {
     });
   }
 
+  // `fresh`: the table was taken in this commit, holds nothing, and the
+  // hardware cannot reach it yet.
   template <class Live>
-  void write_map(unsigned li, uint64_t* table, uint64_t first, uint64_t last, uint64_t delta, uint8_t perms, Commit<Live>& c) {
+  void write_map(unsigned li, uint64_t* table, uint64_t first, uint64_t last, uint64_t delta, uint8_t perms, bool fresh,
+                 Commit<Live>& c) {
+    // Nothing can be in the way of a run of leaves at the last level (prepare
+    // found every entry there invalid) or in a fresh table: store them in a row.
+    if (words_per_entry() == 1 && (last_level(li) || (fresh && whole_leaves(li, first, last, delta)))) {
+      store_leaf_run(li, table, first, last, delta, perms, fresh);
+      return;
+    }
     for_entries(li, first, last, [&](uint64_t index, uint64_t entry_first, uint64_t sub_first, uint64_t sub_last) {
       const Entry e = read(table, index);
       if (valid(e)) {  // a table: prepare refused any leaf here
-        write_map(li + 1, child(e), sub_first, sub_last, delta, perms, c);
+        write_map(li + 1, child(e), sub_first, sub_last, delta, perms, false, c);
         return;
       }
       if (fits_leaf(li, entry_first, sub_first, sub_last, delta)) {
@@ -454,9 +512,33 @@ class PageTableEngine {
         return;
       }
       TablePage t = take(c.p);
-      write_map(li + 1, t.words, sub_first, sub_last, delta, perms, c);
+      write_map(li + 1, t.words, sub_first, sub_last, delta, perms, true, c);
       publish(table, index, table_entry(li, t.phys));
     });
+  }
+
+  // Whether [first, last] is whole leaves of level li.
+  bool whole_leaves(unsigned li, uint64_t first, uint64_t last, uint64_t delta) const {
+    const uint64_t mask = g_.levels[li].span() - 1;
+    return g_.levels[li].leaf && (first & mask) == 0 && ((last + 1) & mask) == 0 && ((first + delta) & mask) == 0;
+  }
+
+  // Leaves of level li for [first, last], one per entry: successive leaves
+  // differ only in the output-address field, by one leaf's size.
+  void store_leaf_run(unsigned li, uint64_t* table, uint64_t first, uint64_t last, uint64_t delta, uint8_t perms, bool fresh) {
+    const GeometryLevel& level = g_.levels[li];
+    const uint64_t count = ((last - first) >> level.index_lo) + 1;
+    uint64_t* out = table + index_of(li, first);
+    const uint64_t entry = leaf(li, first + delta, perms).w[0];
+    // The field holds output >> shift and cannot overflow: the output stays below output_bits.
+    const uint64_t stride = (level.span() >> f_.output_address.value) << f_.output_address.lo;
+    if (fresh) {
+      for (uint64_t i = 0; i < count; ++i) out[i] = entry + i * stride;
+    } else {
+      for (uint64_t i = 0; i < count; ++i) __atomic_store_n(&out[i], entry + i * stride, __ATOMIC_RELAXED);
+    }
+    stats_.entries_written += count;
+    stats_.leaves_written += count;
   }
 
   // ---- unmap and protect ------------------------------------------------------------------------
@@ -478,11 +560,14 @@ class PageTableEngine {
     for_entries(li, first, last, [&](uint64_t index, uint64_t entry_first, uint64_t sub_first, uint64_t sub_last) {
       const Entry e = read(table, index);
       if (!valid(e)) return;
+      const uint64_t entry_last = entry_first + (g_.levels[li].span() - 1);
       if (is_table(li, e)) {
-        count_modify(li + 1, alloc_.words_at(address_of(e)), sub_first, sub_last, n);
+        // Below a table the range covers whole, every leaf is covered whole: no split.
+        if (sub_first != entry_first || sub_last != entry_last) {
+          count_modify(li + 1, alloc_.words_at(address_of(e)), sub_first, sub_last, n);
+        }
         return;
       }
-      const uint64_t entry_last = entry_first + (g_.levels[li].span() - 1);
       if (sub_first != entry_first || sub_last != entry_last) n.tables += count_split(li, sub_first, sub_last);
     });
   }
@@ -584,12 +669,35 @@ class PageTableEngine {
     if (size > inv.largest_leaf) inv.largest_leaf = size;
   }
 
-  bool table_empty(unsigned li, const uint64_t* table) const {
-    const uint64_t entries = li == 0 ? g_.root_bytes / f_.entry_bytes : uint64_t{1} << g_.levels[li].index_bits;
-    for (uint64_t i = 0; i < entries; ++i) {
-      if (valid(read(table, i))) return false;
+  uint64_t entries_in(unsigned li) const {
+    return li == 0 ? g_.root_bytes / f_.entry_bytes : uint64_t{1} << g_.levels[li].index_bits;
+  }
+
+  // Calls fn(index, entry) for each valid entry; with one-word entries and
+  // markers read by mask, the scan is a plain loop over the words.
+  template <class Fn>
+  void for_valid(unsigned li, const uint64_t* table, Fn&& fn) const {
+    const uint64_t entries = entries_in(li);
+    const FastMarker v = valid_fast_;
+    if (words_per_entry() == 1 && v.kind != FastMarker::fields) {
+      for (uint64_t i = 0; i < entries; ++i) {
+        Entry e;
+        e.w[0] = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
+        if (e.w[0] == 0) continue;  // no format marks a zero entry valid (VT-d: R = W = 0 is not present)
+        if (matches(v, f_.valid, e) && !fn(i, e)) return;
+      }
+      return;
     }
-    return true;
+    for (uint64_t i = 0; i < entries; ++i) {
+      const Entry e = read(table, i);
+      if (valid(e) && !fn(i, e)) return;
+    }
+  }
+
+  bool table_empty(unsigned li, const uint64_t* table) const {
+    bool empty = true;
+    for_valid(li, table, [&](uint64_t, const Entry&) { return empty = false; });
+    return empty;
   }
 
   // Releases every table below `table`, noting in `inv` the sizes of the
@@ -599,18 +707,27 @@ class PageTableEngine {
       if (inv) note_size(*inv, g_.levels[li].span());
       return;
     }
-    const uint64_t entries = li == 0 ? g_.root_bytes / f_.entry_bytes : uint64_t{1} << g_.levels[li].index_bits;
-    for (uint64_t i = 0; i < entries; ++i) {
-      const Entry e = read(table, i);
-      if (!valid(e)) continue;
+    for_valid(li, table, [&](uint64_t, const Entry& e) {
       if (!is_table(li, e)) {
         if (inv) note_size(*inv, g_.levels[li].span());
-        continue;
+        return true;
       }
-      uint64_t* below = child(e);
+      uint64_t* below = alloc_.words_at(address_of(e));
       free_subtree(li + 1, below, inv);
       release(TablePage{below, address_of(e)}, g_.table_bytes, /*counted=*/true);
-    }
+      return true;
+    });
+  }
+
+  void count_tables(unsigned li, const uint64_t* table, Census& c) const {
+    ++c.tables;
+    uint64_t valid_entries = 0;
+    for_valid(li, table, [&](uint64_t, const Entry& e) {
+      ++valid_entries;
+      if (is_table(li, e)) count_tables(li + 1, alloc_.words_at(address_of(e)), c);
+      return true;
+    });
+    if (li != 0 && valid_entries == 0) ++c.empty;
   }
 
   // ---- reserved tables ---------------------------------------------------------------------------
@@ -638,6 +755,8 @@ class PageTableEngine {
   TablePage root_{};
   uint64_t generation_ = 0;
   EngineStats stats_;
+  FastMarker valid_fast_ = fast(f_.valid);
+  FastMarker table_fast_ = fast(f_.table);
   Entry table_template_[8];
   Entry leaf_template_[8][8];
 };
