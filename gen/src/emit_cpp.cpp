@@ -415,6 +415,8 @@ class Emitter {
     }
     line("    /*contexts=*/{}u,  // {}", u.contexts.value, fact_comment(u.contexts));
     line("    /*register_frame_bytes=*/{:#x},  // {}", u.register_frame_bytes.value, fact_comment(u.register_frame_bytes));
+    line("    /*domain_page_table=*/{},",
+         u.domain_format.empty() ? std::string("nullptr") : "&page_tables::" + identifier(u.domain_format));
     line("}};");
     line("inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;");
     emit_reported(u);

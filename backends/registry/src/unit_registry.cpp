@@ -106,4 +106,11 @@ std::optional<core::UnitCapabilities> described_capabilities(std::string_view ar
   return std::nullopt;
 }
 
+const PageTableFormat* domain_page_table(std::string_view architecture) {
+  for (const UnitDescription* d : kDescriptions) {
+    if (d != nullptr && architecture == d->architecture) return d->domain_page_table;
+  }
+  return nullptr;
+}
+
 }  // namespace smmuman::hw

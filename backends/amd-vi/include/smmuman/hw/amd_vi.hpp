@@ -3767,6 +3767,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/65536u,  // AMDVI 2.2.2.1 (Device Table Entry Format); one DomainID per domain: DTE bits 79:64
     /*register_frame_bytes=*/0x4000,  // AMDVI 3 (IOMMU Capability Block Registers); the 16 KiB MMIO window; 512 KiB when performance counters are implemented
+    /*domain_page_table=*/&page_tables::amd_v1_4level,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

@@ -2568,6 +2568,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/128u,  // DDI0517 1.3; one context bank per domain: the MMU-500 has up to 128 (SMMU_IDR1.NUMCB)
     /*register_frame_bytes=*/0x10000,  // IHI0062 8.1; choice: the frame is 2 x NUMPAGE x PAGESIZE (SMMU_IDR1), known only at run time; 64 KiB is the least reserved, a deployment that knows more says so
+    /*domain_page_table=*/&page_tables::aarch64_s1_4k,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

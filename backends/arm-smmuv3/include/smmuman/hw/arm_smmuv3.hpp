@@ -5216,6 +5216,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/65536u,  // IHI0070 6.3.1; one ASID per stage-1 domain: 16-bit ASIDs with SMMU_IDR0.ASID16, 256 without
     /*register_frame_bytes=*/0x20000,  // IHI0070 6.1; register Page 0 and Page 1, 64 KB each
+    /*domain_page_table=*/&page_tables::aarch64_s1_4k,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "smmuman/hw/page_table_format.hpp"
+
 namespace smmuman::hw {
 
 // Permission bits as the held tables use them.
@@ -26,6 +28,7 @@ struct UnitDescription {
   uint64_t stream_id_count;       // stream IDs below this, when not 0
   uint64_t contexts;              // translation contexts one unit holds at once
   uint64_t register_frame_bytes;  // 0: reached through the hypervisor, not at an address
+  const PageTableFormat* domain_page_table;  // the format named by domain_format; nullptr when none
 };
 
 // The limits one unit's ID registers report (a generated header's

@@ -3240,6 +3240,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/65536u,  // VTD 11.4.2, Figure 11-2; one domain-id per domain: CAP_REG.ND gives up to 16-bit domain-ids
     /*register_frame_bytes=*/0x1000,  // VTD 11.4; one 4 KiB register page; IOTLB and fault-recording registers placed beyond it (ECAP_REG.IRO, CAP_REG.FRO) need a larger declared frame
+    /*domain_page_table=*/&page_tables::vtd_ss_4level,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

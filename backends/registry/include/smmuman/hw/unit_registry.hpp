@@ -14,12 +14,18 @@
 
 namespace smmuman::hw {
 
+struct PageTableFormat;  // backends/common: smmuman/hw/page_table_format.hpp
+
 // The names of the described architectures that describe a unit, sorted.
 std::vector<std::string> described_architectures();
 
 // The capabilities a unit of `architecture` has at most, or nullopt when no
 // description of that name describes a unit.
 std::optional<core::UnitCapabilities> described_capabilities(std::string_view architecture);
+
+// The page-table format a domain of `architecture` uses (its description's
+// `unit.domain_format`), or nullptr when it names none or is not described.
+const PageTableFormat* domain_page_table(std::string_view architecture);
 
 // A unit's register frame as the registry reads it: offsets from the unit's
 // base. Probing only reads (ID registers).

@@ -581,6 +581,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/48u,  // LINUX ipmmu_features_rcar_gen3; 48 micro-TLBs on Gen3 (num_utlbs)
     /*contexts=*/7u,  // LINUX ipmmu_features_rcar_gen3; 8 contexts (number_of_contexts), of which the driver reserves context 0 (reserved_context)
     /*register_frame_bytes=*/0x1000,  // LINUX IMUCTR32; every register lies below 0x700 (the last micro-TLB at 0x6f8): one 4 KiB page
+    /*domain_page_table=*/&page_tables::armv7_lpae_s1,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

@@ -2843,6 +2843,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/1048576u,  // RVIOMMU 3.1.3.3, Figure 17; one PSCID per first-stage domain: 20 bits
     /*register_frame_bytes=*/0x1000,  // RVIOMMU 6; the register file lies in a naturally aligned 4 KiB region
+    /*domain_page_table=*/&page_tables::sv48,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

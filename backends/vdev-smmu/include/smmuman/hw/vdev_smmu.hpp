@@ -64,6 +64,7 @@ inline constexpr ::smmuman::hw::UnitDescription unit{
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/65536u,  // SMMUMAN Unit capabilities; choice: the host's units bound the real number
     /*register_frame_bytes=*/0x0,  // QNX vdev smmu; none this deployment declares: qvm places the request page (loc)
+    /*domain_page_table=*/nullptr,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 

@@ -1,0 +1,334 @@
+// Differential: the page tables that the core's plans build agree with the
+// core's reference semantics. A core::Manager runs random histories (clients
+// connect and go, objects are made, devices attached and detached, ranges
+// mapped and unmapped) on the core tests' fixture platform whose units are
+// real described architectures (their capabilities from the unit registry).
+// Its hardware layer builds one page-table engine per domain, and one per
+// device with startup mappings, in the unit's domain format, from the plan
+// steps alone. After every operation, a walk of those tables must give what
+// Manager::access gives, for every stream of every device, at the first and
+// last byte of every mapping, one byte outside each end, and random probes;
+// and the tables allocated must be exactly those the engines reach.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "smmuman/core/manager.hpp"
+#include "smmuman/hw/arena_tables.hpp"
+#include "smmuman/hw/page_table_engine.hpp"
+#include "smmuman/hw/unit_registry.hpp"
+
+namespace smmuman {
+namespace {
+
+using core::AccessKind;
+using core::AccessResult;
+using Engine = hw::PageTableEngine<hw::ArenaTables>;
+
+uint8_t leaf_bits(core::Perms p) {
+  return static_cast<uint8_t>((p.has(core::Perm::read) ? hw::kLeafRead : 0) |
+                              (p.has(core::Perm::write) ? hw::kLeafWrite : 0) |
+                              (p.has(core::Perm::exec) ? hw::kLeafExec : 0));
+}
+
+uint8_t leaf_bit(AccessKind k) {
+  switch (k) {
+    case AccessKind::read: return hw::kLeafRead;
+    case AccessKind::write: return hw::kLeafWrite;
+    case AccessKind::exec: return hw::kLeafExec;
+  }
+  return 0;
+}
+
+// A hardware layer that programs page tables, in one format, from plans.
+// Prepare accepts (the arena is large); commit applies each step through the
+// engine's own prepare and commit, and records any step the engine refuses.
+class PageTableHardware final : public core::HardwareLayer {
+ public:
+  PageTableHardware(const core::Deployment& d, const hw::PageTableFormat& format) : d_(d), memory_(uint64_t{8} << 30) {
+    for (const core::Unit& unit : d.units) {
+      hw::Geometry g;
+      if (hw::derive_geometry(format, g, unit.capabilities.input_address_bits, unit.capabilities.output_address_bits) !=
+          hw::GeometryProblem::none) {
+        problem = "unit " + unit.name + ": its sizes do not fit the format";
+      }
+      geometry_.push_back(g);
+    }
+  }
+
+  std::string problem;  // the first step the tables could not take
+
+  core::Status prepare(const core::Plan&) override { return core::Ok{}; }
+
+  void commit(const core::Plan& plan) noexcept override {
+    for (const core::PlanStep& step : plan.steps) std::visit([&](const auto& s) { apply(s); }, step);
+  }
+
+  AccessResult access_stream(core::UnitIndex unit, uint32_t sid, uint64_t addr, AccessKind kind) const {
+    auto it = streams_.find({unit, sid});
+    if (it == streams_.end()) return d_.units[unit].bypass_unconfigured ? AccessResult{true, core::Hpa{addr}} : AccessResult{};
+    const Engine* engine = nullptr;
+    if (const auto* s = std::get_if<core::StartupTarget>(&it->second)) {
+      auto found = startup_.find(s->device);
+      if (found != startup_.end()) engine = found->second.get();
+    } else if (const auto* domain = std::get_if<core::DomainId>(&it->second)) {
+      auto found = domains_.find(*domain);
+      if (found != domains_.end()) engine = found->second.get();
+    }
+    if (engine == nullptr) return {};
+    const hw::WalkResult w = engine->lookup(addr);
+    if (!w.mapped || (w.perms & leaf_bit(kind)) == 0) return {};
+    return {true, core::Hpa{w.output}};
+  }
+
+  // The tables every engine reaches, against what the arena holds.
+  std::string leak() const {
+    uint64_t reached = 0;
+    for (const auto& [id, e] : domains_) reached += e->census().tables;
+    for (const auto& [id, e] : startup_) reached += e->census().tables;
+    if (reached != memory_.live_tables()) {
+      return std::to_string(memory_.live_tables()) + " tables allocated, " + std::to_string(reached) + " reachable";
+    }
+    return "";
+  }
+
+ private:
+  std::unique_ptr<Engine> new_engine(core::UnitIndex unit) {
+    auto e = std::make_unique<Engine>(geometry_[unit], memory_);
+    if (!e->init()) note("out of table memory");
+    return e;
+  }
+  void note(const std::string& why) {
+    if (problem.empty()) problem = why;
+  }
+  void change(Engine& e, const hw::Change& c, const char* what) {
+    auto p = e.prepare(c);
+    if (!p.ok()) {
+      note(std::string(what) + ": " + hw::to_string(p.refusal()));
+      return;
+    }
+    e.commit(p);
+  }
+  void map_entry(Engine& e, const core::DomainEntry& entry) {
+    change(e, {hw::ChangeKind::map, entry.in.first(), entry.in.last() - entry.in.first() + 1, entry.out_first,
+               leaf_bits(entry.attr.perms)},
+           "map");
+  }
+
+  void apply(const core::step::CreateDomain& s) { domains_[s.domain] = new_engine(s.domain.unit); }
+  void apply(const core::step::Map& s) {
+    auto it = domains_.find(s.domain);
+    if (it == domains_.end()) return note("map into a domain never created");
+    map_entry(*it->second, s.entry);
+  }
+  void apply(const core::step::Unmap& s) {
+    auto it = domains_.find(s.domain);
+    if (it == domains_.end()) return note("unmap from a domain never created");
+    // Nothing lies beyond the input size, so the range is clipped to it (a
+    // client may remove up to the top of the 64-bit space).
+    const unsigned bits = geometry_[s.domain.unit].input_bits;
+    const uint64_t top = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    if (s.range.first() > top) return;
+    const uint64_t last = s.range.last() < top ? s.range.last() : top;
+    change(*it->second, {hw::ChangeKind::unmap, s.range.first(), last - s.range.first() + 1, 0, 0}, "unmap");
+  }
+  void apply(const core::step::BindStreams& s) {
+    for (uint32_t sid : s.stream_ids) streams_[{s.unit, sid}] = s.to;
+    if (std::holds_alternative<core::StartupTarget>(s.to)) {
+      auto engine = new_engine(s.unit);
+      for (const auto& entry : s.startup) map_entry(*engine, entry);
+      startup_[s.device] = std::move(engine);
+    }
+  }
+  void apply(const core::step::DestroyDomain& s) { domains_.erase(s.domain); }
+
+  const core::Deployment& d_;
+  hw::ArenaTables memory_;
+  std::vector<hw::Geometry> geometry_;
+  std::map<core::DomainId, std::unique_ptr<Engine>> domains_;
+  std::map<core::DeviceIndex, std::unique_ptr<Engine>> startup_;
+  std::map<std::pair<core::UnitIndex, uint32_t>, core::StreamTarget> streams_;
+};
+
+uint64_t env_number(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 0) : fallback;
+}
+
+struct Counts {
+  uint64_t operations = 0, accepted = 0, maps = 0, compared = 0, compared_mapped = 0;
+};
+
+class ManagerDifferential : public testing::TestWithParam<std::string> {};
+
+// The fixture platform with every unit of the described architecture.
+core::Deployment deployment_for(const std::string& arch, bool guest) {
+  core::Deployment d = guest ? core::test::make_guest_deployment() : core::test::make_deployment();
+  for (core::Unit& unit : d.units) unit.capabilities = *hw::described_capabilities(arch);
+  for (core::Unit& unit : d.units) unit.registers.reset();
+  d.finalize();
+  return d;
+}
+
+void run_history(const std::string& arch, bool guest, std::mt19937_64& rng, Counts& counts) {
+  const hw::PageTableFormat* format = hw::domain_page_table(arch);
+  ASSERT_NE(format, nullptr);
+  core::Manager m(deployment_for(arch, guest), /*check_invariants=*/true);
+  PageTableHardware hw(m.deployment(), *format);
+  ASSERT_EQ(hw.problem, "");
+  ASSERT_TRUE(m.attach_hardware(hw).ok());
+  const core::Deployment& d = m.deployment();
+  auto below = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
+  constexpr uint64_t kPage = 0x1000;
+
+  std::vector<core::ClientId> clients;
+  std::vector<std::pair<core::ClientId, core::ObjectId>> objects;
+  auto selector = [&](core::DeviceIndex dev) -> core::DeviceSelector {
+    const core::Device& device = d.devices[dev];
+    if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) return core::MmioSelector{mmio->registers.first(), mmio->registers.last() - mmio->registers.first() + 1};
+    const auto& pci = std::get<core::PciAddress>(device.ident);
+    return core::PciSelector{pci.bus, pci.dev, pci.func};
+  };
+  // Addresses of the fixture's memory (host) or a VM's ranges (guest-physical), page-aligned.
+  auto memory_for = [&](const core::ClientSpec& spec) -> core::ClientMemory {
+    if (spec.vm) return core::Gpa{0x400000 + below(0x300) * kPage};
+    return core::Hpa{core::test::kMemFirst + below(0xf00) * kPage};
+  };
+  auto compare_at = [&](uint64_t addr) {
+    for (core::DeviceIndex dev{0}; dev < d.devices.size(); ++dev) {
+      for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
+        const AccessResult want = m.access(dev, core::Iova{addr}, k);
+        for (uint32_t sid : d.devices[dev].stream_ids) {
+          ASSERT_EQ(hw.access_stream(d.devices[dev].unit, sid, addr, k), want)
+              << arch << ": device " << d.devices[dev].name << " stream " << sid << " at " << std::hex << addr << " "
+              << core::to_string(k);
+        }
+        ++counts.compared;
+        if (want.allowed) ++counts.compared_mapped;
+      }
+    }
+  };
+
+  for (int step = 0; step < 60; ++step) {
+    ++counts.operations;
+    const uint64_t kind = below(20);
+    bool accepted = false;
+    if (kind < 2 || clients.empty()) {
+      core::ClientSpec spec{"c" + std::to_string(step), std::nullopt, below(2) == 0};
+      if (!guest && below(2) == 0) spec.vm = core::VmIndex{static_cast<uint32_t>(below(2))};
+      auto c = m.connect(spec);
+      if (c.ok()) clients.push_back(c.value());
+      accepted = c.ok();
+    } else if (kind < 4) {
+      const core::ClientId c = clients[below(clients.size())];
+      auto o = m.create_object(c);
+      if (o.ok()) objects.emplace_back(c, o.value());
+      accepted = o.ok();
+    } else if (kind < 8 && !objects.empty()) {
+      const auto [c, o] = objects[below(objects.size())];
+      accepted = m.attach(c, o, selector(core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
+    } else if (kind < 15 && !objects.empty()) {
+      const auto [c, o] = objects[below(objects.size())];
+      const core::ClientSpec& spec = m.state().clients.at(c).spec;
+      // Mostly low addresses, sometimes across 2 MiB and 4 GiB, sometimes near the top of 48 bits.
+      const uint64_t zone = below(8);
+      const uint64_t base = zone < 5 ? 0 : zone < 7 ? 0xffe00000 : 0xfffffff00000;
+      const uint64_t iova = base + below(0x400) * kPage;
+      const uint64_t pages = 1 + below(below(4) == 0 ? 0x200 : 16);
+      const core::Perms perms = core::Perms::from_bits(static_cast<uint32_t>(1 + below(7)));
+      core::MappingSpec spec_one{core::IovaRange::from_first_last(iova, iova + pages * kPage - 1), memory_for(spec), perms};
+      accepted = (below(3) == 0 ? m.replace(c, o, {spec_one}) : m.map(c, o, {spec_one})).ok();
+      if (accepted) ++counts.maps;
+    } else if (kind < 18 && !objects.empty()) {
+      const auto [c, o] = objects[below(objects.size())];
+      const uint64_t first = below(0x400) * kPage;
+      accepted = m.unmap(c, o, {core::IovaRange::from_first_last(first, first + (1 + below(64)) * kPage - 1)}).ok();
+    } else if (kind == 18 && !objects.empty()) {
+      const size_t i = below(objects.size());
+      accepted = m.destroy_object(objects[i].first, objects[i].second).ok();
+      if (accepted) objects.erase(objects.begin() + static_cast<long>(i));
+    } else if (!clients.empty()) {
+      const core::ClientId c = clients[below(clients.size())];
+      if (below(2) == 0) {
+        accepted = m.detach(c, selector(core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
+      } else if (m.disconnect(c).ok()) {
+        accepted = true;
+        std::erase(clients, c);
+        std::erase_if(objects, [&](const auto& co) { return co.first == c; });
+      }
+    }
+    if (accepted) ++counts.accepted;
+    ASSERT_EQ(hw.problem, "") << arch << " step " << step;
+    ASSERT_EQ(hw.leak(), "") << arch << " step " << step;
+    // Both ends of every mapping and one byte outside each, then random probes.
+    std::set<uint64_t> addrs;
+    for (const auto& [id, object] : m.state().objects) {
+      for (const auto& e : object.mappings.entries()) {
+        addrs.insert(e.in.first());
+        addrs.insert(e.in.last());
+        if (e.in.first() > 0) addrs.insert(e.in.first() - 1);
+        if (e.in.last() < ~uint64_t{0}) addrs.insert(e.in.last() + 1);
+      }
+    }
+    for (const auto& s : d.startup_mappings) {
+      addrs.insert(s.iova.first());
+      addrs.insert(s.iova.last());
+      addrs.insert(s.iova.last() + 1);
+    }
+    for (int i = 0; i < 4; ++i) addrs.insert(below(0x500) * kPage + below(kPage));
+    for (uint64_t a : addrs) {
+      compare_at(a);
+      if (testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST_P(ManagerDifferential, TablesBuiltFromPlansAgreeWithAccess) {
+  const std::string arch = GetParam();
+  const uint64_t histories =
+      std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", env_number("SMMUMAN_PROPERTY_CASES_DEFAULT", 100)) / 10);
+  const uint64_t seed = env_number("SMMUMAN_PAGE_TABLE_SEED", std::random_device{}());
+  std::printf("%s: %llu histories per deployment, seed %llu (replay with SMMUMAN_PAGE_TABLE_SEED)\n", arch.c_str(),
+              static_cast<unsigned long long>(histories), static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  Counts counts;
+  for (uint64_t h = 0; h < histories; ++h) {
+    for (bool guest : {false, true}) {
+      run_history(arch, guest, rng, counts);
+      if (HasFatalFailure()) return;
+    }
+  }
+  std::printf("%s: %llu operations, %llu accepted, %llu maps; %llu comparisons, %llu of them granted\n", arch.c_str(),
+              static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.accepted),
+              static_cast<unsigned long long>(counts.maps), static_cast<unsigned long long>(counts.compared),
+              static_cast<unsigned long long>(counts.compared_mapped));
+  EXPECT_GT(counts.maps, 0u) << "no history mapped anything";
+  EXPECT_GT(counts.compared_mapped, 0u) << "no comparison met a mapped address";
+}
+
+// Every described architecture whose units have a domain page-table format.
+std::vector<std::string> architectures_with_tables() {
+  std::vector<std::string> out;
+  for (const std::string& arch : hw::described_architectures()) {
+    if (hw::domain_page_table(arch) != nullptr) out.push_back(arch);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, ManagerDifferential, testing::ValuesIn(architectures_with_tables()),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace smmuman
