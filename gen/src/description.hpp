@@ -169,6 +169,9 @@ struct PageTableDesc {
   MarkerDesc valid, table, last_level_leaf;
   MarkerDesc block;  // marks a leaf above the last level
   FieldRef output_address, read, write, exec, exec_never;
+  // The address bits above output_address's, where a format keeps them in
+  // another field (Arm 64 KiB granule, 52-bit output: OA[51:48] in bits 15:12).
+  FieldRef output_address_high;
   // Fields the engine writes into every table / leaf entry besides markers,
   // address and permissions (`written`), and the field of a table entry that
   // names the level of the table it points to (AMD-Vi Next Level).

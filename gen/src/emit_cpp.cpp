@@ -344,6 +344,7 @@ class Emitter {
       line("    /*leaf_written=*/{},", written(p.leaf_written, desc));
       line("    /*next_level=*/{},", field_ref(FieldRef{true, p.next_level, 0, "", 0}, desc));
       line("    /*concatenate_max=*/{}, /*break_before_make=*/{},", p.concatenate_max, p.break_before_make ? "true" : "false");
+      line("    /*output_address_high=*/{},", field_ref(p.output_address_high, desc));
       line("}};");
     }
     line("");

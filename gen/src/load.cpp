@@ -614,7 +614,7 @@ class Loader {
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
     keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
-                   "table", "last_level_leaf", "block", "output_address", "permissions", "widened", "written",
+                   "table", "last_level_leaf", "block", "output_address", "output_address_high", "permissions", "widened", "written",
                    "concatenate_max", "break_before_make"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
@@ -675,6 +675,7 @@ class Loader {
     }
     p.output_address = field_ref(n, "output_address", what, false);
     if (!p.output_address.present) fail(n, what + ": missing 'output_address'");
+    p.output_address_high = field_ref(n, "output_address_high", what, false);
     if (const YamlNode perms = n["permissions"]) {
       if (!perms.is_map()) {
         fail(perms, what + ": permissions must be a mapping");
@@ -1309,7 +1310,8 @@ class Loader {
       return;
     }
     const unsigned width = f->hi - f->lo + 1;
-    if (std::string(role) != "output_address" && width < 64 && r.value >> width) {
+    const std::string kind = role;
+    if (kind != "output_address" && kind != "output_address_high" && width < 64 && r.value >> width) {
       fail_at(r.line, fmt::format("{} {}: value {} does not fit field {} ({} bits)", what, role, r.value_text, r.field, width));
     }
   }
@@ -1349,7 +1351,8 @@ class Loader {
             fail_at(m->line, fmt::format("{} {}: value {} does not fit field {} ({} bits)", what, role, text, name, width));
           }
         }
-        if (usable(p.output_address) && name == p.output_address.field) {
+        if ((usable(p.output_address) && name == p.output_address.field) ||
+            (usable(p.output_address_high) && name == p.output_address_high.field)) {
           fail_at(m->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
                                        what, role, name));
         }
@@ -1362,7 +1365,8 @@ class Loader {
     }
     for (const auto& [r, role] : {std::pair{&p.read, "read"}, {&p.write, "write"}, {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       if (!usable(*r)) continue;
-      if (usable(p.output_address) && r->field == p.output_address.field) {
+      if ((usable(p.output_address) && r->field == p.output_address.field) ||
+          (usable(p.output_address_high) && r->field == p.output_address_high.field)) {
         fail_at(r->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
                                      what, role, r->field));
       } else if (p.valid.match == MarkerMatch::equal && r->field == p.valid.fields.front() && r->value != p.valid.value) {
@@ -1390,7 +1394,8 @@ class Loader {
       for (const auto& r : *list) {
         if (!seen.insert(r.field).second) fail_at(r.line, fmt::format("{} {}: field {} is listed twice", what, role, r.field));
         check_ref(r, desc, what, role);
-        if (address != nullptr && r.field == address->name) {
+        if ((address != nullptr && r.field == address->name) ||
+            (p.output_address_high.present && r.field == p.output_address_high.field)) {
           fail_at(r.line, fmt::format("{} {}: field {} is the output-address field", what, role, r.field));
         }
         for (const auto* perm : {&p.read, &p.write, &p.exec, &p.exec_never}) {
@@ -1490,9 +1495,21 @@ class Loader {
     check_written(p, *desc, what);
     // The output-address field, shifted, must reach every output bit. The
     // shift is compared before it is added, so a huge one cannot wrap.
+    // With output_address_high, its field holds the address bits from where
+    // output_address's end, and both together must reach every output bit.
+    const FieldDesc* high = p.output_address_high.present ? find_field(*desc, p.output_address_high.field) : nullptr;
+    if (p.output_address_high.present) check_ref(p.output_address_high, *desc, what, "output_address_high");
     if (const FieldDesc* f = p.output_address.present ? find_field(*desc, p.output_address.field) : nullptr) {
       const unsigned width = f->hi - f->lo + 1;
-      if (p.output_address.value >= 64 || width + p.output_address.value < p.output_bits_max) {
+      const unsigned high_width = high ? high->hi - high->lo + 1 : 0;
+      if (high != nullptr && (p.output_address.value >= 64 || p.output_address_high.value != p.output_address.value + width)) {
+        fail_at(p.output_address_high.line,
+                fmt::format("{} output_address_high: shift {} must continue output_address ({} + {} bits of {})", what,
+                            p.output_address_high.value_text, p.output_address.value_text, width, f->name));
+      } else if (high != nullptr && (high == f || high->lo / 64 != high->hi / 64)) {
+        fail_at(p.output_address_high.line, fmt::format("{} output_address_high: field {} must be another field, in one word",
+                                                        what, high->name));
+      } else if (p.output_address.value >= 64 || width + high_width + p.output_address.value < p.output_bits_max) {
         fail_at(p.output_address.line, fmt::format("{} output_address: field {} ({} bits) shifted by {} cannot hold {} output bits",
                                                    what, f->name, width, p.output_address.value_text, p.output_bits_max_text));
       }

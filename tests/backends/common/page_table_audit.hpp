@@ -45,6 +45,7 @@ class TableAudit {
   // Every bit some field of the format may set (entries here are one word).
   uint64_t known_bits(bool table) const {
     uint64_t known = bits(f_.output_address.hi, f_.output_address.lo);
+    if (f_.output_address_high.present) known |= bits(f_.output_address_high.hi, f_.output_address_high.lo);
     for (const Marker* m : {&f_.valid, &f_.table, &f_.last_level_leaf, &f_.block}) {
       for (unsigned i = 0; i < m->field_count; ++i) known |= bits(m->fields[i].hi, m->fields[i].lo);
     }
@@ -82,7 +83,7 @@ class TableAudit {
       }
       ++valid_count;
       const uint64_t input = base + i * level.span();
-      const uint64_t address = walk_detail::field(ew, f_.output_address.hi, f_.output_address.lo) << f_.output_address.value;
+      const uint64_t address = walk_detail::output_address(f_, ew);
       if (!last && (!f_.table.present() || f_.table.matches(ew))) {
         if ((e & ~known_bits(true)) != 0) fail(li, table, i, e, "bits outside every table-entry field");
         if (f_.next_level.present && walk_detail::field(ew, f_.next_level.hi, f_.next_level.lo) != g_.levels[li + 1].number) {

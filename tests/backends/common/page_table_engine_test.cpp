@@ -42,6 +42,12 @@ const std::vector<FormatCase>& format_cases() {
       {"arm_smmuv3_s2_4k_33_concat8", &arm_smmuv3::page_tables::aarch64_s2_4k, 33},
       {"arm_smmuv3_s1_4k_48", &arm_smmuv3::page_tables::aarch64_s1_4k, 48},
       {"arm_smmuv3_s1_4k_39", &arm_smmuv3::page_tables::aarch64_s1_4k, 39},
+      {"arm_smmuv3_s2_16k_48_concat2", &arm_smmuv3::page_tables::aarch64_s2_16k, 48},
+      {"arm_smmuv3_s2_16k_40_concat16", &arm_smmuv3::page_tables::aarch64_s2_16k, 40},
+      {"arm_smmuv3_s1_16k_48", &arm_smmuv3::page_tables::aarch64_s1_16k, 48},
+      {"arm_smmuv3_s2_64k_48_oa52", &arm_smmuv3::page_tables::aarch64_s2_64k, 48},
+      {"arm_smmuv3_s2_64k_44_concat4", &arm_smmuv3::page_tables::aarch64_s2_64k, 44},
+      {"arm_smmuv3_s1_64k_48_oa52", &arm_smmuv3::page_tables::aarch64_s1_64k, 48},
       {"arm_smmuv2_s1_4k_48", &arm_smmuv2::page_tables::aarch64_s1_4k, 48},
       {"arm_smmuv2_s2_4k_40_concat2", &arm_smmuv2::page_tables::aarch64_s2_4k, 40},
       {"ipmmu_lpae_s1_32", &renesas_ipmmu::page_tables::armv7_lpae_s1, 32},
@@ -113,7 +119,8 @@ TEST_P(PageTableLaws, EveryPageSizeMapsAsOneLeafAndWalksBack) {
     // Near the top of the input space, to use the top index bits too.
     const uint64_t input_end = geometry.input_bits >= 64 ? 0 : uint64_t{1} << geometry.input_bits;
     const uint64_t iova = input_end - 2 * size;
-    const uint64_t output = geometry.output_bits >= 40 ? size * 3 + (uint64_t{1} << 36 & ~(size - 1)) : size;
+    // Near the top of the output space, to use its top bits (OA[51:48] of Arm's 64 KiB formats).
+    const uint64_t output = ((uint64_t{1} << std::min(geometry.output_bits, 63u)) - 4 * size) & ~(size - 1);
     if (beyond(output + size - 1, geometry.output_bits)) continue;
     SCOPED_TRACE(testing::Message() << "leaf of " << size << " bytes at level " << level.number);
     const uint64_t leaves_before = engine->stats().leaves_written;
@@ -229,13 +236,17 @@ TEST_P(PageTableLaws, RefusalsChangeNothing) {
   refused({ChangeKind::map, 0, granule, 0, 0}, Refusal::no_permission);
   refused({ChangeKind::map, 0, 0, 0, kR}, Refusal::empty);
   // Far from the existing mapping, a map needs new tables; the allocator runs out midway.
-  const uint64_t far = geometry.input_bits >= 40 ? uint64_t{1} << 39 : geometry.levels[0].span();
-  if (!beyond(far + granule, geometry.input_bits) && geometry.level_count > 1) {
+  // The last page of the input space: another top-level entry than the mapping's.
+  const uint64_t far = (geometry.input_bits >= 64 ? 0 : uint64_t{1} << geometry.input_bits) - granule;
+  if (geometry.level_count > 1) {
     memory.allocations_left = 0;
     refused({ChangeKind::map, far, granule, 0, kR}, Refusal::no_memory);
     memory.allocations_left = 1;
     if (geometry.level_count > 2) refused({ChangeKind::map, far, granule, 0, kR}, Refusal::no_memory);
     memory.allocations_left.reset();
+    // Prepared, then dropped: what it reserved goes back.
+    { auto dropped = engine->prepare({ChangeKind::map, far, granule, 0, kR}); ASSERT_TRUE(dropped.ok()); }
+    EXPECT_EQ(memory.live_tables(), live);
   }
   EXPECT_FALSE(engine->lookup(far).mapped);
   EXPECT_EQ(memory.bad_releases(), 0u);
@@ -388,8 +399,7 @@ TEST_P(PageTableLaws, AuditCatchesEntriesWrittenWrongly) {
   uint64_t table = engine->root();
   for (unsigned li = 0; li < last; ++li) {
     const uint64_t e[2] = {memory.words_at(table)[0], 0};
-    table = walk_detail::field(e, geometry.format->output_address.hi, geometry.format->output_address.lo)
-            << geometry.format->output_address.value;
+    table = walk_detail::output_address(*geometry.format, e);
   }
   uint64_t* page_entry = &memory.words_at(table)[0];
   const uint64_t good = *page_entry;
@@ -404,6 +414,8 @@ TEST_P(PageTableLaws, AuditCatchesEntriesWrittenWrongly) {
     const uint64_t oa = ((uint64_t{1} << (geometry.format->output_address.hi + 1)) - 1) & ~((uint64_t{1} << geometry.format->output_address.lo) - 1);
     if ((oa >> bit) & 1) continue;
     bool known = false;
+    const DescriptorField& high = geometry.format->output_address_high;
+    known = high.present && bit >= high.lo && bit <= high.hi;
     for (const DescriptorField* d : {&geometry.format->read, &geometry.format->write, &geometry.format->exec, &geometry.format->exec_never}) {
       known = known || (d->present && bit >= d->lo && bit <= d->hi);
     }
@@ -434,8 +446,7 @@ TEST_P(PageTableLaws, AuditCatchesEntriesWrittenWrongly) {
     uint64_t at = engine->root();
     for (unsigned li = 0; li + 2 < geometry.level_count; ++li) {
       const uint64_t e[2] = {memory.words_at(at)[index(li, 2 * block)], 0};
-      at = walk_detail::field(e, geometry.format->output_address.hi, geometry.format->output_address.lo)
-           << geometry.format->output_address.value;
+      at = walk_detail::output_address(*geometry.format, e);
     }
     uint64_t* block_entry = &memory.words_at(at)[index(geometry.level_count - 2, 2 * block)];
     const uint64_t saved = *block_entry;

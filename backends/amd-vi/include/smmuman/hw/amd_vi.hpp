@@ -3672,6 +3672,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_4level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3698,6 +3699,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_5level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3724,6 +3726,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_6level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3; entries are structs::GUEST_PTE
@@ -3749,6 +3752,7 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_4level{
     /*leaf_written=*/{3, {{2, 2, 0x1}, {5, 5, 0x1}, {6, 6, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 }  // namespace page_tables

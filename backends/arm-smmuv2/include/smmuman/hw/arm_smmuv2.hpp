@@ -2529,6 +2529,7 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // DDI0487 D8.2.8, Tables D8-16 and D8-17; D8.4.2.1.1; entries are structs::S2_DESCRIPTOR
@@ -2551,6 +2552,7 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {5, 2, 0xf}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 }  // namespace page_tables

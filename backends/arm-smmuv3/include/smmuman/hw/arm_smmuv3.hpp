@@ -5147,8 +5147,658 @@ struct S1_DESCRIPTOR_4K : ::smmuman::hw::Structure<S1_DESCRIPTOR_4K, 8, ::smmuma
 static_assert(::smmuman::hw::fields_disjoint<S1_DESCRIPTOR_4K>());
 static_assert(::smmuman::hw::fields_fit_structure<S1_DESCRIPTOR_4K>());
 
+// VMSAv8-64 stage 2 descriptor, 16KB granule
+// DDI0487 D8.3
+struct S2_DESCRIPTOR_16K : ::smmuman::hw::Structure<S2_DESCRIPTOR_16K, 8, ::smmuman::hw::StructKind::structure> {
+  static constexpr const char* name = "S2_DESCRIPTOR_16K";
+  static constexpr const char* source = "DDI0487 D8.3";
+  // XN[1:0]; XN[0] (bit 53) only with FEAT_XNX / SMMU_IDR3.XNX
+  // DDI0487 D8.4.2
+  struct XN : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 54, 53> {
+    static constexpr const char* name = "XN";
+    enum class Value : uint64_t {
+      EXECUTABLE = 0x0,
+      NEVER = 0x2,
+    };
+    static constexpr Value values[] = {Value::EXECUTABLE, Value::NEVER};
+  };
+  struct CONTIG : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 52, 52> {
+    static constexpr const char* name = "CONTIG";
+  };
+  // DDI0487 D8.5
+  struct DBM : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 51, 51> {
+    static constexpr const char* name = "DBM";
+  };
+  // output address (or next-level table address) [47:14]
+  struct OA : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 47, 14> {
+    static constexpr const char* name = "OA";
+  };
+  struct AF : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 10, 10> {
+    static constexpr const char* name = "AF";
+  };
+  struct SH : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 9, 8> {
+    static constexpr const char* name = "SH";
+    enum class Value : uint64_t {
+      NSH = 0x0,
+      OSH = 0x2,
+      ISH = 0x3,
+    };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
+  };
+  // S2AP[1]: write permitted
+  // DDI0487 D8.4.2
+  struct S2AP_W : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 7, 7> {
+    static constexpr const char* name = "S2AP_W";
+  };
+  // S2AP[0]: read permitted
+  // DDI0487 D8.4.2
+  struct S2AP_R : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 6, 6> {
+    static constexpr const char* name = "S2AP_R";
+  };
+  // DDI0487 D8.6
+  struct MEMATTR : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 5, 2> {
+    static constexpr const char* name = "MEMATTR";
+  };
+  struct TYPE : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 1, 1> {
+    static constexpr const char* name = "TYPE";
+  };
+  struct VALID : ::smmuman::hw::StructField<S2_DESCRIPTOR_16K, 0, 0> {
+    static constexpr const char* name = "VALID";
+  };
+  static constexpr auto fields = ::boost::hana::tuple_t<XN, CONTIG, DBM, OA, AF, SH, S2AP_W, S2AP_R, MEMATTR, TYPE, VALID>;
+  static constexpr auto fixed = ::boost::hana::tuple_t<>;
+  // The fields an instance chooses (fixed fields excluded), over any word type.
+  template <class word_t>
+  struct Decoded {
+    word_t XN;
+    word_t CONTIG;
+    word_t DBM;
+    word_t OA;
+    word_t AF;
+    word_t SH;
+    word_t S2AP_W;
+    word_t S2AP_R;
+    word_t MEMATTR;
+    word_t TYPE;
+    word_t VALID;
+  };
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
+    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
+    XN::template set<word_t, ops_t>(words, d.XN);
+    CONTIG::template set<word_t, ops_t>(words, d.CONTIG);
+    DBM::template set<word_t, ops_t>(words, d.DBM);
+    OA::template set<word_t, ops_t>(words, d.OA);
+    AF::template set<word_t, ops_t>(words, d.AF);
+    SH::template set<word_t, ops_t>(words, d.SH);
+    S2AP_W::template set<word_t, ops_t>(words, d.S2AP_W);
+    S2AP_R::template set<word_t, ops_t>(words, d.S2AP_R);
+    MEMATTR::template set<word_t, ops_t>(words, d.MEMATTR);
+    TYPE::template set<word_t, ops_t>(words, d.TYPE);
+    VALID::template set<word_t, ops_t>(words, d.VALID);
+    ::smmuman::hw::set_fixed<S2_DESCRIPTOR_16K, word_t, ops_t>(words);
+  }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!XN::fits(d.XN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!S2AP_W::fits(d.S2AP_W)) return false;
+    if (!S2AP_R::fits(d.S2AP_R)) return false;
+    if (!MEMATTR::fits(d.MEMATTR)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
+    return Decoded<word_t>{
+        .XN = XN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .S2AP_W = S2AP_W::template get<word_t, ops_t>(words),
+        .S2AP_R = S2AP_R::template get<word_t, ops_t>(words),
+        .MEMATTR = MEMATTR::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
+  }
+};
+static_assert(::smmuman::hw::fields_disjoint<S2_DESCRIPTOR_16K>());
+static_assert(::smmuman::hw::fields_fit_structure<S2_DESCRIPTOR_16K>());
+
+// VMSAv8-64 stage 1 descriptor, 16KB granule (two-Exception-level regime)
+// DDI0487 D8.3
+struct S1_DESCRIPTOR_16K : ::smmuman::hw::Structure<S1_DESCRIPTOR_16K, 8, ::smmuman::hw::StructKind::structure> {
+  static constexpr const char* name = "S1_DESCRIPTOR_16K";
+  static constexpr const char* source = "DDI0487 D8.3";
+  // table descriptors only
+  struct NSTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 63, 63> {
+    static constexpr const char* name = "NSTABLE";
+  };
+  // table descriptors only
+  struct APTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 62, 61> {
+    static constexpr const char* name = "APTABLE";
+  };
+  // table descriptors only
+  struct UXNTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 60, 60> {
+    static constexpr const char* name = "UXNTABLE";
+  };
+  // table descriptors only
+  struct PXNTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 59, 59> {
+    static constexpr const char* name = "PXNTABLE";
+  };
+  // DDI0487 D8.4.1.2.3
+  struct UXN : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 54, 54> {
+    static constexpr const char* name = "UXN";
+  };
+  // DDI0487 D8.4.1.2.3
+  struct PXN : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 53, 53> {
+    static constexpr const char* name = "PXN";
+  };
+  struct CONTIG : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 52, 52> {
+    static constexpr const char* name = "CONTIG";
+  };
+  // DDI0487 D8.5
+  struct DBM : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 51, 51> {
+    static constexpr const char* name = "DBM";
+  };
+  // output address (or next-level table address) [47:14]
+  struct OA : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 47, 14> {
+    static constexpr const char* name = "OA";
+  };
+  struct NG : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 11, 11> {
+    static constexpr const char* name = "NG";
+  };
+  struct AF : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 10, 10> {
+    static constexpr const char* name = "AF";
+  };
+  struct SH : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 9, 8> {
+    static constexpr const char* name = "SH";
+    enum class Value : uint64_t {
+      NSH = 0x0,
+      OSH = 0x2,
+      ISH = 0x3,
+    };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
+  };
+  // AP[2]: 1 read-only
+  // DDI0487 D8.4.1.2.1
+  struct AP2 : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 7, 7> {
+    static constexpr const char* name = "AP2";
+  };
+  // AP[1]: 1 grants unprivileged (EL0) access
+  // DDI0487 D8.4.1.2.1
+  struct AP1 : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 6, 6> {
+    static constexpr const char* name = "AP1";
+  };
+  struct NS : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 5, 5> {
+    static constexpr const char* name = "NS";
+  };
+  // index into CD.MAIR0/MAIR1
+  // DDI0487 D8.6
+  struct ATTRINDX : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 4, 2> {
+    static constexpr const char* name = "ATTRINDX";
+  };
+  struct TYPE : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 1, 1> {
+    static constexpr const char* name = "TYPE";
+  };
+  struct VALID : ::smmuman::hw::StructField<S1_DESCRIPTOR_16K, 0, 0> {
+    static constexpr const char* name = "VALID";
+  };
+  static constexpr auto fields = ::boost::hana::tuple_t<NSTABLE, APTABLE, UXNTABLE, PXNTABLE, UXN, PXN, CONTIG, DBM, OA, NG, AF, SH, AP2, AP1, NS, ATTRINDX, TYPE, VALID>;
+  static constexpr auto fixed = ::boost::hana::tuple_t<>;
+  // The fields an instance chooses (fixed fields excluded), over any word type.
+  template <class word_t>
+  struct Decoded {
+    word_t NSTABLE;
+    word_t APTABLE;
+    word_t UXNTABLE;
+    word_t PXNTABLE;
+    word_t UXN;
+    word_t PXN;
+    word_t CONTIG;
+    word_t DBM;
+    word_t OA;
+    word_t NG;
+    word_t AF;
+    word_t SH;
+    word_t AP2;
+    word_t AP1;
+    word_t NS;
+    word_t ATTRINDX;
+    word_t TYPE;
+    word_t VALID;
+  };
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
+    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
+    NSTABLE::template set<word_t, ops_t>(words, d.NSTABLE);
+    APTABLE::template set<word_t, ops_t>(words, d.APTABLE);
+    UXNTABLE::template set<word_t, ops_t>(words, d.UXNTABLE);
+    PXNTABLE::template set<word_t, ops_t>(words, d.PXNTABLE);
+    UXN::template set<word_t, ops_t>(words, d.UXN);
+    PXN::template set<word_t, ops_t>(words, d.PXN);
+    CONTIG::template set<word_t, ops_t>(words, d.CONTIG);
+    DBM::template set<word_t, ops_t>(words, d.DBM);
+    OA::template set<word_t, ops_t>(words, d.OA);
+    NG::template set<word_t, ops_t>(words, d.NG);
+    AF::template set<word_t, ops_t>(words, d.AF);
+    SH::template set<word_t, ops_t>(words, d.SH);
+    AP2::template set<word_t, ops_t>(words, d.AP2);
+    AP1::template set<word_t, ops_t>(words, d.AP1);
+    NS::template set<word_t, ops_t>(words, d.NS);
+    ATTRINDX::template set<word_t, ops_t>(words, d.ATTRINDX);
+    TYPE::template set<word_t, ops_t>(words, d.TYPE);
+    VALID::template set<word_t, ops_t>(words, d.VALID);
+    ::smmuman::hw::set_fixed<S1_DESCRIPTOR_16K, word_t, ops_t>(words);
+  }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!NSTABLE::fits(d.NSTABLE)) return false;
+    if (!APTABLE::fits(d.APTABLE)) return false;
+    if (!UXNTABLE::fits(d.UXNTABLE)) return false;
+    if (!PXNTABLE::fits(d.PXNTABLE)) return false;
+    if (!UXN::fits(d.UXN)) return false;
+    if (!PXN::fits(d.PXN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!NG::fits(d.NG)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!AP2::fits(d.AP2)) return false;
+    if (!AP1::fits(d.AP1)) return false;
+    if (!NS::fits(d.NS)) return false;
+    if (!ATTRINDX::fits(d.ATTRINDX)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
+    return Decoded<word_t>{
+        .NSTABLE = NSTABLE::template get<word_t, ops_t>(words),
+        .APTABLE = APTABLE::template get<word_t, ops_t>(words),
+        .UXNTABLE = UXNTABLE::template get<word_t, ops_t>(words),
+        .PXNTABLE = PXNTABLE::template get<word_t, ops_t>(words),
+        .UXN = UXN::template get<word_t, ops_t>(words),
+        .PXN = PXN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .NG = NG::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .AP2 = AP2::template get<word_t, ops_t>(words),
+        .AP1 = AP1::template get<word_t, ops_t>(words),
+        .NS = NS::template get<word_t, ops_t>(words),
+        .ATTRINDX = ATTRINDX::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
+  }
+};
+static_assert(::smmuman::hw::fields_disjoint<S1_DESCRIPTOR_16K>());
+static_assert(::smmuman::hw::fields_fit_structure<S1_DESCRIPTOR_16K>());
+
+// VMSAv8-64 stage 2 descriptor, 64KB granule
+// DDI0487 D8.3
+struct S2_DESCRIPTOR_64K : ::smmuman::hw::Structure<S2_DESCRIPTOR_64K, 8, ::smmuman::hw::StructKind::structure> {
+  static constexpr const char* name = "S2_DESCRIPTOR_64K";
+  static constexpr const char* source = "DDI0487 D8.3";
+  // XN[1:0]; XN[0] (bit 53) only with FEAT_XNX / SMMU_IDR3.XNX
+  // DDI0487 D8.4.2
+  struct XN : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 54, 53> {
+    static constexpr const char* name = "XN";
+    enum class Value : uint64_t {
+      EXECUTABLE = 0x0,
+      NEVER = 0x2,
+    };
+    static constexpr Value values[] = {Value::EXECUTABLE, Value::NEVER};
+  };
+  struct CONTIG : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 52, 52> {
+    static constexpr const char* name = "CONTIG";
+  };
+  // DDI0487 D8.5
+  struct DBM : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 51, 51> {
+    static constexpr const char* name = "DBM";
+  };
+  // output address (or next-level table address) [47:16]
+  struct OA : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 47, 16> {
+    static constexpr const char* name = "OA";
+  };
+  // OA[51:48] with FEAT_LPA (52-bit output)
+  struct OA_HI : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 15, 12> {
+    static constexpr const char* name = "OA_HI";
+  };
+  struct AF : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 10, 10> {
+    static constexpr const char* name = "AF";
+  };
+  struct SH : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 9, 8> {
+    static constexpr const char* name = "SH";
+    enum class Value : uint64_t {
+      NSH = 0x0,
+      OSH = 0x2,
+      ISH = 0x3,
+    };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
+  };
+  // S2AP[1]: write permitted
+  // DDI0487 D8.4.2
+  struct S2AP_W : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 7, 7> {
+    static constexpr const char* name = "S2AP_W";
+  };
+  // S2AP[0]: read permitted
+  // DDI0487 D8.4.2
+  struct S2AP_R : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 6, 6> {
+    static constexpr const char* name = "S2AP_R";
+  };
+  // DDI0487 D8.6
+  struct MEMATTR : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 5, 2> {
+    static constexpr const char* name = "MEMATTR";
+  };
+  struct TYPE : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 1, 1> {
+    static constexpr const char* name = "TYPE";
+  };
+  struct VALID : ::smmuman::hw::StructField<S2_DESCRIPTOR_64K, 0, 0> {
+    static constexpr const char* name = "VALID";
+  };
+  static constexpr auto fields = ::boost::hana::tuple_t<XN, CONTIG, DBM, OA, OA_HI, AF, SH, S2AP_W, S2AP_R, MEMATTR, TYPE, VALID>;
+  static constexpr auto fixed = ::boost::hana::tuple_t<>;
+  // The fields an instance chooses (fixed fields excluded), over any word type.
+  template <class word_t>
+  struct Decoded {
+    word_t XN;
+    word_t CONTIG;
+    word_t DBM;
+    word_t OA;
+    word_t OA_HI;
+    word_t AF;
+    word_t SH;
+    word_t S2AP_W;
+    word_t S2AP_R;
+    word_t MEMATTR;
+    word_t TYPE;
+    word_t VALID;
+  };
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
+    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
+    XN::template set<word_t, ops_t>(words, d.XN);
+    CONTIG::template set<word_t, ops_t>(words, d.CONTIG);
+    DBM::template set<word_t, ops_t>(words, d.DBM);
+    OA::template set<word_t, ops_t>(words, d.OA);
+    OA_HI::template set<word_t, ops_t>(words, d.OA_HI);
+    AF::template set<word_t, ops_t>(words, d.AF);
+    SH::template set<word_t, ops_t>(words, d.SH);
+    S2AP_W::template set<word_t, ops_t>(words, d.S2AP_W);
+    S2AP_R::template set<word_t, ops_t>(words, d.S2AP_R);
+    MEMATTR::template set<word_t, ops_t>(words, d.MEMATTR);
+    TYPE::template set<word_t, ops_t>(words, d.TYPE);
+    VALID::template set<word_t, ops_t>(words, d.VALID);
+    ::smmuman::hw::set_fixed<S2_DESCRIPTOR_64K, word_t, ops_t>(words);
+  }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!XN::fits(d.XN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!OA_HI::fits(d.OA_HI)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!S2AP_W::fits(d.S2AP_W)) return false;
+    if (!S2AP_R::fits(d.S2AP_R)) return false;
+    if (!MEMATTR::fits(d.MEMATTR)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
+    return Decoded<word_t>{
+        .XN = XN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .OA_HI = OA_HI::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .S2AP_W = S2AP_W::template get<word_t, ops_t>(words),
+        .S2AP_R = S2AP_R::template get<word_t, ops_t>(words),
+        .MEMATTR = MEMATTR::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
+  }
+};
+static_assert(::smmuman::hw::fields_disjoint<S2_DESCRIPTOR_64K>());
+static_assert(::smmuman::hw::fields_fit_structure<S2_DESCRIPTOR_64K>());
+
+// VMSAv8-64 stage 1 descriptor, 64KB granule (two-Exception-level regime)
+// DDI0487 D8.3
+struct S1_DESCRIPTOR_64K : ::smmuman::hw::Structure<S1_DESCRIPTOR_64K, 8, ::smmuman::hw::StructKind::structure> {
+  static constexpr const char* name = "S1_DESCRIPTOR_64K";
+  static constexpr const char* source = "DDI0487 D8.3";
+  // table descriptors only
+  struct NSTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 63, 63> {
+    static constexpr const char* name = "NSTABLE";
+  };
+  // table descriptors only
+  struct APTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 62, 61> {
+    static constexpr const char* name = "APTABLE";
+  };
+  // table descriptors only
+  struct UXNTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 60, 60> {
+    static constexpr const char* name = "UXNTABLE";
+  };
+  // table descriptors only
+  struct PXNTABLE : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 59, 59> {
+    static constexpr const char* name = "PXNTABLE";
+  };
+  // DDI0487 D8.4.1.2.3
+  struct UXN : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 54, 54> {
+    static constexpr const char* name = "UXN";
+  };
+  // DDI0487 D8.4.1.2.3
+  struct PXN : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 53, 53> {
+    static constexpr const char* name = "PXN";
+  };
+  struct CONTIG : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 52, 52> {
+    static constexpr const char* name = "CONTIG";
+  };
+  // DDI0487 D8.5
+  struct DBM : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 51, 51> {
+    static constexpr const char* name = "DBM";
+  };
+  // output address (or next-level table address) [47:16]
+  struct OA : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 47, 16> {
+    static constexpr const char* name = "OA";
+  };
+  // OA[51:48] with FEAT_LPA (52-bit output)
+  struct OA_HI : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 15, 12> {
+    static constexpr const char* name = "OA_HI";
+  };
+  struct NG : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 11, 11> {
+    static constexpr const char* name = "NG";
+  };
+  struct AF : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 10, 10> {
+    static constexpr const char* name = "AF";
+  };
+  struct SH : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 9, 8> {
+    static constexpr const char* name = "SH";
+    enum class Value : uint64_t {
+      NSH = 0x0,
+      OSH = 0x2,
+      ISH = 0x3,
+    };
+    static constexpr Value values[] = {Value::NSH, Value::OSH, Value::ISH};
+  };
+  // AP[2]: 1 read-only
+  // DDI0487 D8.4.1.2.1
+  struct AP2 : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 7, 7> {
+    static constexpr const char* name = "AP2";
+  };
+  // AP[1]: 1 grants unprivileged (EL0) access
+  // DDI0487 D8.4.1.2.1
+  struct AP1 : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 6, 6> {
+    static constexpr const char* name = "AP1";
+  };
+  struct NS : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 5, 5> {
+    static constexpr const char* name = "NS";
+  };
+  // index into CD.MAIR0/MAIR1
+  // DDI0487 D8.6
+  struct ATTRINDX : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 4, 2> {
+    static constexpr const char* name = "ATTRINDX";
+  };
+  struct TYPE : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 1, 1> {
+    static constexpr const char* name = "TYPE";
+  };
+  struct VALID : ::smmuman::hw::StructField<S1_DESCRIPTOR_64K, 0, 0> {
+    static constexpr const char* name = "VALID";
+  };
+  static constexpr auto fields = ::boost::hana::tuple_t<NSTABLE, APTABLE, UXNTABLE, PXNTABLE, UXN, PXN, CONTIG, DBM, OA, OA_HI, NG, AF, SH, AP2, AP1, NS, ATTRINDX, TYPE, VALID>;
+  static constexpr auto fixed = ::boost::hana::tuple_t<>;
+  // The fields an instance chooses (fixed fields excluded), over any word type.
+  template <class word_t>
+  struct Decoded {
+    word_t NSTABLE;
+    word_t APTABLE;
+    word_t UXNTABLE;
+    word_t PXNTABLE;
+    word_t UXN;
+    word_t PXN;
+    word_t CONTIG;
+    word_t DBM;
+    word_t OA;
+    word_t OA_HI;
+    word_t NG;
+    word_t AF;
+    word_t SH;
+    word_t AP2;
+    word_t AP1;
+    word_t NS;
+    word_t ATTRINDX;
+    word_t TYPE;
+    word_t VALID;
+  };
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
+    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
+    NSTABLE::template set<word_t, ops_t>(words, d.NSTABLE);
+    APTABLE::template set<word_t, ops_t>(words, d.APTABLE);
+    UXNTABLE::template set<word_t, ops_t>(words, d.UXNTABLE);
+    PXNTABLE::template set<word_t, ops_t>(words, d.PXNTABLE);
+    UXN::template set<word_t, ops_t>(words, d.UXN);
+    PXN::template set<word_t, ops_t>(words, d.PXN);
+    CONTIG::template set<word_t, ops_t>(words, d.CONTIG);
+    DBM::template set<word_t, ops_t>(words, d.DBM);
+    OA::template set<word_t, ops_t>(words, d.OA);
+    OA_HI::template set<word_t, ops_t>(words, d.OA_HI);
+    NG::template set<word_t, ops_t>(words, d.NG);
+    AF::template set<word_t, ops_t>(words, d.AF);
+    SH::template set<word_t, ops_t>(words, d.SH);
+    AP2::template set<word_t, ops_t>(words, d.AP2);
+    AP1::template set<word_t, ops_t>(words, d.AP1);
+    NS::template set<word_t, ops_t>(words, d.NS);
+    ATTRINDX::template set<word_t, ops_t>(words, d.ATTRINDX);
+    TYPE::template set<word_t, ops_t>(words, d.TYPE);
+    VALID::template set<word_t, ops_t>(words, d.VALID);
+    ::smmuman::hw::set_fixed<S1_DESCRIPTOR_64K, word_t, ops_t>(words);
+  }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!NSTABLE::fits(d.NSTABLE)) return false;
+    if (!APTABLE::fits(d.APTABLE)) return false;
+    if (!UXNTABLE::fits(d.UXNTABLE)) return false;
+    if (!PXNTABLE::fits(d.PXNTABLE)) return false;
+    if (!UXN::fits(d.UXN)) return false;
+    if (!PXN::fits(d.PXN)) return false;
+    if (!CONTIG::fits(d.CONTIG)) return false;
+    if (!DBM::fits(d.DBM)) return false;
+    if (!OA::fits(d.OA)) return false;
+    if (!OA_HI::fits(d.OA_HI)) return false;
+    if (!NG::fits(d.NG)) return false;
+    if (!AF::fits(d.AF)) return false;
+    if (!SH::fits(d.SH)) return false;
+    if (!AP2::fits(d.AP2)) return false;
+    if (!AP1::fits(d.AP1)) return false;
+    if (!NS::fits(d.NS)) return false;
+    if (!ATTRINDX::fits(d.ATTRINDX)) return false;
+    if (!TYPE::fits(d.TYPE)) return false;
+    if (!VALID::fits(d.VALID)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
+    return Decoded<word_t>{
+        .NSTABLE = NSTABLE::template get<word_t, ops_t>(words),
+        .APTABLE = APTABLE::template get<word_t, ops_t>(words),
+        .UXNTABLE = UXNTABLE::template get<word_t, ops_t>(words),
+        .PXNTABLE = PXNTABLE::template get<word_t, ops_t>(words),
+        .UXN = UXN::template get<word_t, ops_t>(words),
+        .PXN = PXN::template get<word_t, ops_t>(words),
+        .CONTIG = CONTIG::template get<word_t, ops_t>(words),
+        .DBM = DBM::template get<word_t, ops_t>(words),
+        .OA = OA::template get<word_t, ops_t>(words),
+        .OA_HI = OA_HI::template get<word_t, ops_t>(words),
+        .NG = NG::template get<word_t, ops_t>(words),
+        .AF = AF::template get<word_t, ops_t>(words),
+        .SH = SH::template get<word_t, ops_t>(words),
+        .AP2 = AP2::template get<word_t, ops_t>(words),
+        .AP1 = AP1::template get<word_t, ops_t>(words),
+        .NS = NS::template get<word_t, ops_t>(words),
+        .ATTRINDX = ATTRINDX::template get<word_t, ops_t>(words),
+        .TYPE = TYPE::template get<word_t, ops_t>(words),
+        .VALID = VALID::template get<word_t, ops_t>(words),
+    };
+  }
+};
+static_assert(::smmuman::hw::fields_disjoint<S1_DESCRIPTOR_64K>());
+static_assert(::smmuman::hw::fields_fit_structure<S1_DESCRIPTOR_64K>());
+
 // Every structure, for generic code.
-inline constexpr auto all = ::boost::hana::tuple_t<L1STD, STE, L1CD, CD, CMD_PREFETCH_CONFIG, CMD_CFGI_STE, CMD_CFGI_STE_RANGE, CMD_CFGI_CD, CMD_CFGI_CD_ALL, CMD_CFGI_ALL, CMD_TLBI_NH_ALL, CMD_TLBI_NH_ASID, CMD_TLBI_NH_VAA, CMD_TLBI_NH_VA, CMD_TLBI_EL2_ALL, CMD_TLBI_EL2_VA, CMD_TLBI_EL2_ASID, CMD_TLBI_S2_IPA, CMD_TLBI_S12_VMALL, CMD_TLBI_NSNH_ALL, CMD_ATC_INV, CMD_PRI_RESP, CMD_RESUME, CMD_STALL_TERM, CMD_SYNC, F_UUT, C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, F_CD_FETCH, C_BAD_CD, F_WALK_EABT, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION, S2_DESCRIPTOR_4K, S1_DESCRIPTOR_4K>;
+inline constexpr auto all = ::boost::hana::tuple_t<L1STD, STE, L1CD, CD, CMD_PREFETCH_CONFIG, CMD_CFGI_STE, CMD_CFGI_STE_RANGE, CMD_CFGI_CD, CMD_CFGI_CD_ALL, CMD_CFGI_ALL, CMD_TLBI_NH_ALL, CMD_TLBI_NH_ASID, CMD_TLBI_NH_VAA, CMD_TLBI_NH_VA, CMD_TLBI_EL2_ALL, CMD_TLBI_EL2_VA, CMD_TLBI_EL2_ASID, CMD_TLBI_S2_IPA, CMD_TLBI_S12_VMALL, CMD_TLBI_NSNH_ALL, CMD_ATC_INV, CMD_PRI_RESP, CMD_RESUME, CMD_STALL_TERM, CMD_SYNC, F_UUT, C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, F_CD_FETCH, C_BAD_CD, F_WALK_EABT, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION, S2_DESCRIPTOR_4K, S1_DESCRIPTOR_4K, S2_DESCRIPTOR_16K, S1_DESCRIPTOR_16K, S2_DESCRIPTOR_64K, S1_DESCRIPTOR_64K>;
 
 }  // namespace structs
 
@@ -5174,6 +5824,7 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {5, 2, 0xf}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_4K
@@ -5199,6 +5850,105 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
+};
+
+// IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S2_DESCRIPTOR_16K
+inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_16k{
+    "aarch64-s2-16k",
+    /*granule_lg2=*/14, /*entry_bytes=*/8, /*input_bits_max=*/48, /*output_bits_max=*/48,
+    /*level_count=*/4,
+    /*levels=*/{{0, 47, 47, false}, {1, 46, 36, false}, {2, 35, 25, true}, {3, 24, 14, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
+    /*output_address=*/{true, 47, 14, 0xe},
+    /*read=*/{true, 6, 6, 0x1},
+    /*write=*/{true, 7, 7, 0x1},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{true, 54, 53, 0x2},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {5, 2, 0xf}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/16, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
+};
+
+// IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_16K
+inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_16k{
+    "aarch64-s1-16k",
+    /*granule_lg2=*/14, /*entry_bytes=*/8, /*input_bits_max=*/48, /*output_bits_max=*/48,
+    /*level_count=*/4,
+    /*levels=*/{{0, 47, 47, false}, {1, 46, 36, false}, {2, 35, 25, true}, {3, 24, 14, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
+    /*output_address=*/{true, 47, 14, 0xe},
+    /*read=*/{true, 6, 6, 0x1},
+    /*write=*/{true, 7, 7, 0x0},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{true, 54, 54, 0x1},
+    // held: W as RW (DDI0487 D8.4.1.2.1)
+    // held: X as RX (DDI0487 D8.4.1.2.6)
+    // held: WX as RWX (DDI0487 D8.4.1.2.1)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
+};
+
+// IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S2_DESCRIPTOR_64K
+inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_64k{
+    "aarch64-s2-64k",
+    /*granule_lg2=*/16, /*entry_bytes=*/8, /*input_bits_max=*/48, /*output_bits_max=*/52,
+    /*level_count=*/3,
+    /*levels=*/{{1, 47, 42, false}, {2, 41, 29, true}, {3, 28, 16, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
+    /*output_address=*/{true, 47, 16, 0x10},
+    /*read=*/{true, 6, 6, 0x1},
+    /*write=*/{true, 7, 7, 0x1},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{true, 54, 53, 0x2},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {5, 2, 0xf}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/16, /*break_before_make=*/true,
+    /*output_address_high=*/{true, 15, 12, 0x30},
+};
+
+// IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_64K
+inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_64k{
+    "aarch64-s1-64k",
+    /*granule_lg2=*/16, /*entry_bytes=*/8, /*input_bits_max=*/48, /*output_bits_max=*/52,
+    /*level_count=*/3,
+    /*levels=*/{{1, 47, 42, false}, {2, 41, 29, true}, {3, 28, 16, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x1, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{1, 1}}, 0x0, 0, {}},
+    /*output_address=*/{true, 47, 16, 0x10},
+    /*read=*/{true, 6, 6, 0x1},
+    /*write=*/{true, 7, 7, 0x0},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{true, 54, 54, 0x1},
+    // held: W as RW (DDI0487 D8.4.1.2.1)
+    // held: X as RX (DDI0487 D8.4.1.2.6)
+    // held: WX as RWX (DDI0487 D8.4.1.2.1)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{0, {}},
+    /*leaf_written=*/{3, {{10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/true,
+    /*output_address_high=*/{true, 15, 12, 0x30},
 };
 
 }  // namespace page_tables

@@ -116,9 +116,32 @@ struct NoLiveInvalidator {
 template <TableAllocator Alloc>
 class PageTableEngine {
  public:
-  // A prepared change: the tables it needs, taken from the allocator.
+  // A prepared change: the tables it needs, taken from the allocator. One
+  // dropped without a commit gives them back.
   class Prepared {
    public:
+    Prepared() = default;
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+    Prepared(Prepared&& other) noexcept { *this = static_cast<Prepared&&>(other); }
+    Prepared& operator=(Prepared&& other) noexcept {
+      if (this != &other) {
+        if (owner_ != nullptr) owner_->abandon(*this);
+        change_ = other.change_;
+        refusal_ = other.refusal_;
+        reserved_head_ = other.reserved_head_;
+        reserved_count_ = other.reserved_count_;
+        generation_ = other.generation_;
+        owner_ = other.owner_;
+        other.reserved_count_ = 0;
+        other.owner_ = nullptr;
+      }
+      return *this;
+    }
+    ~Prepared() {
+      if (owner_ != nullptr) owner_->abandon(*this);
+    }
+
     Refusal refusal() const { return refusal_; }
     bool ok() const { return refusal_ == Refusal::none; }
     uint64_t tables_reserved() const { return reserved_count_; }
@@ -130,6 +153,7 @@ class PageTableEngine {
     uint64_t reserved_head_ = 0;  // phys of the first reserved table, chained through word 0
     uint64_t reserved_count_ = 0;
     uint64_t generation_ = 0;
+    PageTableEngine* owner_ = nullptr;
   };
 
   PageTableEngine(const Geometry& g, Alloc& alloc) : g_(g), f_(*g.format), alloc_(alloc) { build_templates(); }
@@ -166,6 +190,7 @@ class PageTableEngine {
     Prepared p;
     p.change_ = c;
     p.generation_ = generation_;
+    p.owner_ = this;
     p.refusal_ = check(c);
     if (!p.ok()) return p;
     Count count;
@@ -320,6 +345,9 @@ class PageTableEngine {
   Entry with_address(const Entry& t, uint64_t address) const {
     Entry e = t;
     put(e, f_.output_address.hi, f_.output_address.lo, address >> f_.output_address.value);
+    if (f_.output_address_high.present) {
+      put(e, f_.output_address_high.hi, f_.output_address_high.lo, address >> f_.output_address_high.value);
+    }
     return e;
   }
   Entry leaf(unsigned li, uint64_t output, uint8_t perms) const { return with_address(leaf_template_[li][perms], output); }
@@ -389,9 +417,7 @@ class PageTableEngine {
   bool is_table(unsigned li, const Entry& e) const {
     return !last_level(li) && matches(table_fast_, f_.table, e);
   }
-  uint64_t address_of(const Entry& e) const {
-    return get(e, f_.output_address.hi, f_.output_address.lo) << f_.output_address.value;
-  }
+  uint64_t address_of(const Entry& e) const { return walk_detail::output_address(f_, e.w); }
   uint64_t* child(const Entry& e) { return alloc_.words_at(address_of(e)); }
 
   // ---- checks -------------------------------------------------------------------------------------
@@ -496,7 +522,8 @@ class PageTableEngine {
                  Commit<Live>& c) {
     // Nothing can be in the way of a run of leaves at the last level (prepare
     // found every entry there invalid) or in a fresh table: store them in a row.
-    if (words_per_entry() == 1 && (last_level(li) || (fresh && whole_leaves(li, first, last, delta)))) {
+    if (words_per_entry() == 1 && !f_.output_address_high.present &&
+        (last_level(li) || (fresh && whole_leaves(li, first, last, delta)))) {
       store_leaf_run(li, table, first, last, delta, perms, fresh);
       return;
     }

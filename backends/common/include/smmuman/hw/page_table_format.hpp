@@ -126,6 +126,10 @@ struct PageTableFormat {
   // A live leaf is invalidated before a table or another block size replaces
   // it (Arm break-before-make); otherwise one atomic store replaces it.
   bool break_before_make;
+  // The address bits above output_address's, in another field: address
+  // bits from `value` up (Arm 64 KiB granule with 52-bit output: OA[51:48]
+  // in bits 15:12). present = false for one field.
+  DescriptorField output_address_high;
 };
 
 }  // namespace smmuman::hw

@@ -50,6 +50,15 @@ constexpr bool grants(const uint64_t* words, const DescriptorField& f) {
   return f.present && field(words, f.hi, f.lo) == f.value;
 }
 
+// The output (or next-table) address an entry holds, from one field or two.
+constexpr uint64_t output_address(const PageTableFormat& f, const uint64_t* words) {
+  uint64_t address = field(words, f.output_address.hi, f.output_address.lo) << f.output_address.value;
+  if (f.output_address_high.present) {
+    address |= field(words, f.output_address_high.hi, f.output_address_high.lo) << f.output_address_high.value;
+  }
+  return address;
+}
+
 // What a leaf grants. Without an execute bit of either sense, the format
 // cannot refuse an instruction fetch a read allows.
 constexpr uint8_t leaf_perms(const PageTableFormat& f, const uint64_t* words) {
@@ -90,7 +99,7 @@ constexpr WalkResult walk(const Geometry& g, const Memory& memory, uint64_t root
     memory.read_entry(table, index, words, word_count);
     if (f.valid.present() && !f.valid.matches(words)) return {};
     const bool last = i + 1 == g.level_count;
-    const uint64_t address = field(words, f.output_address.hi, f.output_address.lo) << f.output_address.value;
+    const uint64_t address = output_address(f, words);
     if (!last && (!f.table.present() || f.table.matches(words))) {
       if (f.next_level.present && field(words, f.next_level.hi, f.next_level.lo) != g.levels[i + 1].number) return {};
       table = address;

@@ -3170,6 +3170,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3196,6 +3197,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3222,6 +3224,7 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     /*leaf_written=*/{0, {}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 }  // namespace page_tables

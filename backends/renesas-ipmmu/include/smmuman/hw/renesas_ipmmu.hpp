@@ -564,6 +564,7 @@ inline constexpr ::smmuman::hw::PageTableFormat armv7_lpae_s1{
     /*leaf_written=*/{4, {{5, 5, 0x1}, {10, 10, 0x1}, {9, 8, 0x3}, {53, 53, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 }  // namespace page_tables

@@ -2707,6 +2707,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // PRIV 12.5.1; entries are structs::PTE
@@ -2731,6 +2732,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // PRIV 12.6.1; entries are structs::PTE
@@ -2755,6 +2757,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2779,6 +2782,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39x4{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2803,6 +2807,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48x4{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2827,6 +2832,7 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     /*leaf_written=*/{3, {{6, 6, 0x1}, {7, 7, 0x1}, {4, 4, 0x1}}},
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
 };
 
 }  // namespace page_tables
