@@ -155,6 +155,18 @@ struct Widening {
 // Every combination held as itself, except where `widened` says otherwise.
 HeldTable held_table(const std::vector<Widening>& widened);
 
+// One translation-control encoding of a page-table format: what a backend
+// programs for one property of the tables it builds (the granule, the start
+// level, the output size, the number of levels), as a table from the
+// property's value to the field's (`control` in docs/hw-description-format.md).
+struct ControlCode {
+  bool present = false;
+  std::string field;  // where it is programmed, as the manual names it (STE.S2SL0)
+  std::vector<std::pair<uint64_t, uint64_t>> values;  // property value -> encoding
+  std::string source;
+  int line = 0;
+};
+
 struct PageTableDesc {
   std::string name;
   std::string source;
@@ -185,6 +197,7 @@ struct PageTableDesc {
   // A live leaf may not be replaced by a table or another block size without
   // first being invalidated (Arm break-before-make).
   bool break_before_make = false;
+  ControlCode control_granule, control_start_level, control_output_bits, control_levels;
   std::vector<Widening> widened;
   int line = 0;
 };

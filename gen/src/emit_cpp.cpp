@@ -345,6 +345,15 @@ class Emitter {
       line("    /*next_level=*/{},", field_ref(FieldRef{true, p.next_level, 0, "", 0}, desc));
       line("    /*concatenate_max=*/{}, /*break_before_make=*/{},", p.concatenate_max, p.break_before_make ? "true" : "false");
       line("    /*output_address_high=*/{},", field_ref(p.output_address_high, desc));
+      for (const auto& [code, name] : {std::pair{&p.control_granule, "granule_code"}, {&p.control_start_level, "start_level_code"},
+                                       {&p.control_output_bits, "output_bits_code"}, {&p.control_levels, "levels_code"}}) {
+        std::string values;
+        for (const auto& [property, encoding] : code->values) {
+          values += fmt::format("{}{{{}, {:#x}}}", values.empty() ? "" : ", ", property, encoding);
+        }
+        if (code->present) line("    // {}: {} ({})", name, code->field, comment(code->source));
+        line("    /*{}=*/{{{}, {}, {{{}}}}},", name, code->present ? quoted(code->field) : "\"\"", code->values.size(), values);
+      }
       line("}};");
     }
     line("");

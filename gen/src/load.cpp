@@ -614,7 +614,7 @@ class Loader {
     p.line = line_of(n);
     const std::string what = fmt::format("page table '{}'", p.name);
     keys(n, what, {"name", "source", "descriptor", "granule_lg2", "input_bits_max", "output_bits_max", "levels", "valid",
-                   "table", "last_level_leaf", "block", "output_address", "output_address_high", "permissions", "widened", "written",
+                   "table", "last_level_leaf", "block", "output_address", "output_address_high", "permissions", "widened", "written", "control",
                    "concatenate_max", "break_before_make"});
     p.source = source(n, what, "", d);
     p.descriptor = required_string(n, "descriptor", what);
@@ -690,7 +690,53 @@ class Loader {
       fail(n, what + ": missing 'permissions'");
     }
     p.widened = read_widened(n, what, p.source, d);
+    if (const YamlNode control = n["control"]) {
+      if (!control.is_map()) {
+        fail(control, what + ": control must be a mapping of granule, start_level, output_bits and levels");
+      } else {
+        keys(control, what + " control", {"granule", "start_level", "output_bits", "levels"});
+        p.control_granule = control_code(control, "granule", what, p, d);
+        p.control_start_level = control_code(control, "start_level", what, p, d);
+        p.control_output_bits = control_code(control, "output_bits", what, p, d);
+        p.control_levels = control_code(control, "levels", what, p, d);
+      }
+    }
     d.page_tables.push_back(std::move(p));
+  }
+
+  // `granule: {field, value, source}` (the one granule the format has) or
+  // `<property>: {field, values: {property value: encoding}, source}`.
+  ControlCode control_code(const YamlNode& control, const char* key, const std::string& owner, const PageTableDesc& p,
+                           const Description& d) {
+    ControlCode c;
+    const YamlNode n = control[key];
+    if (!n) return c;
+    const std::string what = fmt::format("{} control {}", owner, key);
+    c.line = line_of(n);
+    if (!n.is_map()) {
+      fail(n, what + ": must be a mapping");
+      return c;
+    }
+    const bool single = std::string(key) == "granule";
+    keys(n, what, {"field", single ? "value" : "values", "source"});
+    c.field = required_string(n, "field", what);
+    c.source = source(n, what, p.source, d, /*inherits=*/true);
+    if (single) {
+      if (auto v = required_number(n, "value", what)) c.values.emplace_back(p.granule_lg2, *v);
+    } else if (const YamlNode values = n["values"]; !values || !values.is_map() || values.size() == 0 || values.size() > 8) {
+      fail(values ? values : n, what + " values: a mapping of 1 to 8 property values to encodings");
+    } else {
+      std::set<uint64_t> seen;
+      for (const auto& kv : values.entries()) {
+        const auto property = number(kv.first, what + " values key");
+        const auto encoding = number(kv.second, what + " values value");
+        if (!property || !encoding) continue;
+        if (!seen.insert(*property).second) fail(kv.first, fmt::format("{} values: {} is given twice", what, *property));
+        c.values.emplace_back(*property, *encoding);
+      }
+    }
+    c.present = true;
+    return c;
   }
 
   // "R", "W", "X", "RW", "RX", "WX" or "RWX": each letter once, in that order.
@@ -1462,6 +1508,57 @@ class Loader {
     }
   }
 
+  // A control table's keys are values the property can take: level numbers
+  // of the format, level counts it can have, output sizes it can reach.
+  void check_control(const PageTableDesc& p, const std::string& what, const Description& d) {
+    // The field a control names, REGISTER.FIELD or STRUCTURE.FIELD, exists and
+    // takes each encoding: it fits, and is one of the field's values if it lists them.
+    for (const auto* code : {&p.control_granule, &p.control_start_level, &p.control_output_bits, &p.control_levels}) {
+      if (!code->present) continue;
+      const size_t dot = code->field.find('.');
+      const std::string owner = dot == std::string::npos ? "" : code->field.substr(0, dot);
+      const std::string name = dot == std::string::npos ? "" : code->field.substr(dot + 1);
+      const std::vector<FieldDesc>* fields = nullptr;
+      if (const RegisterDesc* r = d.find_register(owner)) fields = &r->fields;
+      if (const StructDesc* st = d.find_structure(owner)) fields = &st->fields;
+      const FieldDesc* f = nullptr;
+      if (fields != nullptr) {
+        for (const auto& candidate : *fields) {
+          if (candidate.name == name) f = &candidate;
+        }
+      }
+      if (f == nullptr) {
+        fail_at(code->line, fmt::format("{} control: '{}' is not REGISTER.FIELD or STRUCTURE.FIELD of this description", what,
+                                        code->field));
+        continue;
+      }
+      const unsigned width = f->hi - f->lo + 1;
+      for (const auto& [property, encoding] : code->values) {
+        const bool listed = f->values.empty() || std::any_of(f->values.begin(), f->values.end(),
+                                                             [&](const EnumValue& v) { return v.value == encoding; });
+        if ((width < 64 && encoding >> width) || !listed) {
+          fail_at(code->line, fmt::format("{} control: {} is not a value of {} ({} bits{})", what, encoding, code->field, width,
+                                          f->values.empty() ? "" : ", listed values"));
+        }
+      }
+    }
+    for (const auto& [property, value] : p.control_start_level.values) {
+      const bool level = std::any_of(p.levels.begin(), p.levels.end(), [&](const LevelDesc& l) { return l.level == property; });
+      if (!level) fail_at(p.control_start_level.line, fmt::format("{} control start_level: {} is not a level of the format", what, property));
+    }
+    for (const auto& [property, value] : p.control_levels.values) {
+      if (property == 0 || property > p.levels.size()) {
+        fail_at(p.control_levels.line, fmt::format("{} control levels: {} is not 1..{} levels", what, property, p.levels.size()));
+      }
+    }
+    for (const auto& [property, value] : p.control_output_bits.values) {
+      if (property < p.granule_lg2 || property > p.output_bits_max) {
+        fail_at(p.control_output_bits.line, fmt::format("{} control output_bits: {} is outside {}..{} (granule to output_bits_max)",
+                                                        what, property, p.granule_lg2, p.output_bits_max));
+      }
+    }
+  }
+
   void check_page_table(const PageTableDesc& p, const Description& d, std::set<std::string>& names) {
     const std::string what = fmt::format("page table '{}'", p.name);
     check_lower_name(p.name, p.line, what);
@@ -1493,6 +1590,7 @@ class Loader {
     }
     check_markers(p, *desc, what);
     check_written(p, *desc, what);
+    check_control(p, what, d);
     // The output-address field, shifted, must reach every output bit. The
     // shift is compared before it is added, so a huge one cannot wrap.
     // With output_address_high, its field holds the address bits from where

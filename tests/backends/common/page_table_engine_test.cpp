@@ -54,12 +54,15 @@ const std::vector<FormatCase>& format_cases() {
       {"vtd_ss_3level", &intel_vtd::page_tables::vtd_ss_3level, 39},
       {"vtd_ss_4level", &intel_vtd::page_tables::vtd_ss_4level, 48},
       {"vtd_ss_5level", &intel_vtd::page_tables::vtd_ss_5level, 57},
+      {"vtd_fs_4level", &intel_vtd::page_tables::vtd_fs_4level, 48},
+      {"vtd_fs_5level", &intel_vtd::page_tables::vtd_fs_5level, 57},
       {"amd_v1_4level", &amd_vi::page_tables::amd_v1_4level, 48},
       {"amd_v1_5level", &amd_vi::page_tables::amd_v1_5level, 57},
       {"amd_v1_6level", &amd_vi::page_tables::amd_v1_6level, 64},
       {"amd_v1_3level_from_6", &amd_vi::page_tables::amd_v1_6level, 39},
       {"amd_v1_2level_from_6", &amd_vi::page_tables::amd_v1_6level, 30},
       {"amd_v2_4level", &amd_vi::page_tables::amd_v2_4level, 48},
+      {"amd_v2_5level", &amd_vi::page_tables::amd_v2_5level, 57},
       {"riscv_sv39", &riscv_iommu::page_tables::sv39, 39},
       {"riscv_sv48", &riscv_iommu::page_tables::sv48, 48},
       {"riscv_sv57", &riscv_iommu::page_tables::sv57, 57},
@@ -505,6 +508,65 @@ TEST(PageTableGeometry, AmdViLevelsFollowTheInputSize) {
     EXPECT_EQ(g.level_count, levels) << bits;
     EXPECT_EQ(g.levels[0].number, levels) << bits;
   }
+}
+
+// What a backend programs, derived once with the geometry. Expected values
+// typed here from the manuals, not read from spec/hw: Arm TG0/S2TG 4 KiB = 0,
+// 64 KiB = 1, 16 KiB = 2; PS/IPS 32, 36, 40, 42, 44, 48, 52 bits = 0..6;
+// S2SL0 with 4 KiB: 0 = start at level 2, 1 = level 1, 2 = level 0, with
+// 16 or 64 KiB: 0 = level 3, 1 = level 2, 2 = level 1 (IHI0070 5.2 and 5.4,
+// DDI0487 VTCR_EL2). VT-d context-entry AW 1/2/3 = 3/4/5 levels (VTD 9.3).
+// AMD-Vi DTE.Mode = the number of levels (AMDVI 2.2.2.1). RISC-V
+// iosatp.MODE Sv39/48/57 = 8/9/10, iohgatp.MODE Sv39x4/48x4/57x4 = 8/9/10
+// (RISC-V IOMMU 3.1.3).
+TEST(PageTableGeometry, TranslationControlValues) {
+  Geometry g;
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s2_4k, g, 40, 48), GeometryProblem::none);
+  EXPECT_EQ(g.input_size_offset, 24u);
+  EXPECT_EQ(g.granule.value, 0u);
+  EXPECT_STREQ(g.granule.field, "STE.S2TG");
+  EXPECT_EQ(g.start_level.value, 1u);
+  EXPECT_EQ(g.output_size.value, 5u);
+  EXPECT_FALSE(g.levels_setting.programmed);
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s2_4k, g, 33, 40), GeometryProblem::none);
+  EXPECT_EQ(g.start_level.value, 0u);  // level 2, 8 tables
+  EXPECT_EQ(g.output_size.value, 2u);
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s2_4k, g, 44), GeometryProblem::none);
+  EXPECT_EQ(g.start_level.value, 2u);  // level 0
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s2_16k, g, 48), GeometryProblem::none);
+  EXPECT_EQ(g.granule.value, 2u);
+  EXPECT_EQ(g.start_level.value, 2u);  // level 1, 2 tables
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s2_64k, g, 48, 52), GeometryProblem::none);
+  EXPECT_EQ(g.granule.value, 1u);
+  EXPECT_EQ(g.start_level.value, 2u);  // level 1
+  EXPECT_EQ(g.output_size.value, 6u);
+  ASSERT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s1_4k, g, 48, 44), GeometryProblem::none);
+  EXPECT_STREQ(g.output_size.field, "CD.IPS");
+  EXPECT_EQ(g.output_size.value, 4u);
+  EXPECT_FALSE(g.start_level.programmed);
+  // 45 bits has no IPS encoding: no such unit can be programmed.
+  EXPECT_EQ(derive_geometry(arm_smmuv3::page_tables::aarch64_s1_4k, g, 48, 45), GeometryProblem::output_bits_code);
+
+  ASSERT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_4level, g), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 2u);
+  ASSERT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_4level, g, 39), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 1u);
+  ASSERT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_5level, g), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 3u);
+  ASSERT_EQ(derive_geometry(amd_vi::page_tables::amd_v1_6level, g, 48), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 4u);
+  EXPECT_STREQ(g.levels_setting.field, "DTE.MODE");
+  ASSERT_EQ(derive_geometry(riscv_iommu::page_tables::sv48, g), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 9u);
+  ASSERT_EQ(derive_geometry(riscv_iommu::page_tables::sv48, g, 39), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 8u);  // an Sv39 table
+  ASSERT_EQ(derive_geometry(riscv_iommu::page_tables::sv57x4, g), GeometryProblem::none);
+  EXPECT_EQ(g.levels_setting.value, 10u);
+  // The x4 modes index 11 bits at the root whatever the input size: the root stays 16 KiB.
+  ASSERT_EQ(derive_geometry(riscv_iommu::page_tables::sv48x4, g, 41), GeometryProblem::none);
+  EXPECT_EQ(g.root_bytes, 16384u);
+  EXPECT_EQ(g.levels_setting.value, 9u);
+  EXPECT_EQ(derive_geometry(riscv_iommu::page_tables::sv48x4, g, 39), GeometryProblem::levels_code);
 }
 
 }  // namespace

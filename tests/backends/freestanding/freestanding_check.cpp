@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "smmuman/hw/all_architectures.hpp"
+#include "smmuman/hw/page_table_engine.hpp"
 #include "smmuman/hw/page_table_walk.hpp"
 
 namespace {
@@ -23,6 +24,36 @@ struct IdentityTables {
   void read_entry(uint64_t table, uint64_t index, uint64_t* words, unsigned count) const {
     for (unsigned i = 0; i < count; ++i) words[i] = reinterpret_cast<volatile const uint64_t*>(table)[index * count + i];
   }
+};
+
+// Table memory from a fixed, identity-mapped pool, as a bare-metal backend
+// has it: a bump allocator with a free list, no heap.
+struct PoolTables {
+  alignas(65536) static inline uint8_t pool[64 * 4096];
+  uint64_t top = 0;
+  uint64_t freed = 0;  // phys of the last released table, chained through word 0
+  smmuman::hw::TablePage allocate(uint64_t bytes) {
+    if (freed != 0 && bytes == 4096) {
+      uint64_t* words = reinterpret_cast<uint64_t*>(freed);
+      const smmuman::hw::TablePage page{words, freed};
+      freed = words[0];
+      words[0] = 0;
+      return page;
+    }
+    top = (top + bytes - 1) & ~(bytes - 1);
+    if (top + bytes > sizeof(pool)) return {};
+    uint8_t* p = pool + top;
+    top += bytes;
+    for (uint64_t i = 0; i < bytes; ++i) p[i] = 0;
+    return {reinterpret_cast<uint64_t*>(p), reinterpret_cast<uintptr_t>(p)};
+  }
+  void release(smmuman::hw::TablePage page, uint64_t bytes) {
+    for (uint64_t i = 0; i < bytes / 8; ++i) page.words[i] = 0;
+    if (bytes != 4096) return;
+    page.words[0] = freed;
+    freed = page.phys;
+  }
+  uint64_t* words_at(uint64_t phys) { return reinterpret_cast<uint64_t*>(phys); }
 };
 
 struct CountingSink {
@@ -62,6 +93,21 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
   // The one walk, and read_reported_limits, through bare-metal memory and MMIO.
   acc += smmuman::hw::walk(v3::page_tables::aarch64_s1_4k, IdentityTables{}, base, acc).output;
   acc += v3::read_reported_limits(io).contexts;
+  // The page-table engine: map, split, unmap, with break-before-make calling back.
+  {
+    smmuman::hw::Geometry g;
+    if (smmuman::hw::derive_geometry(v3::page_tables::aarch64_s2_4k, g, 40) == smmuman::hw::GeometryProblem::none) {
+      PoolTables tables;
+      smmuman::hw::PageTableEngine<PoolTables> engine(g, tables);
+      if (engine.init()) {
+        auto map = engine.prepare({smmuman::hw::ChangeKind::map, 0x40000000, 0x200000, base & ~uint64_t{0x1fffff}, 3});
+        if (map.ok()) acc += engine.commit(map).last;
+        auto unmap = engine.prepare({smmuman::hw::ChangeKind::unmap, 0x40001000, 0x1000, 0, 0});
+        if (unmap.ok()) acc += engine.commit(unmap, [&](uint64_t first, uint64_t, bool) { io.write64(0x20, first); }).first;
+        acc += engine.lookup(0x40002000).output;
+      }
+    }
+  }
   // Every architecture described in spec/hw, without naming them.
 #define SMMUMAN_TOUCH_ARCHITECTURE(ident) \
   acc += touch_structures(smmuman::hw::ident::structs::all) + touch_registers(smmuman::hw::ident::regs::all);

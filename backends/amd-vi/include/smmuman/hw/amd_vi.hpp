@@ -3673,6 +3673,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_4level{
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DTE.MODE (AMDVI 2.2.2.1)
+    /*levels_code=*/{"DTE.MODE", 4, {{1, 0x1}, {2, 0x2}, {3, 0x3}, {4, 0x4}}},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3700,6 +3705,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_5level{
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DTE.MODE (AMDVI 2.2.2.1)
+    /*levels_code=*/{"DTE.MODE", 5, {{1, 0x1}, {2, 0x2}, {3, 0x3}, {4, 0x4}, {5, 0x5}}},
 };
 
 // AMDVI 2.2.3 (I/O Page Tables for Host Translations); entries are structs::IO_PTE
@@ -3727,6 +3737,11 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v1_6level{
     /*next_level=*/{true, 11, 9, 0x0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DTE.MODE (AMDVI 2.2.2.1)
+    /*levels_code=*/{"DTE.MODE", 6, {{1, 0x1}, {2, 0x2}, {3, 0x3}, {4, 0x4}, {5, 0x5}, {6, 0x6}}},
 };
 
 // AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3; entries are structs::GUEST_PTE
@@ -3753,6 +3768,40 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_4level{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    /*levels_code=*/{"", 0, {}},
+};
+
+// AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3; entries are structs::GUEST_PTE
+inline constexpr ::smmuman::hw::PageTableFormat amd_v2_5level{
+    "amd-v2-5level",
+    /*granule_lg2=*/12, /*entry_bytes=*/8, /*input_bits_max=*/57, /*output_bits_max=*/52,
+    /*level_count=*/5,
+    /*levels=*/{{5, 56, 48, false}, {4, 47, 39, false}, {3, 38, 30, true}, {2, 29, 21, true}, {1, 20, 12, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
+    /*output_address=*/{true, 51, 12, 0xc},
+    /*read=*/{true, 0, 0, 0x1},
+    /*write=*/{true, 1, 1, 0x1},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{true, 63, 63, 0x1},
+    // held: W as RW (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    // held: X as RX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    // held: WX as RWX (AMDVI 2.2 (I/O Page Tables for Guest Translations) / APM2 5.3)
+    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*table_written=*/{3, {{1, 1, 0x1}, {2, 2, 0x1}, {5, 5, 0x1}}},
+    /*leaf_written=*/{3, {{2, 2, 0x1}, {5, 5, 0x1}, {6, 6, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 }  // namespace page_tables

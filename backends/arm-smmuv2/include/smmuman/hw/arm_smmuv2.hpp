@@ -2530,6 +2530,12 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: SMMU_CB_S1_TCR.TG0 (DDI0487 D8.2.8, Tables D8-16 and D8-17)
+    /*granule_code=*/{"SMMU_CB_S1_TCR.TG0", 1, {{12, 0x0}}},
+    /*start_level_code=*/{"", 0, {}},
+    // output_bits_code: SMMU_CB_TCR2.PASIZE (DDI0487 D8.2.8, Tables D8-16 and D8-17)
+    /*output_bits_code=*/{"SMMU_CB_TCR2.PASIZE", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // DDI0487 D8.2.8, Tables D8-16 and D8-17; D8.4.2.1.1; entries are structs::S2_DESCRIPTOR
@@ -2553,6 +2559,13 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: SMMU_CB_TCR.TG0 (IHI0062 17.3.8)
+    /*granule_code=*/{"SMMU_CB_TCR.TG0", 1, {{12, 0x0}}},
+    // start_level_code: SMMU_CB_TCR.SL0 (IHI0062 17.3.8)
+    /*start_level_code=*/{"SMMU_CB_TCR.SL0", 3, {{0, 0x2}, {1, 0x1}, {2, 0x0}}},
+    // output_bits_code: SMMU_CB_TCR.PASIZE (IHI0062 17.3.8)
+    /*output_bits_code=*/{"SMMU_CB_TCR.PASIZE", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 }  // namespace page_tables

@@ -5825,6 +5825,13 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: STE.S2TG (IHI0070 5.2)
+    /*granule_code=*/{"STE.S2TG", 1, {{12, 0x0}}},
+    // start_level_code: STE.S2SL0 (IHI0070 5.2; DDI0487 VTCR_EL2.SL0)
+    /*start_level_code=*/{"STE.S2SL0", 3, {{0, 0x2}, {1, 0x1}, {2, 0x0}}},
+    // output_bits_code: STE.S2PS (IHI0070 5.2)
+    /*output_bits_code=*/{"STE.S2PS", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_4K
@@ -5851,6 +5858,12 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_4k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: CD.TG0 (IHI0070 5.4)
+    /*granule_code=*/{"CD.TG0", 1, {{12, 0x0}}},
+    /*start_level_code=*/{"", 0, {}},
+    // output_bits_code: CD.IPS (IHI0070 5.4)
+    /*output_bits_code=*/{"CD.IPS", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S2_DESCRIPTOR_16K
@@ -5874,6 +5887,13 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_16k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: STE.S2TG (IHI0070 5.2)
+    /*granule_code=*/{"STE.S2TG", 1, {{14, 0x2}}},
+    // start_level_code: STE.S2SL0 (IHI0070 5.2; DDI0487 VTCR_EL2.SL0)
+    /*start_level_code=*/{"STE.S2SL0", 3, {{1, 0x2}, {2, 0x1}, {3, 0x0}}},
+    // output_bits_code: STE.S2PS (IHI0070 5.2)
+    /*output_bits_code=*/{"STE.S2PS", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_16K
@@ -5900,6 +5920,12 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_16k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    // granule_code: CD.TG0 (IHI0070 5.4)
+    /*granule_code=*/{"CD.TG0", 1, {{14, 0x2}}},
+    /*start_level_code=*/{"", 0, {}},
+    // output_bits_code: CD.IPS (IHI0070 5.4)
+    /*output_bits_code=*/{"CD.IPS", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S2_DESCRIPTOR_64K
@@ -5923,6 +5949,13 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_64k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/16, /*break_before_make=*/true,
     /*output_address_high=*/{true, 15, 12, 0x30},
+    // granule_code: STE.S2TG (IHI0070 5.2)
+    /*granule_code=*/{"STE.S2TG", 1, {{16, 0x1}}},
+    // start_level_code: STE.S2SL0 (IHI0070 5.2; DDI0487 VTCR_EL2.SL0)
+    /*start_level_code=*/{"STE.S2SL0", 3, {{1, 0x2}, {2, 0x1}, {3, 0x0}}},
+    // output_bits_code: STE.S2PS (IHI0070 5.2)
+    /*output_bits_code=*/{"STE.S2PS", 7, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}, {52, 0x6}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 // IHI0070 3.3.5 / DDI0487 D8.2; entries are structs::S1_DESCRIPTOR_64K
@@ -5949,6 +5982,12 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_64k{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
     /*output_address_high=*/{true, 15, 12, 0x30},
+    // granule_code: CD.TG0 (IHI0070 5.4)
+    /*granule_code=*/{"CD.TG0", 1, {{16, 0x1}}},
+    /*start_level_code=*/{"", 0, {}},
+    // output_bits_code: CD.IPS (IHI0070 5.4)
+    /*output_bits_code=*/{"CD.IPS", 7, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}, {52, 0x6}}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 }  // namespace page_tables

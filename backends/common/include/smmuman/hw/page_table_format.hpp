@@ -96,6 +96,20 @@ struct WrittenFields {
   WrittenField fields[4];
 };
 
+// What a backend programs for one property of the tables: the granule, the
+// start level, the output size or the number of levels, as a table from the
+// property's value to the encoding of `field` (empty: not programmed).
+struct ControlValue {
+  uint64_t property;
+  uint64_t encoding;
+};
+
+struct ControlCode {
+  const char* field;
+  unsigned count;
+  ControlValue values[8];
+};
+
 struct PageTableFormat {
   const char* name;
   unsigned granule_lg2;
@@ -130,6 +144,10 @@ struct PageTableFormat {
   // bits from `value` up (Arm 64 KiB granule with 52-bit output: OA[51:48]
   // in bits 15:12). present = false for one field.
   DescriptorField output_address_high;
+  ControlCode granule_code;      // by granule_lg2 (Arm CD.TG0, STE.S2TG)
+  ControlCode start_level_code;  // by the start level's number (Arm STE.S2SL0)
+  ControlCode output_bits_code;  // by the output size in bits (Arm CD.IPS, STE.S2PS)
+  ControlCode levels_code;       // by the number of levels (VT-d AW, AMD-Vi DTE.Mode, RISC-V MODE)
 };
 
 }  // namespace smmuman::hw

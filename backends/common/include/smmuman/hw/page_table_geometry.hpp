@@ -22,6 +22,15 @@ struct GeometryLevel {
   constexpr uint64_t span() const { return uint64_t{1} << index_lo; }
 };
 
+// One translation-control value a backend programs (the format's ControlCode
+// looked up for this geometry); programmed = false when the format names no
+// field for it.
+struct ControlSetting {
+  bool programmed = false;
+  const char* field = "";
+  uint64_t value = 0;
+};
+
 struct Geometry {
   const PageTableFormat* format = nullptr;
   unsigned input_bits = 0;
@@ -32,6 +41,12 @@ struct Geometry {
   unsigned concatenated_tables = 1;  // tables the start level spans
   uint64_t root_bytes = 0;          // at least one granule; aligned to its size
   uint64_t table_bytes = 0;         // every other table: one granule
+  // What the backend programs, derived once here (io_pgtable_cfg's tcr/vtcr):
+  unsigned input_size_offset = 0;   // 64 - input_bits: Arm T0SZ / S2T0SZ (DDI0487 TCR_ELx.T0SZ)
+  ControlSetting granule;           // Arm CD.TG0 / STE.S2TG
+  ControlSetting start_level;       // Arm STE.S2SL0
+  ControlSetting output_size;       // Arm CD.IPS / STE.S2PS
+  ControlSetting levels_setting;    // VT-d AW, AMD-Vi DTE.Mode, RISC-V iosatp/iohgatp.MODE
 
   constexpr const GeometryLevel& last() const { return levels[level_count - 1]; }
   // Page and block sizes a leaf can map, as a bit set (bit n = 2^n bytes).
@@ -44,15 +59,33 @@ struct Geometry {
   }
 };
 
-enum class GeometryProblem : uint8_t { none, input_bits, output_bits };
+enum class GeometryProblem : uint8_t { none, input_bits, output_bits, granule_code, start_level_code, output_bits_code, levels_code };
 
 constexpr const char* to_string(GeometryProblem p) {
   switch (p) {
     case GeometryProblem::none: return "none";
     case GeometryProblem::input_bits: return "input size outside the format's (granule + 1 .. input_bits_max)";
     case GeometryProblem::output_bits: return "output size outside the format's (granule .. output_bits_max)";
+    case GeometryProblem::granule_code: return "the format's granule has no encoding in its control field";
+    case GeometryProblem::start_level_code: return "the start level has no encoding in the format's control field";
+    case GeometryProblem::output_bits_code: return "the output size has no encoding in the format's control field";
+    case GeometryProblem::levels_code: return "the number of levels has no encoding in the format's control field";
   }
   return "?";
+}
+
+// The encoding of `property` in `code`; false when the code names a field
+// but has no encoding for the property (that geometry cannot be programmed).
+constexpr bool look_up(const ControlCode& code, uint64_t property, ControlSetting& out) {
+  out = ControlSetting{};
+  if (code.count == 0) return true;
+  for (unsigned i = 0; i < code.count; ++i) {
+    if (code.values[i].property == property) {
+      out = ControlSetting{true, code.field, code.values[i].encoding};
+      return true;
+    }
+  }
+  return false;
 }
 
 // The format narrowed to `input_bits` and `output_bits` (0: the format's own).
@@ -88,8 +121,17 @@ constexpr GeometryProblem derive_geometry(const PageTableFormat& f, Geometry& g,
   }
   g.concatenated_tables = concatenated;
   g.table_bytes = uint64_t{1} << f.granule_lg2;
-  const uint64_t top_bytes = uint64_t{1} << (top_bits + entry_lg2);
+  // The root holds what the hardware may index. Where the walk starts at the
+  // format's own top level, that is the whole top level, however narrow the
+  // input: RISC-V's x4 modes always index 11 bits of a 16 KiB root.
+  const unsigned hardware_top_bits = start == 0 ? f.levels[0].index_hi - f.levels[0].index_lo + 1 : top_bits;
+  const uint64_t top_bytes = uint64_t{1} << (hardware_top_bits + entry_lg2);
   g.root_bytes = top_bytes > g.table_bytes ? top_bytes : g.table_bytes;
+  g.input_size_offset = 64 - input_bits;
+  if (!look_up(f.granule_code, f.granule_lg2, g.granule)) return GeometryProblem::granule_code;
+  if (!look_up(f.start_level_code, g.levels[0].number, g.start_level)) return GeometryProblem::start_level_code;
+  if (!look_up(f.output_bits_code, output_bits, g.output_size)) return GeometryProblem::output_bits_code;
+  if (!look_up(f.levels_code, g.level_count, g.levels_setting)) return GeometryProblem::levels_code;
   return GeometryProblem::none;
 }
 

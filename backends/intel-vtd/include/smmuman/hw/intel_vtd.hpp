@@ -2120,6 +2120,131 @@ struct SS_PAGING_ENTRY : ::smmuman::hw::Structure<SS_PAGING_ENTRY, 8, ::smmuman:
 static_assert(::smmuman::hw::fields_disjoint<SS_PAGING_ENTRY>());
 static_assert(::smmuman::hw::fields_fit_structure<SS_PAGING_ENTRY>());
 
+// first-stage paging entry (the IA-32e/x86-64 paging format): FS-PML5E, FS-PML4E, FS-PDPE, FS-PDE or FS-PTE
+// VTD 9.7, Figure 9-7
+struct FS_PAGING_ENTRY : ::smmuman::hw::Structure<FS_PAGING_ENTRY, 8, ::smmuman::hw::StructKind::structure> {
+  static constexpr const char* name = "FS_PAGING_ENTRY";
+  static constexpr const char* source = "VTD 9.7, Figure 9-7";
+  // execute disable; execute requests are not supported since rev. 4.1, so a readable page is executable
+  struct XD : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 63, 63> {
+    static constexpr const char* name = "XD";
+  };
+  // next table or page frame >> 12; bits 51:HAW reserved; 20:12 (2 MiB) or 29:12 (1 GiB) reserved in large leaves, bit 12 there is PAT
+  struct ADDR : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 51, 12> {
+    static constexpr const char* name = "ADDR";
+  };
+  // global, leaf only
+  struct G : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 8, 8> {
+    static constexpr const char* name = "G";
+  };
+  // page size: 1 = maps a 1 GiB (FS-PDPE, with CAP_REG.FS1GP) or 2 MiB (FS-PDE) page; reserved in FS-PML5E/FS-PML4E, PAT in FS-PTE
+  struct PS : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 7, 7> {
+    static constexpr const char* name = "PS";
+  };
+  // dirty, leaf only; set by hardware on a write
+  struct D : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 6, 6> {
+    static constexpr const char* name = "D";
+  };
+  // accessed; set by hardware on the walk
+  struct A : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 5, 5> {
+    static constexpr const char* name = "A";
+  };
+  // page-level cache disable
+  struct PCD : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 4, 4> {
+    static constexpr const char* name = "PCD";
+  };
+  // page-level write-through
+  struct PWT : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 3, 3> {
+    static constexpr const char* name = "PWT";
+  };
+  // user/supervisor: 1 allows user-mode (non-privileged) requests
+  struct US : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 2, 2> {
+    static constexpr const char* name = "US";
+  };
+  // read/write: 1 allows writes
+  struct RW : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 1, 1> {
+    static constexpr const char* name = "RW";
+  };
+  // present
+  struct P : ::smmuman::hw::StructField<FS_PAGING_ENTRY, 0, 0> {
+    static constexpr const char* name = "P";
+  };
+  static constexpr auto fields = ::boost::hana::tuple_t<XD, ADDR, G, PS, D, A, PCD, PWT, US, RW, P>;
+  static constexpr auto fixed = ::boost::hana::tuple_t<>;
+  // The fields an instance chooses (fixed fields excluded), over any word type.
+  template <class word_t>
+  struct Decoded {
+    word_t XD;
+    word_t ADDR;
+    word_t G;
+    word_t PS;
+    word_t D;
+    word_t A;
+    word_t PCD;
+    word_t PWT;
+    word_t US;
+    word_t RW;
+    word_t P;
+  };
+  // words: word_count words of any word type, overwritten whole. Every value
+  // must fit its field (fits(), or try_encode): a wider one stops the program.
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr void encode(word_t* words, [[maybe_unused]] const Decoded<word_t>& d) {
+    for (unsigned i = 0; i < word_count; ++i) words[i] = ops_t::constant(words[i], 0);
+    XD::template set<word_t, ops_t>(words, d.XD);
+    ADDR::template set<word_t, ops_t>(words, d.ADDR);
+    G::template set<word_t, ops_t>(words, d.G);
+    PS::template set<word_t, ops_t>(words, d.PS);
+    D::template set<word_t, ops_t>(words, d.D);
+    A::template set<word_t, ops_t>(words, d.A);
+    PCD::template set<word_t, ops_t>(words, d.PCD);
+    PWT::template set<word_t, ops_t>(words, d.PWT);
+    US::template set<word_t, ops_t>(words, d.US);
+    RW::template set<word_t, ops_t>(words, d.RW);
+    P::template set<word_t, ops_t>(words, d.P);
+    ::smmuman::hw::set_fixed<FS_PAGING_ENTRY, word_t, ops_t>(words);
+  }
+  // Whether every chosen value fits its field (encode requires it).
+  static constexpr bool fits([[maybe_unused]] const Decoded<uint64_t>& d) {
+    if (!XD::fits(d.XD)) return false;
+    if (!ADDR::fits(d.ADDR)) return false;
+    if (!G::fits(d.G)) return false;
+    if (!PS::fits(d.PS)) return false;
+    if (!D::fits(d.D)) return false;
+    if (!A::fits(d.A)) return false;
+    if (!PCD::fits(d.PCD)) return false;
+    if (!PWT::fits(d.PWT)) return false;
+    if (!US::fits(d.US)) return false;
+    if (!RW::fits(d.RW)) return false;
+    if (!P::fits(d.P)) return false;
+    return true;
+  }
+  // Encodes when every value fits; otherwise returns false, words untouched.
+  [[nodiscard]] static constexpr bool try_encode(uint64_t* words, const Decoded<uint64_t>& d) {
+    if (!fits(d)) return false;
+    encode(words, d);
+    return true;
+  }
+  template <class word_t, class ops_t = ::smmuman::hw::BitOps<word_t>>
+  static constexpr Decoded<word_t> decode([[maybe_unused]] const word_t* words) {
+    return Decoded<word_t>{
+        .XD = XD::template get<word_t, ops_t>(words),
+        .ADDR = ADDR::template get<word_t, ops_t>(words),
+        .G = G::template get<word_t, ops_t>(words),
+        .PS = PS::template get<word_t, ops_t>(words),
+        .D = D::template get<word_t, ops_t>(words),
+        .A = A::template get<word_t, ops_t>(words),
+        .PCD = PCD::template get<word_t, ops_t>(words),
+        .PWT = PWT::template get<word_t, ops_t>(words),
+        .US = US::template get<word_t, ops_t>(words),
+        .RW = RW::template get<word_t, ops_t>(words),
+        .P = P::template get<word_t, ops_t>(words),
+    };
+  }
+};
+static_assert(::smmuman::hw::fields_disjoint<FS_PAGING_ENTRY>());
+static_assert(::smmuman::hw::fields_fit_structure<FS_PAGING_ENTRY>());
+
 // fault recording register n as one 128-bit record, at base + CAP_REG.FRO x 16 + n x 16; clear F by writing 1
 // VTD 11.4.7.6, Figure 11-15
 struct FRCD_REG : ::smmuman::hw::Structure<FRCD_REG, 16, ::smmuman::hw::StructKind::event> {
@@ -3140,7 +3265,7 @@ static_assert(::smmuman::hw::fields_disjoint<P_DEV_TLB_INV_DSC>());
 static_assert(::smmuman::hw::fields_fit_structure<P_DEV_TLB_INV_DSC>());
 
 // Every structure, for generic code.
-inline constexpr auto all = ::boost::hana::tuple_t<ROOT_ENTRY, CONTEXT_ENTRY, SM_ROOT_ENTRY, SM_CONTEXT_ENTRY, SM_PASID_DIR_ENTRY, SM_PASID_ENTRY, SS_PAGING_ENTRY, FRCD_REG, IRTE, CC_INV_DSC, IOTLB_INV_DSC, DEV_TLB_INV_DSC, IEC_INV_DSC, INV_WAIT_DSC, P_IOTLB_INV_DSC, PC_INV_DSC, P_DEV_TLB_INV_DSC>;
+inline constexpr auto all = ::boost::hana::tuple_t<ROOT_ENTRY, CONTEXT_ENTRY, SM_ROOT_ENTRY, SM_CONTEXT_ENTRY, SM_PASID_DIR_ENTRY, SM_PASID_ENTRY, SS_PAGING_ENTRY, FS_PAGING_ENTRY, FRCD_REG, IRTE, CC_INV_DSC, IOTLB_INV_DSC, DEV_TLB_INV_DSC, IEC_INV_DSC, INV_WAIT_DSC, P_IOTLB_INV_DSC, PC_INV_DSC, P_DEV_TLB_INV_DSC>;
 
 }  // namespace structs
 
@@ -3171,6 +3296,11 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_3level{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: CONTEXT_ENTRY.AW (VTD 9.3, Figure 9-3)
+    /*levels_code=*/{"CONTEXT_ENTRY.AW", 1, {{3, 0x1}}},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3198,6 +3328,11 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_4level{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: CONTEXT_ENTRY.AW (VTD 9.3, Figure 9-3)
+    /*levels_code=*/{"CONTEXT_ENTRY.AW", 2, {{3, 0x1}, {4, 0x2}}},
 };
 
 // VTD 3.7, Table 4; 9.8, Figure 9-8; entries are structs::SS_PAGING_ENTRY
@@ -3225,6 +3360,77 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_ss_5level{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: CONTEXT_ENTRY.AW (VTD 9.3, Figure 9-3)
+    /*levels_code=*/{"CONTEXT_ENTRY.AW", 3, {{3, 0x1}, {4, 0x2}, {5, 0x3}}},
+};
+
+// VTD 3.6; 9.7, Figure 9-7; entries are structs::FS_PAGING_ENTRY
+inline constexpr ::smmuman::hw::PageTableFormat vtd_fs_4level{
+    "vtd-fs-4level",
+    /*granule_lg2=*/12, /*entry_bytes=*/8, /*input_bits_max=*/48, /*output_bits_max=*/52,
+    /*level_count=*/4,
+    /*levels=*/{{4, 47, 39, false}, {3, 38, 30, true}, {2, 29, 21, true}, {1, 20, 12, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
+    /*output_address=*/{true, 51, 12, 0xc},
+    /*read=*/{true, 0, 0, 0x1},
+    /*write=*/{true, 1, 1, 0x1},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (VTD 3.6.1)
+    // held: W as RWX (VTD 3.6.1)
+    // held: X as RX (VTD 3.6.1)
+    // held: RW as RWX (VTD 3.6.1)
+    // held: WX as RWX (VTD 3.6.1)
+    /*held=*/{0, 5, 7, 7, 5, 5, 7, 7},
+    /*table_written=*/{3, {{1, 1, 0x1}, {2, 2, 0x1}, {5, 5, 0x1}}},
+    /*leaf_written=*/{3, {{2, 2, 0x1}, {5, 5, 0x1}, {6, 6, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: SM_PASID_ENTRY.FSPM (VTD 9.6, Figure 9-6)
+    /*levels_code=*/{"SM_PASID_ENTRY.FSPM", 1, {{4, 0x0}}},
+};
+
+// VTD 3.6; 9.7, Figure 9-7; entries are structs::FS_PAGING_ENTRY
+inline constexpr ::smmuman::hw::PageTableFormat vtd_fs_5level{
+    "vtd-fs-5level",
+    /*granule_lg2=*/12, /*entry_bytes=*/8, /*input_bits_max=*/57, /*output_bits_max=*/52,
+    /*level_count=*/5,
+    /*levels=*/{{5, 56, 48, false}, {4, 47, 39, false}, {3, 38, 30, true}, {2, 29, 21, true}, {1, 20, 12, true}},
+    /*valid=*/{::smmuman::hw::MarkerMatch::equal, 1, {{0, 0}}, 0x1, 0, {}},
+    /*table=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x0, 0, {}},
+    /*last_level_leaf=*/{::smmuman::hw::MarkerMatch::absent, 0, {}, 0, 0, {}},
+    /*block=*/{::smmuman::hw::MarkerMatch::equal, 1, {{7, 7}}, 0x1, 0, {}},
+    /*output_address=*/{true, 51, 12, 0xc},
+    /*read=*/{true, 0, 0, 0x1},
+    /*write=*/{true, 1, 1, 0x1},
+    /*exec=*/{false, 0, 0, 0},
+    /*exec_never=*/{false, 0, 0, 0},
+    // held: R as RX (VTD 3.6.1)
+    // held: W as RWX (VTD 3.6.1)
+    // held: X as RX (VTD 3.6.1)
+    // held: RW as RWX (VTD 3.6.1)
+    // held: WX as RWX (VTD 3.6.1)
+    /*held=*/{0, 5, 7, 7, 5, 5, 7, 7},
+    /*table_written=*/{3, {{1, 1, 0x1}, {2, 2, 0x1}, {5, 5, 0x1}}},
+    /*leaf_written=*/{3, {{2, 2, 0x1}, {5, 5, 0x1}, {6, 6, 0x1}}},
+    /*next_level=*/{false, 0, 0, 0},
+    /*concatenate_max=*/1, /*break_before_make=*/false,
+    /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: SM_PASID_ENTRY.FSPM (VTD 9.6, Figure 9-6)
+    /*levels_code=*/{"SM_PASID_ENTRY.FSPM", 2, {{4, 0x0}, {5, 0x1}}},
 };
 
 }  // namespace page_tables

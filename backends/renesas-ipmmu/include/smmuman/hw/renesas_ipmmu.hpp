@@ -565,6 +565,10 @@ inline constexpr ::smmuman::hw::PageTableFormat armv7_lpae_s1{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/true,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    /*levels_code=*/{"", 0, {}},
 };
 
 }  // namespace page_tables

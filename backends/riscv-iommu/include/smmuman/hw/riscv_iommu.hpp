@@ -2708,6 +2708,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.FSC_MODE (RVIOMMU 3.1.3.4, Tables 4-6)
+    /*levels_code=*/{"DC_BASE.FSC_MODE", 1, {{3, 0x8}}},
 };
 
 // PRIV 12.5.1; entries are structs::PTE
@@ -2733,6 +2738,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.FSC_MODE (RVIOMMU 3.1.3.4, Tables 4-6)
+    /*levels_code=*/{"DC_BASE.FSC_MODE", 2, {{3, 0x8}, {4, 0x9}}},
 };
 
 // PRIV 12.6.1; entries are structs::PTE
@@ -2758,6 +2768,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.FSC_MODE (RVIOMMU 3.1.3.4, Tables 4-6)
+    /*levels_code=*/{"DC_BASE.FSC_MODE", 3, {{3, 0x8}, {4, 0x9}, {5, 0xa}}},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2783,6 +2798,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv39x4{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.IOHGATP_MODE (RVIOMMU 3.1.3.2, Tables 2-3)
+    /*levels_code=*/{"DC_BASE.IOHGATP_MODE", 1, {{3, 0x8}}},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2808,6 +2828,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv48x4{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.IOHGATP_MODE (RVIOMMU 3.1.3.2, Tables 2-3)
+    /*levels_code=*/{"DC_BASE.IOHGATP_MODE", 1, {{4, 0x9}}},
 };
 
 // PRIV 22.5.1; entries are structs::PTE
@@ -2833,6 +2858,11 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     /*next_level=*/{false, 0, 0, 0},
     /*concatenate_max=*/1, /*break_before_make=*/false,
     /*output_address_high=*/{false, 0, 0, 0},
+    /*granule_code=*/{"", 0, {}},
+    /*start_level_code=*/{"", 0, {}},
+    /*output_bits_code=*/{"", 0, {}},
+    // levels_code: DC_BASE.IOHGATP_MODE (RVIOMMU 3.1.3.2, Tables 2-3)
+    /*levels_code=*/{"DC_BASE.IOHGATP_MODE", 1, {{5, 0xa}}},
 };
 
 }  // namespace page_tables
