@@ -56,8 +56,8 @@ class PageTableHardware final : public core::HardwareLayer {
   PageTableHardware(const core::Deployment& d, const hw::PageTableFormat& format) : d_(d), memory_(uint64_t{8} << 30) {
     for (const core::Unit& unit : d.units) {
       hw::Geometry g;
-      if (hw::derive_geometry(format, g, unit.capabilities.input_address_bits, unit.capabilities.output_address_bits) !=
-          hw::GeometryProblem::none) {
+      if (hw::derive_geometry(format, g, unit.capabilities.input_address_bits, unit.capabilities.output_address_bits,
+                              unit.capabilities.page_sizes) != hw::GeometryProblem::none) {
         problem = "unit " + unit.name + ": its sizes do not fit the format";
       }
       geometry_.push_back(g);

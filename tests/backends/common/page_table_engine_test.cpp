@@ -510,6 +510,34 @@ TEST(PageTableGeometry, AmdViLevelsFollowTheInputSize) {
   }
 }
 
+// A unit without large pages (VT-d CAP_REG.SSLPS = 0) gets 4 KiB leaves only,
+// however aligned the map; with 2 MiB only, no 1 GiB leaf.
+TEST(PageTableGeometry, PageSizesLimitLeaves) {
+  Geometry g;
+  ASSERT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_4level, g, 0, 0, 0x1000), GeometryProblem::none);
+  ArenaTables memory(uint64_t{1} << 30);
+  {
+    Engine engine(g, memory);
+    ASSERT_TRUE(engine.init());
+    auto p = engine.prepare({ChangeKind::map, 0x40000000, 0x200000, 0x80000000, kLeafRead});
+    ASSERT_TRUE(p.ok());
+    engine.commit(p);
+    EXPECT_EQ(engine.stats().leaves_written, 512u);
+    EXPECT_EQ(engine.lookup(0x40000000).page_size, 0x1000u);
+  }
+  ASSERT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_4level, g, 0, 0, 0x201000), GeometryProblem::none);
+  {
+    Engine engine(g, memory);
+    ASSERT_TRUE(engine.init());
+    auto p = engine.prepare({ChangeKind::map, 0x40000000, 0x40000000, 0x80000000, kLeafRead});
+    ASSERT_TRUE(p.ok());
+    engine.commit(p);
+    EXPECT_EQ(engine.stats().leaves_written, 512u);
+    EXPECT_EQ(engine.lookup(0x40000000).page_size, 0x200000u);
+  }
+  EXPECT_EQ(derive_geometry(intel_vtd::page_tables::vtd_ss_4level, g, 0, 0, 0x200000), GeometryProblem::page_sizes);
+}
+
 // What a backend programs, derived once with the geometry. Expected values
 // typed here from the manuals, not read from spec/hw: Arm TG0/S2TG 4 KiB = 0,
 // 64 KiB = 1, 16 KiB = 2; PS/IPS 32, 36, 40, 42, 44, 48, 52 bits = 0..6;

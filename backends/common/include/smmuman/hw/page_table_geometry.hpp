@@ -59,13 +59,14 @@ struct Geometry {
   }
 };
 
-enum class GeometryProblem : uint8_t { none, input_bits, output_bits, granule_code, start_level_code, output_bits_code, levels_code };
+enum class GeometryProblem : uint8_t { none, input_bits, output_bits, page_sizes, granule_code, start_level_code, output_bits_code, levels_code };
 
 constexpr const char* to_string(GeometryProblem p) {
   switch (p) {
     case GeometryProblem::none: return "none";
     case GeometryProblem::input_bits: return "input size outside the format's (granule + 1 .. input_bits_max)";
     case GeometryProblem::output_bits: return "output size outside the format's (granule .. output_bits_max)";
+    case GeometryProblem::page_sizes: return "the page sizes allowed do not include the granule";
     case GeometryProblem::granule_code: return "the format's granule has no encoding in its control field";
     case GeometryProblem::start_level_code: return "the start level has no encoding in the format's control field";
     case GeometryProblem::output_bits_code: return "the output size has no encoding in the format's control field";
@@ -88,13 +89,16 @@ constexpr bool look_up(const ControlCode& code, uint64_t property, ControlSettin
   return false;
 }
 
-// The format narrowed to `input_bits` and `output_bits` (0: the format's own).
+// The format narrowed to `input_bits` and `output_bits` (0: the format's
+// own) and to the leaf sizes in `page_sizes` (bit n: 2^n bytes; a unit's
+// reported sizes, as VT-d's CAP_REG.SSLPS gives them).
 constexpr GeometryProblem derive_geometry(const PageTableFormat& f, Geometry& g, unsigned input_bits = 0,
-                                          unsigned output_bits = 0) {
+                                          unsigned output_bits = 0, uint64_t page_sizes = ~uint64_t{0}) {
   if (input_bits == 0) input_bits = f.input_bits_max;
   if (output_bits == 0) output_bits = f.output_bits_max;
   if (input_bits <= f.granule_lg2 || input_bits > f.input_bits_max) return GeometryProblem::input_bits;
   if (output_bits < f.granule_lg2 || output_bits > f.output_bits_max) return GeometryProblem::output_bits;
+  if ((page_sizes >> f.granule_lg2 & 1) == 0) return GeometryProblem::page_sizes;
   unsigned start = 0;
   while (f.levels[start].index_lo >= input_bits) ++start;  // the last level starts at the granule, below input_bits
   unsigned top_bits = input_bits - f.levels[start].index_lo;
@@ -117,7 +121,8 @@ constexpr GeometryProblem derive_geometry(const PageTableFormat& f, Geometry& g,
   g.level_count = f.level_count - start;
   for (unsigned i = 0; i < g.level_count; ++i) {
     const PageTableLevel& l = f.levels[start + i];
-    g.levels[i] = GeometryLevel{l.level, l.index_lo, i == 0 ? top_bits : l.index_hi - l.index_lo + 1, l.leaf};
+    const bool allowed = l.index_lo < 64 && (page_sizes >> l.index_lo & 1) != 0;
+    g.levels[i] = GeometryLevel{l.level, l.index_lo, i == 0 ? top_bits : l.index_hi - l.index_lo + 1, l.leaf && allowed};
   }
   g.concatenated_tables = concatenated;
   g.table_bytes = uint64_t{1} << f.granule_lg2;

@@ -3488,6 +3488,18 @@ template <::smmuman::hw::RegisterIo Io>
     }
     if (reported < out.input_address_bits) out.input_address_bits = reported;
   }
+  {  // VTD 11.4.2, Figure 11-2
+    const uint64_t raw = ::smmuman::hw::read<regs::CAP_REG>(io).template get<regs::CAP_REG::SSLPS>();
+    uint64_t reported = 0;  // a raw value the description does not list
+    switch (raw) {
+      case 0u: reported = 0x1000; break;
+      case 1u: reported = 0x201000; break;
+      case 2u: reported = 0x40001000; break;
+      case 3u: reported = 0x40201000; break;
+      default: break;
+    }
+    out.page_sizes &= reported;
+  }
   return out;
 }
 
