@@ -375,6 +375,7 @@ TEST_P(PageTableLaws, RandomChangesAgreeWithAFlatReference) {
         }
       }
       ASSERT_EQ(audit(), "") << "step " << step;
+      ASSERT_EQ(engine->stats().tables_live, memory.live_tables()) << "step " << step << ": the engine's count drifted";
     }
     apply({ChangeKind::unmap, base, window, 0, 0});
     ASSERT_EQ(memory.live_tables(), 1u) << "tables left after everything was unmapped";

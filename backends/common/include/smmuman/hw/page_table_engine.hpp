@@ -48,6 +48,11 @@ struct TablePage {
 // `bytes`, aligned to `bytes` (words == nullptr when out of memory);
 // `release` takes back what allocate gave, possibly with entries still set;
 // `words_at` turns a table's physical address back into where to write it.
+// A commit releases the tables it empties before the backend has issued the
+// commit's invalidation, so the allocator must not hand them out again (or
+// let them hold anything but zeros) until that invalidation has completed:
+// a walk cache may still point into them, as Linux defers its frees to
+// after the TLB sync.
 template <class A>
 concept TableAllocator = requires(A& a, uint64_t bytes, uint64_t phys, TablePage page) {
   { a.allocate(bytes) } -> std::same_as<TablePage>;
@@ -220,7 +225,7 @@ class PageTableEngine {
 
   // Gives back what a prepared change reserved, without applying it.
   void abandon(Prepared& p) {
-    while (p.reserved_count_ != 0) release(take(p), g_.table_bytes, /*counted=*/false);
+    while (p.reserved_count_ != 0) alloc_.release(pop_reserved(p), g_.table_bytes);
   }
 
   // Applies a prepared change. `live` is called, synchronously, for each
@@ -624,13 +629,13 @@ class PageTableEngine {
           clear(table, index);
           note_table(c.inv, entry_first, sub_last);
           free_subtree(li + 1, below, &c.inv);
-          release(TablePage{below, address_of(e)}, g_.table_bytes, /*counted=*/true);
+          release(TablePage{below, address_of(e)}, g_.table_bytes);
           cleared = true;
           return;
         }
         if (write_modify(li + 1, below, sub_first, sub_last, unmap, perms, live, c)) {
           clear(table, index);
-          release(TablePage{below, address_of(e)}, g_.table_bytes, /*counted=*/true);
+          release(TablePage{below, address_of(e)}, g_.table_bytes);
           note_table(c.inv, sub_first, sub_last);
           cleared = true;
         }
@@ -741,7 +746,7 @@ class PageTableEngine {
       }
       uint64_t* below = alloc_.words_at(address_of(e));
       free_subtree(li + 1, below, inv);
-      release(TablePage{below, address_of(e)}, g_.table_bytes, /*counted=*/true);
+      release(TablePage{below, address_of(e)}, g_.table_bytes);
       return true;
     });
   }
@@ -758,22 +763,26 @@ class PageTableEngine {
   }
 
   // ---- reserved tables ---------------------------------------------------------------------------
-  TablePage take(Prepared& p) {
+  TablePage pop_reserved(Prepared& p) {
     if (p.reserved_count_ == 0) __builtin_trap();  // prepare counted fewer than commit needs
     TablePage t{alloc_.words_at(p.reserved_head_), p.reserved_head_};
     p.reserved_head_ = t.words[0];
     t.words[0] = 0;
     --p.reserved_count_;
+    return t;
+  }
+  // A reserved table, put to use.
+  TablePage take(Prepared& p) {
+    TablePage t = pop_reserved(p);
     ++stats_.tables_allocated;
     ++stats_.tables_live;
     return t;
   }
-  void release(TablePage t, uint64_t bytes, bool counted) {
+  // A table no longer in use goes back to the allocator.
+  void release(TablePage t, uint64_t bytes) {
     alloc_.release(t, bytes);
-    if (counted) {
-      ++stats_.tables_freed;
-      --stats_.tables_live;
-    }
+    ++stats_.tables_freed;
+    --stats_.tables_live;
   }
 
   Geometry g_;
