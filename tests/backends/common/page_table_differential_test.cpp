@@ -294,7 +294,7 @@ void run_history(const std::string& arch, bool guest, std::mt19937_64& rng, Coun
 TEST_P(ManagerDifferential, TablesBuiltFromPlansAgreeWithAccess) {
   const std::string arch = GetParam();
   const uint64_t histories =
-      std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", env_number("SMMUMAN_PROPERTY_CASES_DEFAULT", 100)) / 10);
+      std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", env_number("SMMUMAN_PROPERTY_CASES_DEFAULT", 100)) / 20);
   const uint64_t seed = env_number("SMMUMAN_PAGE_TABLE_SEED", std::random_device{}());
   std::printf("%s: %llu histories per deployment, seed %llu (replay with SMMUMAN_PAGE_TABLE_SEED)\n", arch.c_str(),
               static_cast<unsigned long long>(histories), static_cast<unsigned long long>(seed));
