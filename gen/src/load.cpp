@@ -650,7 +650,9 @@ class Loader {
         fail(written, what + ": written must be a mapping of table, leaf and next_level");
       } else {
         keys(written, what + " written", {"table", "leaf", "next_level"});
-        for (const auto& [key, out] : {std::pair{"table", &p.table_written}, {"leaf", &p.leaf_written}}) {
+        for (const auto& list : {std::pair{"table", &p.table_written}, {"leaf", &p.leaf_written}}) {
+          const char* key = list.first;
+          std::vector<FieldRef>* out = list.second;
           const std::string item = fmt::format("{} written {}", what, key);
           if (written[key] && (!written[key].is_sequence() || written[key].size() > 4)) {
             fail(written[key], item + ": a list of at most 4 {field: NAME, value: N}");
@@ -1533,7 +1535,8 @@ class Loader {
         continue;
       }
       const unsigned width = f->hi - f->lo + 1;
-      for (const auto& [property, encoding] : code->values) {
+      for (const auto& entry : code->values) {
+        const uint64_t encoding = entry.second;
         const bool listed = f->values.empty() || std::any_of(f->values.begin(), f->values.end(),
                                                              [&](const EnumValue& v) { return v.value == encoding; });
         if ((width < 64 && encoding >> width) || !listed) {
@@ -1542,7 +1545,8 @@ class Loader {
         }
       }
     }
-    for (const auto& [property, value] : p.control_start_level.values) {
+    for (const auto& entry : p.control_start_level.values) {
+      const uint64_t property = entry.first;
       const bool level = std::any_of(p.levels.begin(), p.levels.end(), [&](const LevelDesc& l) { return l.level == property; });
       if (!level) fail_at(p.control_start_level.line, fmt::format("{} control start_level: {} is not a level of the format", what, property));
     }
