@@ -306,6 +306,16 @@ TEST_P(PageTableLaws, RandomChangesAgreeWithAFlatReference) {
         count = 1 + below(std::min<uint64_t>(pages - first, below(2) ? 8 : pages));
       }
     };
+    // Every sequence starts from a block with one page re-permitted inside
+    // it, so each one splits a block at least once; then random changes.
+    {
+      const uint64_t out = (below(out_slots ? out_slots : 1) * window) & ~(block - 1);
+      apply({ChangeKind::map, base + block, block, out, kR});
+      apply({ChangeKind::protect, base + block + 5 * granule, granule, 0, kR | kW});
+      for (uint64_t p = 0; p < block / granule; ++p) ref.pages[base + block + p * granule] = {out + p * granule, held(kR)};
+      ref.pages[base + block + 5 * granule].second = held(kR | kW);
+      ASSERT_EQ(engine->stats().splits, geometry.levels[geometry.level_count - 2].leaf ? 1u : 0u);
+    }
     for (int step = 0; step < 40; ++step) {
       const auto before = ref.pages;
       uint64_t first, count;
@@ -395,7 +405,10 @@ TEST_P(PageTableLaws, RandomChangesAgreeWithAFlatReference) {
               GetParam().label, static_cast<unsigned long long>(splits), static_cast<unsigned long long>(refused_overlaps),
               static_cast<unsigned long long>(refused_memory));
   EXPECT_GT(refused_overlaps, 0u);
-  EXPECT_GT(splits, 0u) << "no sequence split a block";
+  // At CI's count (20 sequences and more) random steps split blocks too.
+  if (sequences >= 20) {
+    EXPECT_GT(splits, 0u) << "no random step split a block";
+  }
 }
 
 // ---- the audit can fail ---------------------------------------------------------------------------
