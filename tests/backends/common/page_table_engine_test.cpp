@@ -212,6 +212,30 @@ TEST_P(PageTableLaws, PartialUnmapSplitsABlock) {
   EXPECT_EQ(audit(), "");
 }
 
+// Protecting part of a block with the permissions it already grants changes
+// nothing: no split, no write, no invalidation, no break-before-make.
+TEST_P(PageTableLaws, ProtectingWithTheSamePermissionsChangesNothing) {
+  unsigned li = 0;
+  while (!geometry.levels[li].leaf) ++li;
+  if (li + 1 == geometry.level_count) GTEST_SKIP() << "no block above the page size";
+  const uint64_t size = geometry.levels[li].span();
+  const uint64_t granule = geometry.last().span();
+  if (beyond(2 * size, geometry.input_bits) || beyond(2 * size, geometry.output_bits)) GTEST_SKIP();
+  apply({ChangeKind::map, size, size, 0, kR | kW});
+  const EngineStats before = engine->stats();
+  LiveLog live;
+  const Invalidation inv = apply({ChangeKind::protect, size + granule, granule, 0, kR | kW}, &live);
+  EXPECT_FALSE(inv.needed);
+  EXPECT_TRUE(live.ranges.empty());
+  EXPECT_EQ(engine->stats().entries_written, before.entries_written);
+  EXPECT_EQ(engine->stats().splits, before.splits);
+  EXPECT_EQ(engine->lookup(size + granule).page_size, size);
+  // A request the format holds the same way (Arm stage 1 holds W as RW) is no change either.
+  if (held(kW) == held(kR | kW)) {
+    EXPECT_FALSE(apply({ChangeKind::protect, size, granule, 0, kW}).needed);
+  }
+}
+
 // Refusals: out of the input or output size, overlapping, unaligned, out of
 // memory. Each leaves the tables exactly as they were.
 TEST_P(PageTableLaws, RefusalsChangeNothing) {

@@ -203,7 +203,7 @@ class PageTableEngine {
     if (c.kind == ChangeKind::map) {
       count_map(0, root_.words, c.iova, last, c.output - c.iova, count);
     } else {
-      count_modify(0, root_.words, c.iova, last, count);
+      count_modify(0, root_.words, c.iova, last, c.kind == ChangeKind::unmap, leaf_perms_for(c.perms), count);
     }
     if (count.overlap) {
       p.refusal_ = Refusal::overlap;
@@ -588,7 +588,8 @@ class PageTableEngine {
     return tables;
   }
 
-  void count_modify(unsigned li, const uint64_t* table, uint64_t first, uint64_t last, Count& n) const {
+  void count_modify(unsigned li, const uint64_t* table, uint64_t first, uint64_t last, bool unmap, uint8_t perms,
+                    Count& n) const {
     for_entries(li, first, last, [&](uint64_t index, uint64_t entry_first, uint64_t sub_first, uint64_t sub_last) {
       const Entry e = read(table, index);
       if (!valid(e)) return;
@@ -596,13 +597,19 @@ class PageTableEngine {
       if (is_table(li, e)) {
         // Below a table the range covers whole, every leaf is covered whole: no split.
         if (sub_first != entry_first || sub_last != entry_last) {
-          count_modify(li + 1, alloc_.words_at(address_of(e)), sub_first, sub_last, n);
+          count_modify(li + 1, alloc_.words_at(address_of(e)), sub_first, sub_last, unmap, perms, n);
         }
         return;
       }
+      if (!unmap && unchanged(e, perms)) return;
       if (sub_first != entry_first || sub_last != entry_last) n.tables += count_split(li, sub_first, sub_last);
     });
   }
+
+  // A leaf that already grants `perms`: protecting it changes nothing, so a
+  // block is neither rewritten nor split (nor broken, where that needs
+  // break-before-make).
+  bool unchanged(const Entry& leaf_entry, uint8_t perms) const { return walk_detail::leaf_perms(f_, leaf_entry.w) == perms; }
 
   void note_leaf(Invalidation& inv, uint64_t first, uint64_t last, uint64_t size) const {
     const bool tables = inv.tables;
@@ -641,6 +648,7 @@ class PageTableEngine {
         }
         return;
       }
+      if (!unmap && unchanged(e, perms)) return;
       const uint64_t output = address_of(e) & ~(span - 1);
       if (whole) {
         if (unmap) {
