@@ -86,6 +86,16 @@ std::string census_problem(const Engine& engine, const ArenaTables& arena) {
   return "";
 }
 
+// What one measured run left: entries written and tables taken since
+// `before`, table memory held, invalidation ranges, and the census.
+void record(Result& r, const Engine& engine, const hw::EngineStats& before, const ArenaTables& memory, uint64_t ranges) {
+  r.entries_written = engine.stats().entries_written - before.entries_written;
+  r.tables_allocated = engine.stats().tables_allocated - before.tables_allocated;
+  r.table_bytes = memory.live_bytes();
+  r.invalidation_ranges = ranges;
+  r.problem = census_problem(engine, memory);
+}
+
 // The baseline for contiguous and block maps: a plain loop storing `count`
 // 8-byte entries, as a page table's leaves, into memory zeroed beforehand.
 double store_loop_ns_per_entry(uint64_t count, int repetitions) {
@@ -156,11 +166,7 @@ Result random_maps(const FormatUnderTest& f, uint64_t space, const char* workloa
     if (rep < 0) continue;
     best_map = std::min(best_map, t1 - t0);
     best_walk = std::min(best_walk, t2 - t1);
-    r.entries_written = engine.stats().entries_written - before.entries_written;
-    r.tables_allocated = engine.stats().tables_allocated - before.tables_allocated;
-    r.table_bytes = arena.live_bytes();
-    r.invalidation_ranges = ranges;
-    r.problem = census_problem(engine, arena);
+    record(r, engine, before, arena, ranges);
   }
   r.ns_per_page = static_cast<double>(best_map) / static_cast<double>(count);
   r.baseline_ns_per_page = static_cast<double>(best_walk) / static_cast<double>(count);
@@ -205,11 +211,7 @@ Result contiguous_pages(const FormatUnderTest& f, bool fresh, int repetitions) {
     }
     if (rep < 0) continue;
     best = std::min(best, t1 - t0);
-    r.entries_written = engine.stats().entries_written - before.entries_written;
-    r.tables_allocated = engine.stats().tables_allocated - before.tables_allocated;
-    r.table_bytes = memory.live_bytes();
-    r.invalidation_ranges = ranges;
-    r.problem = census_problem(engine, memory);
+    record(r, engine, before, memory, ranges);
     if (engine.stats().leaves_written - before.leaves_written != r.pages) r.problem = "not one leaf per page";
     if (fresh) break;  // a second run would reuse the memory the first touched
   }

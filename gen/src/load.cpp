@@ -1364,6 +1364,15 @@ class Loader {
     }
   }
 
+  // Whether `name` is a field of the descriptor holding output-address bits
+  // (output_address or output_address_high), which nothing else may share.
+  bool is_address_field(const PageTableDesc& p, const StructDesc& desc, const std::string& name) {
+    for (const FieldRef* r : {&p.output_address, &p.output_address_high}) {
+      if (r->present && name == r->field && find_field(desc, name) != nullptr) return true;
+    }
+    return false;
+  }
+
   // Markers no entry could carry as described: a marker in the output-address
   // field would overwrite address bits; a marker in valid's field wanting
   // another value never appears in a valid entry; exec and exec_never with one
@@ -1399,8 +1408,7 @@ class Loader {
             fail_at(m->line, fmt::format("{} {}: value {} does not fit field {} ({} bits)", what, role, text, name, width));
           }
         }
-        if ((usable(p.output_address) && name == p.output_address.field) ||
-            (usable(p.output_address_high) && name == p.output_address_high.field)) {
+        if (is_address_field(p, desc, name)) {
           fail_at(m->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
                                        what, role, name));
         }
@@ -1413,8 +1421,7 @@ class Loader {
     }
     for (const auto& [r, role] : {std::pair{&p.read, "read"}, {&p.write, "write"}, {&p.exec, "exec"}, {&p.exec_never, "exec_never"}}) {
       if (!usable(*r)) continue;
-      if ((usable(p.output_address) && r->field == p.output_address.field) ||
-          (usable(p.output_address_high) && r->field == p.output_address_high.field)) {
+      if (is_address_field(p, desc, r->field)) {
         fail_at(r->line, fmt::format("{} {}: field {} is the output-address field; a marker cannot share the address bits",
                                      what, role, r->field));
       } else if (p.valid.match == MarkerMatch::equal && r->field == p.valid.fields.front() && r->value != p.valid.value) {
@@ -1436,14 +1443,12 @@ class Loader {
   // the next level's number by `written.next_level`. A block marker must not
   // read as a table.
   void check_written(const PageTableDesc& p, const StructDesc& desc, const std::string& what) {
-    const FieldDesc* address = p.output_address.present ? find_field(desc, p.output_address.field) : nullptr;
     for (const auto& [list, role] : {std::pair{&p.table_written, "written table"}, {&p.leaf_written, "written leaf"}}) {
       std::set<std::string> seen;
       for (const auto& r : *list) {
         if (!seen.insert(r.field).second) fail_at(r.line, fmt::format("{} {}: field {} is listed twice", what, role, r.field));
         check_ref(r, desc, what, role);
-        if ((address != nullptr && r.field == address->name) ||
-            (p.output_address_high.present && r.field == p.output_address_high.field)) {
+        if (is_address_field(p, desc, r.field)) {
           fail_at(r.line, fmt::format("{} {}: field {} is the output-address field", what, role, r.field));
         }
         for (const auto* perm : {&p.read, &p.write, &p.exec, &p.exec_never}) {

@@ -15,23 +15,6 @@ namespace {
 constexpr const UnitDescription* kDescriptions[] = {SMMUMAN_HW_FOR_EACH_ARCHITECTURE(SMMUMAN_UNIT_DESCRIPTION)};
 #undef SMMUMAN_UNIT_DESCRIPTION
 
-// The held table as the core reads it: the generated bits are read 1, write
-// 2, exec 4, which core::Perm shares, but the mapping is spelled out so that
-// a change on either side shows here.
-core::PermissionHolding holding_of(const UnitDescription& d) {
-  core::PermissionHolding::Table table{};
-  for (uint32_t asked = 0; asked < 8; ++asked) {
-    const uint32_t requested = ((asked & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
-                               ((asked & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
-                               ((asked & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0);
-    const uint8_t held = d.held[asked];
-    table[requested] = static_cast<uint8_t>(((held & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
-                                            ((held & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
-                                            ((held & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0));
-  }
-  return core::PermissionHolding::from_table(table);
-}
-
 // The generated readers take the register library's Io (reads and writes);
 // probing only reads, so a write here is a bug and stops.
 struct ReadOnlyIo {
@@ -96,7 +79,7 @@ std::optional<core::UnitCapabilities> described_capabilities(std::string_view ar
     caps.input_address_bits = d->input_address_bits;
     caps.output_address_bits = d->output_address_bits;
     caps.page_sizes = d->page_sizes;
-    caps.permissions = holding_of(*d);
+    caps.permissions = holding_of(d->held);
     caps.stream_id_bits = d->stream_id_bits;
     caps.stream_id_count = d->stream_id_count;
     caps.contexts = d->contexts;
@@ -111,6 +94,22 @@ const PageTableFormat* domain_page_table(std::string_view architecture) {
     if (d != nullptr && architecture == d->architecture) return d->domain_page_table;
   }
   return nullptr;
+}
+
+// The generated bits are read 1, write 2, exec 4, which core::Perm shares,
+// but the mapping is spelled out so that a change on either side shows here.
+core::PermissionHolding holding_of(const uint8_t (&held)[8]) {
+  core::PermissionHolding::Table table{};
+  for (uint32_t asked = 0; asked < 8; ++asked) {
+    const uint32_t requested = ((asked & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
+                               ((asked & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
+                               ((asked & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0);
+    const uint8_t bits = held[asked];
+    table[requested] = static_cast<uint8_t>(((bits & kHeldRead) ? core::Perms(core::Perm::read).bits() : 0) |
+                                            ((bits & kHeldWrite) ? core::Perms(core::Perm::write).bits() : 0) |
+                                            ((bits & kHeldExec) ? core::Perms(core::Perm::exec).bits() : 0));
+  }
+  return core::PermissionHolding::from_table(table);
 }
 
 }  // namespace smmuman::hw

@@ -189,21 +189,10 @@ core::UnitCapabilities capabilities_for(const std::string& arch, const hw::PageT
   core::UnitCapabilities caps = *hw::described_capabilities(arch);
   caps.input_address_bits = format.input_bits_max;
   caps.output_address_bits = format.output_bits_max;
-  caps.page_sizes = 0;
-  for (unsigned i = 0; i < format.level_count; ++i) {
-    if (format.levels[i].leaf) caps.page_sizes |= uint64_t{1} << format.levels[i].index_lo;
-  }
-  core::PermissionHolding::Table table{};
-  for (uint32_t asked = 0; asked < 8; ++asked) {
-    const uint8_t held = format.held[asked];
-    const uint32_t requested = ((asked & hw::kLeafRead) ? core::Perms(core::Perm::read).bits() : 0) |
-                               ((asked & hw::kLeafWrite) ? core::Perms(core::Perm::write).bits() : 0) |
-                               ((asked & hw::kLeafExec) ? core::Perms(core::Perm::exec).bits() : 0);
-    table[requested] = static_cast<uint8_t>(((held & hw::kLeafRead) ? core::Perms(core::Perm::read).bits() : 0) |
-                                            ((held & hw::kLeafWrite) ? core::Perms(core::Perm::write).bits() : 0) |
-                                            ((held & hw::kLeafExec) ? core::Perms(core::Perm::exec).bits() : 0));
-  }
-  caps.permissions = core::PermissionHolding::from_table(table);
+  hw::Geometry full;
+  hw::derive_geometry(format, full);
+  caps.page_sizes = full.page_sizes();
+  caps.permissions = hw::holding_of(format.held);
   return caps;
 }
 

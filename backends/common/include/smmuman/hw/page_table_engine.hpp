@@ -295,20 +295,15 @@ class PageTableEngine {
   bool last_level(unsigned li) const { return li + 1 == g_.level_count; }
 
   // ---- entry encoding, from the format's fields --------------------------------------------------
-  static uint64_t mask(unsigned hi, unsigned lo) {
-    const unsigned width = hi - lo + 1;
-    return width >= 64 ? ~uint64_t{0} : ((uint64_t{1} << width) - 1);
-  }
   static void put(Entry& e, unsigned hi, unsigned lo, uint64_t value) {
     const unsigned word = lo / 64, shift = lo % 64;
-    const uint64_t m = mask(hi, lo);
+    const uint64_t m = walk_detail::width_mask(hi - lo + 1);
     e.w[word] = (e.w[word] & ~(m << shift)) | ((value & m) << shift);
     if (shift != 0 && shift + (hi - lo + 1) > 64) {
       const unsigned spill = 64 - shift;
       e.w[word + 1] = (e.w[word + 1] & ~(m >> spill)) | ((value & m) >> spill);
     }
   }
-  static uint64_t get(const Entry& e, unsigned hi, unsigned lo) { return walk_detail::field(e.w, hi, lo); }
   // A marker written as it reads: equal and all_of set their fields to the value.
   static void put_marker(Entry& e, const Marker& m) {
     if (m.match != MarkerMatch::equal && m.match != MarkerMatch::all_equal) return;

@@ -27,6 +27,10 @@ std::optional<core::UnitCapabilities> described_capabilities(std::string_view ar
 // `unit.domain_format`), or nullptr when it names none or is not described.
 const PageTableFormat* domain_page_table(std::string_view architecture);
 
+// A generated held table (a unit's or a page-table format's: requested
+// read 1 / write 2 / exec 4 -> the bits held) as the core reads it.
+core::PermissionHolding holding_of(const uint8_t (&held)[8]);
+
 // A unit's register frame as the registry reads it: offsets from the unit's
 // base. Probing only reads (ID registers).
 class UnitRegisterReader {
