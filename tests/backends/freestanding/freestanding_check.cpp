@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "smmuman/hw/all_architectures.hpp"
+#include "smmuman/hw/arm_smmuv3_driver.hpp"
 #include "smmuman/hw/page_table_engine.hpp"
 #include "smmuman/hw/page_table_walk.hpp"
 
@@ -56,6 +57,19 @@ struct PoolTables {
   uint64_t* words_at(uint64_t phys) { return reinterpret_cast<uint64_t*>(phys); }
 };
 
+// DMA memory for a register-level driver: the pool, single-copy-atomic
+// stores, and a barrier before the SMMU may look (DSB on AArch64).
+struct PoolDma : PoolTables {
+  void store64(uint64_t phys, uint64_t value) { *reinterpret_cast<volatile uint64_t*>(phys) = value; }
+  void publish() {
+#if defined(__aarch64__)
+    asm volatile("dsb sy" ::: "memory");
+#else
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+  }
+};
+
 struct CountingSink {
   uint64_t sum = 0;
   void operator()(const char*, const char*, unsigned hi, unsigned lo, uint64_t v) { sum += hi + lo + v; }
@@ -105,6 +119,25 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
         auto unmap = engine.prepare({smmuman::hw::ChangeKind::unmap, 0x40001000, 0x1000, 0, 0});
         if (unmap.ok()) acc += engine.commit(unmap, [&](uint64_t first, uint64_t, bool) { io.write64(0x20, first); }).first;
         acc += engine.lookup(0x40002000).output;
+      }
+    }
+  }
+  // The SMMUv3 driver: probe, bring-up, an STE, an invalidation, events.
+  {
+    smmuman::hw::Geometry g;
+    PoolDma dma;
+    v3::Driver<Mmio, PoolDma> driver(io, dma);
+    if (driver.probe() == v3::Error::none &&
+        smmuman::hw::derive_geometry(v3::page_tables::aarch64_s2_4k, g, 40) == smmuman::hw::GeometryProblem::none) {
+      const smmuman::hw::TablePage empty = dma.allocate(g.root_bytes);
+      v3::Options options;
+      options.stream_bits = 8;
+      if (driver.bring_up(options, empty, g) == v3::Error::none) {
+        v3::StreamConfig config{v3::StreamConfig::Kind::stage2, 1, empty.phys, &g};
+        driver.set_stream(3, config);
+        driver.invalidate_s2(1, smmuman::hw::Invalidation{true, 0x1000, 0x3fffff, true, 0x1000, 0x200000});
+        acc += static_cast<uint64_t>(driver.sync());
+        acc += driver.drain_events([&](const smmuman::hw::FaultRecord& r) { acc += r.address; });
       }
     }
   }

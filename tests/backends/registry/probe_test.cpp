@@ -35,25 +35,25 @@ class FakeRegisters : public UnitRegisterReader {
   }
 };
 
-// Arm IHI 0070 G.b 6.3: SMMU_IDR0 at 0x0 (S1P bit 1, ASID16 bit 12), SMMU_IDR1
+// Arm IHI 0070 G.b 6.3: SMMU_IDR0 at 0x0 (S2P bit 0, VMID16 bit 18), SMMU_IDR1
 // at 0x4 (SIDSIZE 5:0), SMMU_IDR5 at 0x14 (OAS 2:0, GRAN4K bit 4).
-FakeRegisters smmuv3(uint32_t s1p, uint32_t asid16, uint32_t sidsize, uint32_t oas, uint32_t gran4k) {
+FakeRegisters smmuv3(uint32_t s2p, uint32_t vmid16, uint32_t sidsize, uint32_t oas, uint32_t gran4k) {
   FakeRegisters r;
-  r.values[0x0] = (asid16 << 12) | (s1p << 1);
+  r.values[0x0] = (vmid16 << 18) | s2p;
   r.values[0x4] = sidsize;
   r.values[0x14] = (gran4k << 4) | oas;
   return r;
 }
 
 TEST(ProbedCapabilities, SmmuV3IdRegistersNarrowTheDescription) {
-  FakeRegisters regs = smmuv3(/*s1p=*/1, /*asid16=*/0, /*sidsize=*/16, /*oas=*/2, /*gran4k=*/1);
+  FakeRegisters regs = smmuv3(/*s2p=*/1, /*vmid16=*/0, /*sidsize=*/16, /*oas=*/2, /*gran4k=*/1);
   const auto caps = probed_capabilities("arm-smmuv3", regs);
   ASSERT_TRUE(caps);
   EXPECT_GT(regs.reads, 0u);
-  EXPECT_EQ(caps->contexts, 256u);            // 8-bit ASIDs
+  EXPECT_EQ(caps->contexts, 256u);            // 8-bit VMIDs
   EXPECT_EQ(caps->stream_id_bits, 16u);
   EXPECT_EQ(caps->output_address_bits, 40u);  // OAS 0b010
-  EXPECT_EQ(caps->input_address_bits, 48u);
+  EXPECT_EQ(caps->input_address_bits, 40u);   // stage-2 input: IAS = OAS (IHI 0070 3.4)
   EXPECT_EQ(caps->page_sizes, 0x1000u | 0x200000u | 0x40000000u);
   EXPECT_EQ(caps->permissions, described_capabilities("arm-smmuv3")->permissions);
   EXPECT_FALSE(core::capabilities_problem(*caps));
@@ -95,15 +95,16 @@ TEST(ProbedCapabilities, ReportsOnlyNarrow) {
   FakeRegisters regs = smmuv3(1, 1, /*sidsize=*/63, /*oas=*/7, 1);  // 56-bit output, a 63-bit SID field value
   const auto caps = probed_capabilities("arm-smmuv3", regs);
   ASSERT_TRUE(caps);
-  EXPECT_EQ(caps->output_address_bits, 48u);  // the stage-1 format's 48
+  EXPECT_EQ(caps->output_address_bits, 48u);  // the stage-2 format's 48
+  EXPECT_EQ(caps->input_address_bits, 48u);
   EXPECT_EQ(caps->stream_id_bits, 32u);
   EXPECT_EQ(caps->contexts, 65536u);
 }
 
-// No stage 1, or no 4 KiB granule: the unit cannot hold a domain, and says so.
+// No stage 2, or no 4 KiB granule: the unit cannot hold a domain, and says so.
 TEST(ProbedCapabilities, UnusableUnitsAreRefused) {
-  FakeRegisters no_stage1 = smmuv3(/*s1p=*/0, 1, 16, 5, 1);
-  const auto a = probed_capabilities("arm-smmuv3", no_stage1);
+  FakeRegisters no_stage2 = smmuv3(/*s2p=*/0, 1, 16, 5, 1);
+  const auto a = probed_capabilities("arm-smmuv3", no_stage2);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->input_address_bits, 0u);
   EXPECT_NE(core::capabilities_problem(*a).value_or("").find("input_address_bits"), std::string::npos);

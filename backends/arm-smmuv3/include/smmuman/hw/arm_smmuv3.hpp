@@ -5993,19 +5993,16 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_64k{
 }  // namespace page_tables
 
 // The most one unit can hold: the limits the core admits requests by.
-// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s1_4k.
-// held: W as RW (DDI0487 D8.4.1.2.1)
-// held: X as RX (DDI0487 D8.4.1.2.6)
-// held: WX as RWX (DDI0487 D8.4.1.2.1)
+// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s2_4k.
 inline constexpr ::smmuman::hw::UnitDescription unit{
-    "arm-smmuv3", "Arm SMMUv3", "aarch64-s1-4k",
+    "arm-smmuv3", "Arm SMMUv3", "aarch64-s2-4k",
     /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
-    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
     /*stream_id_bits=*/32,  // IHI0070 6.3.2; SMMU_IDR1.SIDSIZE is at most 32
     /*stream_id_count=*/0,  // every stream ID of the width
-    /*contexts=*/65536u,  // IHI0070 6.3.1; one ASID per stage-1 domain: 16-bit ASIDs with SMMU_IDR0.ASID16, 256 without
+    /*contexts=*/65536u,  // IHI0070 6.3.1; one VMID per stage-2 domain: 16-bit VMIDs with SMMU_IDR0.VMID16, 256 without
     /*register_frame_bytes=*/0x20000,  // IHI0070 6.1; register Page 0 and Page 1, 64 KB each
-    /*domain_page_table=*/&page_tables::aarch64_s1_4k,
+    /*domain_page_table=*/&page_tables::aarch64_s2_4k,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
@@ -6020,7 +6017,7 @@ template <::smmuman::hw::RegisterIo Io>
     if (reported < out.stream_id_bits) out.stream_id_bits = reported;
   }
   {  // IHI0070 6.3.1
-    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::ASID16>();
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::VMID16>();
     uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
       case 0u: reported = 256u; break;
@@ -6030,11 +6027,27 @@ template <::smmuman::hw::RegisterIo Io>
     if (reported < out.contexts) out.contexts = reported;
   }
   {  // IHI0070 6.3.1
-    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1P>();
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S2P>();
     uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
       case 0u: reported = 0u; break;
       case 1u: reported = 48u; break;
+      default: break;
+    }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
+  }
+  {  // IHI0070 3.4
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR5>(io).template get<regs::SMMU_IDR5::OAS>();
+    uint64_t reported = 0;  // a raw value the description does not list
+    switch (raw) {
+      case 0u: reported = 32u; break;
+      case 1u: reported = 36u; break;
+      case 2u: reported = 40u; break;
+      case 3u: reported = 42u; break;
+      case 4u: reported = 44u; break;
+      case 5u: reported = 48u; break;
+      case 6u: reported = 48u; break;
+      case 7u: reported = 48u; break;
       default: break;
     }
     if (reported < out.input_address_bits) out.input_address_bits = reported;

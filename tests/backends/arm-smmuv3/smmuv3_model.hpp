@@ -1,0 +1,162 @@
+// An Arm SMMUv3 written from the architecture manual (IHI 0070 G.b) and the
+// stage-2 translation rules of DDI 0487, with its own constants and decoding:
+// it includes nothing generated from spec/hw and nothing of the backend, so
+// a wrong description or a wrong backend shows up as a disagreement.
+//
+// It sees only register accesses and the simulated physical memory. It
+// walks stream tables and stage-2 tables as the hardware does, processes the
+// command queue (an illegal command raises CERROR_ILL), writes event records
+// in the manual's layout, and caches STEs, translations and table walks so
+// that only the architecturally required invalidation, completed by a
+// CMD_SYNC, drops them. It also checks the rules a driver must follow when
+// it changes an STE the SMMU may be reading, and lists every breach.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smmuman/hw/arena_tables.hpp"
+#include "smmuman/hw/machine.hpp"
+
+namespace smmuv3_model {
+
+// Simulated physical memory: an arena of DMA memory the backend allocates
+// from, which the model reads. Stores that the SMMU may observe (store64) go
+// through the model's checks first.
+class Model;
+class SimDma : public smmuman::hw::Dma {
+ public:
+  explicit SimDma(uint64_t capacity = uint64_t{256} << 20) : arena_(capacity, kBase), capacity_(capacity) {}
+  static constexpr uint64_t kBase = uint64_t{1} << 32;
+
+  smmuman::hw::TablePage allocate(uint64_t bytes) override;
+  void release(smmuman::hw::TablePage page, uint64_t bytes) override;
+  uint64_t* words_at(uint64_t phys) override { return arena_.words_at(phys); }
+  void store64(uint64_t phys, uint64_t value) override;
+  void publish() override { ++publishes_; }
+
+  bool contains(uint64_t phys, uint64_t bytes) const { return phys >= kBase && phys - kBase + bytes <= capacity_; }
+  uint64_t read64(uint64_t phys) { return *arena_.words_at(phys); }
+  void observe(Model* model) { observers_.push_back(model); }
+  std::optional<uint64_t> allocations_left;  // out-of-memory tests
+  uint64_t live_bytes() const { return arena_.live_bytes(); }
+  uint64_t bad_releases() const { return arena_.bad_releases(); }
+
+ private:
+  static uint64_t rounded(uint64_t bytes);
+  smmuman::hw::ArenaTables arena_;
+  uint64_t capacity_;
+  std::vector<Model*> observers_;  // every unit sharing this memory
+  uint64_t publishes_ = 0;
+};
+
+// ID register values a model reports; the defaults describe a recent SMMUv3.2
+// with stage 1 and 2, 2-level stream tables, 16-bit SIDs, RIL and 48-bit OAS.
+struct Ids {
+  uint32_t idr0 = 0;
+  uint32_t idr1 = 0;
+  uint32_t idr3 = 0;
+  uint32_t idr5 = 0;
+  static Ids typical();
+};
+
+enum class Access : uint8_t { read, write, exec };
+
+struct Outcome {
+  bool allowed = false;
+  uint64_t pa = 0;
+  bool event_recorded = false;
+  uint8_t event = 0;  // the event number recorded, when one was
+};
+
+class Model : public smmuman::hw::Mmio {
+ public:
+  Model(SimDma& memory, Ids ids);
+
+  uint32_t read32(uint64_t offset) override;
+  uint64_t read64(uint64_t offset) override;
+  void write32(uint64_t offset, uint32_t value) override;
+  void write64(uint64_t offset, uint64_t value) override;
+
+  // One DMA transaction from `sid` to input address `address`.
+  Outcome access(uint32_t sid, uint64_t address, Access kind);
+
+  // Called by SimDma before a store the SMMU may observe is made.
+  void before_store(uint64_t phys, uint64_t value);
+
+  // Breaches of the manual's rules a driver must follow, in order.
+  const std::vector<std::string>& hazards() const { return hazards_; }
+  uint64_t commands_processed() const { return commands_; }
+  uint64_t command_errors() const { return command_errors_; }
+  uint64_t tlb_entries() const { return tlb_.size(); }
+  bool enabled() const;
+  // Makes the next command of this opcode illegal once (command-error tests).
+  std::optional<uint8_t> reject_opcode_once;
+
+ private:
+  struct Ste {
+    bool valid_config = false;  // decodes to a legal configuration
+    unsigned config = 0;        // STE.Config
+    bool record = false;        // S2R
+    uint16_t vmid = 0;
+    unsigned t0sz = 0, sl0 = 0, ps_bits = 0;
+    bool affd = false;
+    uint64_t ttb = 0;
+  };
+  struct TlbEntry {
+    uint16_t vmid;
+    uint64_t base, size, pa;
+    bool read, write, exec;
+  };
+  struct WalkEntry {  // a table descriptor the walk used
+    uint16_t vmid;
+    unsigned level;   // the level of the table it points to
+    uint64_t base, span;  // the input range that table translates
+    uint64_t table;
+  };
+  enum class Fault : uint8_t { none, translation, addr_size, access_flag, permission, walk_eabt };
+  struct Pending {
+    enum class Kind : uint8_t { ste_range, s2_range, s2_addr, vmall, all } kind;
+    uint64_t first = 0, last = 0;  // SIDs or addresses
+    uint16_t vmid = 0;
+    bool leaf = false;
+  };
+
+  // Registers (IHI0070 6.3), by offset from the unit's base.
+  uint32_t reg32(uint64_t offset) const;
+  std::optional<Ste> fetch_ste(uint32_t sid, uint8_t& event);
+  Ste decode_ste(const uint64_t* w) const;
+  uint64_t ste_address(uint32_t sid, bool& in_range);
+  Fault walk(const Ste& ste, uint64_t ia, Access kind, uint64_t& pa);
+  void record_event(uint8_t type, uint32_t sid, uint64_t ia, Access kind, bool s2);
+  void process_commands();
+  bool execute(const uint64_t* cmd);
+  void apply_pending();
+  void command_error(unsigned code);
+  unsigned oas_bits() const;
+  unsigned ias_bits() const;
+
+  SimDma& mem_;
+  Ids ids_;
+  // Control state (IHI0070 6.3.9 - 6.3.29).
+  uint32_t cr0_ = 0, cr1_ = 0, cr2_ = 0, gbpa_ = 0, irq_ctrl_ = 0, gerror_ = 0, gerrorn_ = 0;
+  uint64_t strtab_base_ = 0;
+  uint32_t strtab_cfg_ = 0;
+  uint64_t cmdq_base_ = 0;
+  uint32_t cmdq_prod_ = 0, cmdq_cons_ = 0;
+  uint64_t eventq_base_ = 0;
+  uint32_t eventq_prod_ = 0, eventq_cons_ = 0;
+  // Caches.
+  std::map<uint32_t, Ste> ste_cache_;
+  std::vector<TlbEntry> tlb_;
+  std::vector<WalkEntry> walks_;
+  std::vector<Pending> pending_;
+  std::vector<std::string> hazards_;
+  uint64_t commands_ = 0;
+  uint64_t command_errors_ = 0;
+};
+
+}  // namespace smmuv3_model
