@@ -59,29 +59,6 @@ constexpr unsigned kLevelLo[4] = {39, 30, 21, 12};
 
 }  // namespace
 
-// ---- SimDma --------------------------------------------------------------------------------------
-
-uint64_t SimDma::rounded(uint64_t bytes) {
-  uint64_t size = 4096;
-  while (size < bytes) size <<= 1;
-  return size;
-}
-
-smmuman::hw::TablePage SimDma::allocate(uint64_t bytes) {
-  if (allocations_left) {
-    if (*allocations_left == 0) return {};
-    --*allocations_left;
-  }
-  return arena_.allocate(rounded(bytes));
-}
-
-void SimDma::release(smmuman::hw::TablePage page, uint64_t bytes) { arena_.release(page, rounded(bytes)); }
-
-void SimDma::store64(uint64_t phys, uint64_t value) {
-  for (Model* m : observers_) m->before_store(phys, value);
-  *arena_.words_at(phys) = value;
-}
-
 Ids Ids::typical() {
   Ids ids;
   // IDR0: S2P, S1P, TTF = AArch64, COHACC, ASID16, VMID16, TTENDIAN little, STALL_MODEL terminate, ST_LEVEL 2-level.

@@ -18,40 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "smmuman/hw/arena_tables.hpp"
+#include "sim_dma.hpp"
 #include "smmuman/hw/machine.hpp"
 
 namespace smmuv3_model {
 
-// Simulated physical memory: an arena of DMA memory the backend allocates
-// from, which the model reads. Stores that the SMMU may observe (store64) go
-// through the model's checks first.
-class Model;
-class SimDma : public smmuman::hw::Dma {
- public:
-  explicit SimDma(uint64_t capacity = uint64_t{256} << 20) : arena_(capacity, kBase), capacity_(capacity) {}
-  static constexpr uint64_t kBase = uint64_t{1} << 32;
-
-  smmuman::hw::TablePage allocate(uint64_t bytes) override;
-  void release(smmuman::hw::TablePage page, uint64_t bytes) override;
-  uint64_t* words_at(uint64_t phys) override { return arena_.words_at(phys); }
-  void store64(uint64_t phys, uint64_t value) override;
-  void publish() override { ++publishes_; }
-
-  bool contains(uint64_t phys, uint64_t bytes) const { return phys >= kBase && phys - kBase + bytes <= capacity_; }
-  uint64_t read64(uint64_t phys) { return *arena_.words_at(phys); }
-  void observe(Model* model) { observers_.push_back(model); }
-  std::optional<uint64_t> allocations_left;  // out-of-memory tests
-  uint64_t live_bytes() const { return arena_.live_bytes(); }
-  uint64_t bad_releases() const { return arena_.bad_releases(); }
-
- private:
-  static uint64_t rounded(uint64_t bytes);
-  smmuman::hw::ArenaTables arena_;
-  uint64_t capacity_;
-  std::vector<Model*> observers_;  // every unit sharing this memory
-  uint64_t publishes_ = 0;
-};
+using sim::SimDma;
 
 // ID register values a model reports; the defaults describe a recent SMMUv3.2
 // with stage 1 and 2, 2-level stream tables, 16-bit SIDs, RIL and 48-bit OAS.
@@ -72,7 +44,7 @@ struct Outcome {
   uint8_t event = 0;  // the event number recorded, when one was
 };
 
-class Model : public smmuman::hw::Mmio {
+class Model : public smmuman::hw::Mmio, public sim::StoreObserver {
  public:
   Model(SimDma& memory, Ids ids);
 
@@ -85,7 +57,7 @@ class Model : public smmuman::hw::Mmio {
   Outcome access(uint32_t sid, uint64_t address, Access kind);
 
   // Called by SimDma before a store the SMMU may observe is made.
-  void before_store(uint64_t phys, uint64_t value);
+  void before_store(uint64_t phys, uint64_t value) override;
 
   // Breaches of the manual's rules a driver must follow, in order.
   const std::vector<std::string>& hazards() const { return hazards_; }
