@@ -10,10 +10,9 @@
 #include <random>
 #include <set>
 
+#include "backend_rig.hpp"
 #include "fixtures.hpp"
-#include "smmuman/core/manager.hpp"
 #include "smmuman/hw/arm_smmuv3_backend.hpp"
-#include "smmuman/hw/hardware_system.hpp"
 #include "smmuman/hw/unit_registry.hpp"
 #include "smmuv3_model.hpp"
 
@@ -25,17 +24,25 @@ using smmuv3_model::Model;
 using smmuv3_model::SimDma;
 namespace v3 = hw::arm_smmuv3;
 
-uint64_t env_number(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::strtoull(v, nullptr, 0) : fallback;
-}
-
-// The registry reads the model's ID registers.
-struct ModelReader : hw::UnitRegisterReader {
-  explicit ModelReader(Model& m) : model(m) {}
-  uint32_t read32(uint64_t offset) override { return model.read32(offset); }
-  uint64_t read64(uint64_t offset) override { return model.read64(offset); }
-  Model& model;
+// One SMMUv3 unit: the model of the manual and the backend driving it.
+class Smmuv3Harness : public backend_rig::UnitHarness {
+ public:
+  Smmuv3Harness(SimDma& dma, Ids ids) : model(dma, ids) {}
+  hw::Mmio& mmio() override { return model; }
+  backend_rig::ModelAccess access(uint32_t sid, uint64_t address, core::AccessKind kind) override {
+    static constexpr smmuv3_model::Access kKinds[] = {smmuv3_model::Access::read, smmuv3_model::Access::write,
+                                                      smmuv3_model::Access::exec};
+    const auto got = model.access(sid, address, kKinds[static_cast<int>(kind)]);
+    return {got.allowed, got.pa};
+  }
+  const std::vector<std::string>& hazards() const override { return model.hazards(); }
+  core::Result<std::unique_ptr<hw::DomainBackend>> create_backend(SimDma& dma, const core::Unit& unit,
+                                                                  uint32_t index) override {
+    auto b = v3::Backend::create(model, dma, unit, index);
+    if (!b) return b.error();
+    return std::unique_ptr<hw::DomainBackend>(std::move(b.value()));
+  }
+  Model model;
 };
 
 struct Sabotage {
@@ -44,202 +51,27 @@ struct Sabotage {
   bool block_overshoot = false;
 };
 
-// Two SMMUv3 units on the core fixture's platform (u1 bypasses streams no
-// device owns), each a model sharing one physical memory.
-class Rig {
+// The fixture's two units as SMMUv3 models with `ids`, sabotaged as asked.
+class Rig : public backend_rig::Rig {
  public:
-  explicit Rig(Ids ids, const Sabotage& sabotage = {}) {
-    for (int u = 0; u < 2; ++u) models_.push_back(std::make_unique<Model>(dma_, ids));
-    core::Deployment d = core::test::make_deployment();
-    for (size_t u = 0; u < d.units.size(); ++u) {
-      ModelReader reader(*models_[u]);
-      d.units[u].capabilities = *hw::probed_capabilities("arm-smmuv3", reader);
-      d.units[u].registers.reset();
-    }
-    d.finalize();
-    manager_ = std::make_unique<core::Manager>(std::move(d), /*check_invariants=*/true);
-    std::vector<std::unique_ptr<hw::UnitBackend>> units;
+  explicit Rig(Ids ids, const Sabotage& sabotage = {})
+      : backend_rig::Rig("arm-smmuv3", [ids](SimDma& dma) { return std::make_unique<Smmuv3Harness>(dma, ids); }) {
+    if (!problem.empty()) return;
     for (size_t u = 0; u < 2; ++u) {
-      auto b = v3::Backend::create(*models_[u], dma_, manager_->deployment().units[u], static_cast<uint32_t>(u));
-      if (!b) {
-        problem = b.error().message;
-        return;
-      }
-      b.value()->driver().sabotage = sabotage.driver;
-      b.value()->sabotage_extra_perms = sabotage.extra_perms;
-      b.value()->sabotage_block_overshoot = sabotage.block_overshoot;
-      backends_.push_back(b.value().get());
-      units.push_back(std::move(b.value()));
+      backend(u).driver().sabotage = sabotage.driver;
+      backend(u).sabotage_extra_perms = sabotage.extra_perms;
+      backend(u).sabotage_block_overshoot = sabotage.block_overshoot;
     }
-    system_ = std::make_unique<hw::HardwareSystem>(manager_->deployment(), std::move(units));
-    if (auto s = manager_->attach_hardware(*system_); !s) problem = s.error().message;
   }
-
-  core::Manager& manager() { return *manager_; }
-  Model& model(size_t u) { return *models_[u]; }
-  v3::Backend& backend(size_t u) { return *backends_[u]; }
-  hw::HardwareSystem& system() { return *system_; }
-  SimDma& dma() { return dma_; }
-  std::string problem;
-
-  // Compares one DMA: the model's answer and the core's, and the faults the
-  // backend reports for it. Empty when they agree.
-  std::string compare(core::UnitIndex unit, uint32_t sid, uint64_t addr, core::AccessKind kind) {
-    const core::AccessResult want = manager_->access_stream(unit, sid, core::Iova{addr}, kind);
-    static constexpr smmuv3_model::Access kKinds[] = {smmuv3_model::Access::read, smmuv3_model::Access::write,
-                                                      smmuv3_model::Access::exec};
-    const smmuv3_model::Outcome got = models_[unit]->access(sid, addr, kKinds[static_cast<int>(kind)]);
-    const auto faults = system_->collect_faults();
-    const std::string where = fmt::format("unit {} stream {:#x} {} at {:#x}", static_cast<uint32_t>(unit), sid,
-                                          core::to_string(kind), addr);
-    if (got.allowed != want.allowed || (want.allowed && got.pa != want.hpa.value())) {
-      return fmt::format("{}: model {} {:#x}, core {} {:#x}", where, got.allowed ? "allows" : "denies", got.pa,
-                         want.allowed ? "allows" : "denies", want.hpa.value());
-    }
-    if (want.allowed) {
-      if (!faults.empty()) return fmt::format("{}: allowed, yet {} fault records", where, faults.size());
-      return "";
-    }
-    if (faults.size() != 1) return fmt::format("{}: denied with {} fault records, not 1", where, faults.size());
-    const hw::FaultRecord& r = faults[0].record;
-    if (!r.stream_known || r.stream != sid || r.unit != unit) return fmt::format("{}: the fault names stream {:#x}", where, r.stream);
-    if (r.address_known && r.address != addr) return fmt::format("{}: the fault names address {:#x}", where, r.address);
-    static constexpr hw::FaultAccess kAccess[] = {hw::FaultAccess::read, hw::FaultAccess::write, hw::FaultAccess::exec};
-    if (r.address_known && r.access != kAccess[static_cast<int>(kind)]) return fmt::format("{}: the fault names a {}", where, hw::to_string(r.access));
-    return "";
-  }
-
-  // Both ends of every mapping, one byte outside each, the startup mappings
-  // and `extra` addresses, for every declared stream and two no device owns.
-  std::string compare_all(const std::set<uint64_t>& extra = {}) {
-    for (const auto& h : models_) {
-      if (!h->hazards().empty()) return "model: " + h->hazards().front();
-    }
-    const core::Deployment& d = manager_->deployment();
-    std::set<uint64_t> addrs = extra;
-    for (const auto& [id, object] : manager_->state().objects) {
-      for (const auto& e : object.mappings.entries()) {
-        addrs.insert(e.in.first());
-        addrs.insert(e.in.last());
-        if (e.in.first() > 0) addrs.insert(e.in.first() - 1);
-        addrs.insert(e.in.last() + 1);
-      }
-    }
-    for (const auto& s : d.startup_mappings) {
-      addrs.insert(s.iova.first());
-      addrs.insert(s.iova.last());
-      addrs.insert(s.iova.last() + 1);
-    }
-    std::vector<std::pair<core::UnitIndex, uint32_t>> streams;
-    for (const auto& dev : d.devices) {
-      for (uint32_t sid : dev.stream_ids) streams.emplace_back(dev.unit, sid);
-    }
-    for (core::UnitIndex u{0}; u < d.units.size(); ++u) {
-      streams.emplace_back(u, 5);       // in a level-2 table no device uses
-      streams.emplace_back(u, 0x1234);  // beyond every level-2 table made
-    }
-    for (uint64_t a : addrs) {
-      for (const auto& [unit, sid] : streams) {
-        for (core::AccessKind k : {core::AccessKind::read, core::AccessKind::write, core::AccessKind::exec}) {
-          if (std::string e = compare(unit, sid, a, k); !e.empty()) return e;
-          ++compared;
-        }
-      }
-    }
-    for (const auto* b : backends_) {
-      if (b->pool().unreserved_allocations() != 0) return "a commit took a table prepare had not reserved";
-    }
-    return "";
-  }
-  uint64_t compared = 0;
-
- private:
-  SimDma dma_;
-  std::vector<std::unique_ptr<Model>> models_;
-  std::unique_ptr<core::Manager> manager_;
-  std::vector<v3::Backend*> backends_;
-  std::unique_ptr<hw::HardwareSystem> system_;
+  Model& model(size_t u) { return static_cast<Smmuv3Harness&>(harness(u)).model; }
+  v3::Backend& backend(size_t u) { return static_cast<v3::Backend&>(backend_rig::Rig::backend(u)); }
 };
 
-core::DeviceSelector selector_of(const core::Deployment& d, core::DeviceIndex dev) {
-  const core::Device& device = d.devices[dev];
-  if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) {
-    return core::MmioSelector{mmio->registers.first(), mmio->registers.last() - mmio->registers.first() + 1};
-  }
-  const auto& pci = std::get<core::PciAddress>(device.ident);
-  return core::PciSelector{pci.bus, pci.dev, pci.func};
-}
-
-struct Counts {
-  uint64_t operations = 0, accepted = 0, maps = 0, unmaps = 0, compared = 0;
-};
-
-// One random history; the first disagreement, or empty.
-std::string run_history(Rig& rig, std::mt19937_64& rng, Counts& counts, int steps) {
-  core::Manager& m = rig.manager();
-  const core::Deployment& d = m.deployment();
-  auto below = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
-  constexpr uint64_t kPage = 0x1000;
-  std::vector<core::ClientId> clients;
-  std::vector<std::pair<core::ClientId, core::ObjectId>> objects;
-  for (int step = 0; step < steps; ++step) {
-    ++counts.operations;
-    const uint64_t kind = below(20);
-    bool accepted = false;
-    if (kind < 2 || clients.empty()) {
-      core::ClientSpec spec{"c" + std::to_string(step), std::nullopt, below(4) != 0};
-      if (below(2) == 0) spec.vm = core::VmIndex{static_cast<uint32_t>(below(2))};
-      auto c = m.connect(spec);
-      if (c.ok()) clients.push_back(c.value());
-      accepted = c.ok();
-    } else if (kind < 4) {
-      const core::ClientId c = clients[below(clients.size())];
-      auto o = m.create_object(c);
-      if (o.ok()) objects.emplace_back(c, o.value());
-      accepted = o.ok();
-    } else if (kind < 8 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      accepted = m.attach(c, o, selector_of(d, core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-    } else if (kind < 14 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const bool vm = m.state().clients.at(c).spec.vm.has_value();
-      // Mostly small maps, some 2 MiB-aligned to make blocks, some large.
-      const bool aligned = below(4) == 0;
-      const uint64_t iova = aligned ? below(8) << 21 : below(0x400) * kPage;
-      const uint64_t pages = aligned ? 512 * (1 + below(2)) : 1 + below(below(4) == 0 ? 0x200 : 16);
-      core::ClientMemory memory = vm ? core::ClientMemory{core::Gpa{aligned ? 0x400000 : 0x400000 + below(0x300) * kPage}}
-                                     : core::ClientMemory{core::Hpa{aligned ? 0x400000 : core::test::kMemFirst + below(0xf00) * kPage}};
-      const core::Perms perms = core::Perms::from_bits(static_cast<uint32_t>(1 + below(7)));
-      core::MappingSpec spec{core::IovaRange::from_first_last(iova, iova + pages * kPage - 1), memory, perms};
-      accepted = (below(3) == 0 ? m.replace(c, o, {spec}) : m.map(c, o, {spec})).ok();
-      if (accepted) ++counts.maps;
-    } else if (kind < 18 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const uint64_t first = below(0x800) * kPage;
-      accepted = m.unmap(c, o, {core::IovaRange::from_first_last(first, first + (1 + below(0x200)) * kPage - 1)}).ok();
-      if (accepted) ++counts.unmaps;
-    } else if (kind == 18 && !objects.empty()) {
-      const size_t i = below(objects.size());
-      accepted = m.destroy_object(objects[i].first, objects[i].second).ok();
-      if (accepted) objects.erase(objects.begin() + static_cast<long>(i));
-    } else if (!clients.empty()) {
-      const core::ClientId c = clients[below(clients.size())];
-      if (below(2) == 0) {
-        accepted = m.detach(c, selector_of(d, core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-      } else if (m.disconnect(c).ok()) {
-        accepted = true;
-        std::erase(clients, c);
-        std::erase_if(objects, [&](const auto& co) { return co.first == c; });
-      }
-    }
-    if (accepted) ++counts.accepted;
-    std::set<uint64_t> probes;
-    for (int i = 0; i < 4; ++i) probes.insert(below(0x1000) * kPage + below(kPage));
-    if (std::string e = rig.compare_all(probes); !e.empty()) return fmt::format("step {}: {}", step, e);
-  }
-  counts.compared += rig.compared;
-  return "";
-}
+using backend_rig::Counts;
+using backend_rig::env_number;
+using backend_rig::run_history;
+using backend_rig::scripted_history;
+using backend_rig::selector_of;
 
 struct ModelCase {
   const char* name;
@@ -294,38 +126,6 @@ TEST_P(Differential, ModelAgreesWithTheCoreAfterEveryStep) {
 
 INSTANTIATE_TEST_SUITE_P(Models, Differential, testing::ValuesIn(model_cases()),
                          [](const testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
-
-// A fixed history that exercises every rule a sabotage breaks: a 4 KiB map
-// at a 2 MiB boundary, a read-only map, an access that fills the TLB, an
-// unmap, a detach and an attach to another object.
-std::string scripted_history(Rig& rig) {
-  core::Manager& m = rig.manager();
-  const core::Deployment& d = m.deployment();
-  const auto check = [&](const char* what) -> std::string {
-    std::string e = rig.compare_all({0x200000, 0x201000, 0x10000, 0x10fff});
-    return e.empty() ? "" : std::string(what) + ": " + e;
-  };
-  auto c = m.connect({"host", std::nullopt, true});
-  if (!c) return "connect: " + c.error().message;
-  auto o = m.create_object(c.value());
-  if (!o) return "create: " + o.error().message;
-  if (!m.attach(c.value(), o.value(), selector_of(d, core::test::kDevHost))) return "attach failed";
-  if (std::string e = check("attached, nothing mapped"); !e.empty()) return e;
-  core::MappingSpec small{core::IovaRange::from_first_last(0x200000, 0x200fff), core::Hpa{0x400000}, core::Perm::read};
-  core::MappingSpec page{core::IovaRange::from_first_last(0x10000, 0x10fff), core::Hpa{0x500000}, core::Perm::read};
-  if (!m.map(c.value(), o.value(), {small, page})) return "map failed";
-  if (std::string e = check("mapped"); !e.empty()) return e;
-  if (!m.unmap(c.value(), o.value(), {core::IovaRange::from_first_last(0x10000, 0x10fff)})) return "unmap failed";
-  if (std::string e = check("unmapped"); !e.empty()) return e;
-  if (!m.detach(c.value(), selector_of(d, core::test::kDevHost))) return "detach failed";
-  if (std::string e = check("detached"); !e.empty()) return e;
-  auto o2 = m.create_object(c.value());
-  if (!o2) return "create: " + o2.error().message;
-  core::MappingSpec other{core::IovaRange::from_first_last(0x10000, 0x10fff), core::Hpa{0x600000}, core::Perms::rw()};
-  if (!m.map(c.value(), o2.value(), {other})) return "map failed";
-  if (!m.attach(c.value(), o2.value(), selector_of(d, core::test::kDevHost))) return "attach failed";
-  return check("attached elsewhere");
-}
 
 TEST(Smmuv3Sabotage, TheScriptedHistoryPassesUnsabotaged) {
   Rig rig(Ids::typical());

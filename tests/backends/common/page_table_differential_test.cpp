@@ -353,7 +353,7 @@ std::vector<DifferentialCase> differential_cases() {
   }
   const std::vector<DifferentialCase> others = {
       {"arm-smmuv3/aarch64-s1-4k", "arm-smmuv3", &hw::arm_smmuv3::page_tables::aarch64_s1_4k},
-      {"arm-smmuv2/aarch64-s2-4k", "arm-smmuv2", &hw::arm_smmuv2::page_tables::aarch64_s2_4k},
+      {"arm-smmuv2/aarch64-s1-4k", "arm-smmuv2", &hw::arm_smmuv2::page_tables::aarch64_s1_4k},
       {"intel-vtd/vtd-ss-3level", "intel-vtd", &hw::intel_vtd::page_tables::vtd_ss_3level},
       {"intel-vtd/vtd-ss-5level", "intel-vtd", &hw::intel_vtd::page_tables::vtd_ss_5level},
       {"intel-vtd/vtd-fs-4level", "intel-vtd", &hw::intel_vtd::page_tables::vtd_fs_4level},

@@ -60,20 +60,22 @@ TEST(ProbedCapabilities, SmmuV3IdRegistersNarrowTheDescription) {
   EXPECT_EQ(regs.width_read, (std::map<uint64_t, unsigned>{{0x0, 32}, {0x4, 32}, {0x14, 32}}));
 }
 
-// Arm IHI 0062D.c 9: SMMU_IDR0 at 0x20 (S1TS bit 30, NUMSIDB 12:9), SMMU_IDR1
-// at 0x24 (NUMCB 7:0), SMMU_IDR2 at 0x28 (IAS 3:0), in global space 0.
+// Arm IHI 0062D.c 9: SMMU_IDR0 at 0x20 (S2TS bit 29, NUMSIDB 12:9), SMMU_IDR1
+// at 0x24 (NUMCB 7:0), SMMU_IDR2 at 0x28 (IAS 3:0, OAS 7:4, PTFSV8_4KB bit 12),
+// in global space 0.
 TEST(ProbedCapabilities, SmmuV2IdRegisters) {
   FakeRegisters regs;
-  regs.values[0x20] = (uint64_t{1} << 30) | (uint64_t{15} << 9);
+  regs.values[0x20] = (uint64_t{1} << 29) | (uint64_t{15} << 9);
   regs.values[0x24] = 24;
-  regs.values[0x28] = 2;  // 40-bit intermediate addresses
+  regs.values[0x28] = (uint64_t{1} << 12) | (uint64_t{5} << 4) | 2;  // 40-bit IPA, 48-bit PA
   const auto caps = probed_capabilities("arm-smmuv2", regs);
   ASSERT_TRUE(caps);
   EXPECT_EQ(caps->stream_id_bits, 15u);
   EXPECT_EQ(caps->contexts, 24u);
-  EXPECT_EQ(caps->output_address_bits, 40u);
-  EXPECT_EQ(caps->input_address_bits, 48u);
-  regs.values[0x20] = uint64_t{15} << 9;  // no stage 1
+  EXPECT_EQ(caps->output_address_bits, 48u);
+  EXPECT_EQ(caps->input_address_bits, 40u);
+  EXPECT_EQ(caps->page_sizes, 0x1000u | 0x200000u | 0x40000000u);
+  regs.values[0x20] = uint64_t{15} << 9;  // no stage 2
   EXPECT_EQ(probed_capabilities("arm-smmuv2", regs)->input_address_bits, 0u);
 }
 

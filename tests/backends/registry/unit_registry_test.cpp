@@ -55,7 +55,7 @@ const Limits kLimits[] = {
     // Stage 2: S2AP read and write and XN are independent (DDI 0487 D8.4.2).
     {"arm-smmuv3", 48, 48, k4K | k2M | k1G, {"r--", "-w-", "--x", "rw-", "r-x", "-wx", "rwx"}, 32, 65536, 0x20000,
      "IHI 0070 6.3.1 (VMID16), 6.3.2 (SIDSIZE <= 32), 6.1 (two 64 KB pages)"},
-    {"arm-smmuv2", 48, 48, k4K | k2M | k1G, {"r--", "rw-", "r-x", "rw-", "r-x", "rwx", "rwx"}, 16, 128, 0x10000,
+    {"arm-smmuv2", 48, 48, k4K | k2M | k1G, {"r--", "-w-", "--x", "rw-", "r-x", "-wx", "rwx"}, 16, 128, 0x10000,
      "DDI 0517 1.3 (up to 128 context banks); IHI 0062 SMMU_IDR0 (EXIDS: 16-bit IDs)"},
     // VT-d second stage: X ignored since rev 4.1, R = W = 0 not present.
     {"intel-vtd", 48, 52, k4K | k2M | k1G, {"r-x", "-w-", "r-x", "rwx", "r-x", "rwx", "rwx"}, 16, 65536, 0x1000,

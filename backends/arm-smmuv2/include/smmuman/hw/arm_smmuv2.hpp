@@ -2571,19 +2571,16 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
 }  // namespace page_tables
 
 // The most one unit can hold: the limits the core admits requests by.
-// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s1_4k.
-// held: W as RW (DDI0487 D8.4.1.2.1)
-// held: X as RX (DDI0487 D8.4.1.2.6)
-// held: WX as RWX (DDI0487 D8.4.1.2.1)
+// Address sizes, page sizes and held permissions: the domain format page_tables::aarch64_s2_4k.
 inline constexpr ::smmuman::hw::UnitDescription unit{
-    "arm-smmuv2", "Arm SMMUv2 (IHI 0062D.c) as implemented by the CoreLink MMU-500", "aarch64-s1-4k",
+    "arm-smmuv2", "Arm SMMUv2 (IHI 0062D.c) as implemented by the CoreLink MMU-500", "aarch64-s2-4k",
     /*input_address_bits=*/48, /*output_address_bits=*/48, /*page_sizes=*/0x40201000,
-    /*held=*/{0, 1, 3, 3, 5, 5, 7, 7},
+    /*held=*/{0, 1, 2, 3, 4, 5, 6, 7},
     /*stream_id_bits=*/16,  // IHI0062 9, SMMU_IDRn; SMMU_IDR0.NUMSIDB gives at most 15 bits, 16 with SMMU_IDR0.EXIDS (the MMU-500 has 15)
     /*stream_id_count=*/0,  // every stream ID of the width
     /*contexts=*/128u,  // DDI0517 1.3; one context bank per domain: the MMU-500 has up to 128 (SMMU_IDR1.NUMCB)
     /*register_frame_bytes=*/0x10000,  // IHI0062 8.1; choice: the frame is 2 x NUMPAGE x PAGESIZE (SMMU_IDR1), known only at run time; 64 KiB is the least reserved, a deployment that knows more says so
-    /*domain_page_table=*/&page_tables::aarch64_s1_4k,
+    /*domain_page_table=*/&page_tables::aarch64_s2_4k,
 };
 inline constexpr const ::smmuman::hw::UnitDescription* unit_description = &unit;
 
@@ -2603,7 +2600,7 @@ template <::smmuman::hw::RegisterIo Io>
     if (reported < out.contexts) out.contexts = reported;
   }
   {  // IHI0062 9, SMMU_IDRn
-    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S1TS>();
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR0>(io).template get<regs::SMMU_IDR0::S2TS>();
     uint64_t reported = 0;  // a raw value the description does not list
     switch (raw) {
       case 0u: reported = 0u; break;
@@ -2624,7 +2621,31 @@ template <::smmuman::hw::RegisterIo Io>
       case 5u: reported = 48u; break;
       default: break;
     }
+    if (reported < out.input_address_bits) out.input_address_bits = reported;
+  }
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR2>(io).template get<regs::SMMU_IDR2::OAS>();
+    uint64_t reported = 0;  // a raw value the description does not list
+    switch (raw) {
+      case 0u: reported = 32u; break;
+      case 1u: reported = 36u; break;
+      case 2u: reported = 40u; break;
+      case 3u: reported = 42u; break;
+      case 4u: reported = 44u; break;
+      case 5u: reported = 48u; break;
+      default: break;
+    }
     if (reported < out.output_address_bits) out.output_address_bits = reported;
+  }
+  {  // IHI0062 9, SMMU_IDRn
+    const uint64_t raw = ::smmuman::hw::read<regs::SMMU_IDR2>(io).template get<regs::SMMU_IDR2::PTFSV8_4KB>();
+    uint64_t reported = 0;  // a raw value the description does not list
+    switch (raw) {
+      case 0u: reported = 0x0; break;
+      case 1u: reported = 0x40201000; break;
+      default: break;
+    }
+    out.page_sizes &= reported;
   }
   return out;
 }
