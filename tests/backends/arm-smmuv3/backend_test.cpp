@@ -14,7 +14,7 @@
 #include "fixtures.hpp"
 #include "smmuman/hw/arm_smmuv3_backend.hpp"
 #include "smmuman/hw/unit_registry.hpp"
-#include "smmuv3_model.hpp"
+#include "smmuman/models/smmuv3_model.hpp"
 
 namespace {
 

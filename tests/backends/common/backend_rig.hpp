@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim_dma.hpp"
+#include "smmuman/models/sim_dma.hpp"
 #include "smmuman/core/manager.hpp"
 #include "smmuman/hw/domain_backend.hpp"
 #include "smmuman/hw/hardware_system.hpp"

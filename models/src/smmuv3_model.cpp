@@ -1,4 +1,4 @@
-#include "smmuv3_model.hpp"
+#include "smmuman/models/smmuv3_model.hpp"
 
 #include <fmt/format.h>
 

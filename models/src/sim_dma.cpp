@@ -1,4 +1,4 @@
-#include "sim_dma.hpp"
+#include "smmuman/models/sim_dma.hpp"
 
 namespace sim {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sim_dma.hpp"
+#include "smmuman/models/sim_dma.hpp"
 #include "smmuman/hw/machine.hpp"
 
 namespace smmuv3_model {
