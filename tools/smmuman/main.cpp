@@ -14,6 +14,7 @@
 #include "smmuman/config/yaml_config.hpp"
 #include "smmuman/core/manager.hpp"
 #include "smmuman/input/text.hpp"
+#include "simulate.hpp"
 
 namespace {
 
@@ -61,6 +62,25 @@ int check(const std::string& path, Format format, bool json) {
   return kExitSound;
 }
 
+// Loads and checks like `check`, then brings the deployment up on the models.
+int simulate(const std::string& path, Format format, bool vms, bool json) {
+  auto loaded = load(path, format);
+  const std::string shown_path = smmuman::input::escape_for_display(path);
+  if (!loaded.deployment || !loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) fmt::print(stderr, "error: {}\n", smmuman::config::to_string(e));
+    fmt::print(stderr, "{}: {} error{}\n", shown_path, loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
+    return kExitErrors;
+  }
+  try {
+    const auto result = smmuman::tools::simulate(*loaded.deployment, shown_path, vms, json);
+    fmt::print(result.ok ? stdout : (json ? stdout : stderr), "{}", result.text);
+    return result.ok ? kExitSound : kExitErrors;
+  } catch (const smmuman::core::InvariantViolation& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitErrors;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +100,16 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
       ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
 
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate", "Bring a deployment up on the hardware models through the register-level backends and print "
+                  "what each unit was programmed with (stream table entries, stream match groups, context banks)");
+  simulate_cmd->add_option("config", config_path, "deployment configuration file")->required();
+  simulate_cmd->add_flag("--json", json, "print the result as JSON on stdout");
+  bool vms = false;
+  simulate_cmd->add_flag("--vms", vms, "also start each VM: attach its pass-through devices to a domain of its memory");
+  simulate_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
+      ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +120,6 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (check_cmd->parsed()) return check(config_path, formats.at(format_name), json);
+  if (simulate_cmd->parsed()) return simulate(config_path, formats.at(format_name), vms, json);
   return kExitUsage;
 }

@@ -146,13 +146,11 @@ std::string Backend::describe() const {
       "arm-smmuv2: {} stream match groups, {} context banks, {} StreamID bits, stage-2 input {} bits, output {} bits, "
       "{} KiB register pages\n",
       f.groups, f.banks, f.sid_bits, geometry().input_bits, geometry().output_bits, f.page_bytes / 1024);
+  auto& driver = const_cast<Driver<Mmio>&>(driver_);  // reading registers has no effect
   for (const auto& [key, g] : groups_) {
-    if (g.faulting) {
-      out += fmt::format("  SMR{}: ID {:#x} MASK {:#x} -> S2CR fault\n", g.index, key.first, key.second);
-    } else {
-      out += fmt::format("  SMR{}: ID {:#x} MASK {:#x} -> S2CR translate, context bank {}\n", g.index, key.first,
-                         key.second, g.bank);
-    }
+    const std::string target = g.faulting ? "fault" : fmt::format("translate, context bank {}", g.bank);
+    out += fmt::format("  SMR{}: ID {:#x} MASK {:#x} -> S2CR {}; SMR {:08x} S2CR {:08x}\n", g.index, key.first, key.second,
+                       target, driver.smr(g.index), driver.s2cr(g.index));
   }
   const auto bank = [&](const std::string& name, const Domain& d) {
     out += fmt::format("  context bank {}: stage 2, VMID {}, TTBR0 {:#x}, {} tables ({})\n", d.context.bank,

@@ -116,21 +116,23 @@ std::string Backend::describe() const {
       f.sid_bits, driver_.two_level() ? "2-level stream table" : "linear stream table", geometry().input_bits,
       geometry().output_bits, f.vmid16 ? 16 : 8, f.range_invalidation ? "yes" : "no", driver_.queue_capacity());
   for (const auto& [sid, s] : streams()) {
+    std::string target;
     switch (s.kind) {
-      case TargetKind::fail_closed: out += fmt::format("  stream {:#x}: abort (empty stage-2 table, VMID 0)\n", sid); break;
+      case TargetKind::fail_closed: target = "abort (empty stage-2 table, VMID 0)"; break;
       case TargetKind::domain: {
         const Domain& d = domains().at(s.domain);
-        out += fmt::format("  stream {:#x}: stage 2, VMID {}, S2TTB {:#x} (object {})\n", sid, d.context.vmid, d.engine->root(),
-                           s.domain.object);
+        target = fmt::format("stage 2, VMID {}, S2TTB {:#x} (object {})", d.context.vmid, d.engine->root(), s.domain.object);
         break;
       }
       case TargetKind::startup: {
         const Domain& d = startup_domains().at(s.device);
-        out += fmt::format("  stream {:#x}: stage 2, VMID {}, S2TTB {:#x} (startup mappings of device {})\n", sid, d.context.vmid,
-                           d.engine->root(), static_cast<uint32_t>(s.device));
+        target = fmt::format("stage 2, VMID {}, S2TTB {:#x} (startup mappings of device {})", d.context.vmid,
+                             d.engine->root(), static_cast<uint32_t>(s.device));
         break;
       }
     }
+    const uint64_t* w = driver_.ste_words(sid);
+    out += fmt::format("  stream {:#x}: {}; STE {:016x} {:016x} {:016x} {:016x}\n", sid, target, w[0], w[1], w[2], w[3]);
   }
   const auto summarize = [&](const std::string& name, const Domain& d) {
     const auto census = d.engine->census();

@@ -167,6 +167,10 @@ class Driver {
     retarget_group(group, bank);
     put(smr, group);
   }
+  // A group's SMR and S2CR as the unit holds them (for summaries).
+  uint32_t smr(unsigned group) { return static_cast<uint32_t>(read<regs::SMMU_SMR>(io_, layout_, 0, group).raw()); }
+  uint32_t s2cr(unsigned group) { return static_cast<uint32_t>(read<regs::SMMU_S2CR>(io_, layout_, 0, group).raw()); }
+
   // One 32-bit write moves the whole group to another bank.
   void retarget_group(unsigned group, unsigned bank) {
     using namespace regs;
@@ -184,6 +188,7 @@ class Driver {
     put(smr, group);
   }
   // The group stops matching (its streams become unmatched), then faults.
+  // A bank never loses its last group by SCTLR.M = 0: M = 0 is bypass (17.3.3).
   void disable_group(unsigned group) {
     using namespace regs;
     put(WriteValue<SMMU_SMR>::zero(), group);
@@ -222,7 +227,10 @@ class Driver {
                                   .set<SMMU_CB_SCTLR::M>(1)
                                   .set<SMMU_CB_SCTLR::CFRE>(SMMU_CB_SCTLR::CFRE::Value::ABORT)
                                   .set<SMMU_CB_SCTLR::CFIE>(1)
-                                  .set<SMMU_CB_SCTLR::AFE>(1),
+                                  // A held fault must not block the bank's other DMA (IHI0062 3.7.3).
+                                  .set<SMMU_CB_SCTLR::HUPCF>(1)
+                                  .set<SMMU_CB_SCTLR::AFE>(1)
+                                  .set<SMMU_CB_SCTLR::TRE>(1),  // both should be one at stage 2 (17.3.3)
                          layout_, bank);
     stats_.register_writes += 7;
   }
@@ -311,8 +319,10 @@ class Driver {
       FaultRecord r;
       r.unit = unit_;
       r.raw_type = static_cast<uint32_t>(gfsr.raw());
+      // USF: a stream no group matches; ICF: a group whose S2CR faults (IHI0062
+      // 2.3.4). This driver makes both only for streams that must abort.
       r.reason = gfsr.get<SMMU_SGFSR::USF>() != 0   ? FaultReason::stream_aborted
-                 : gfsr.get<SMMU_SGFSR::ICF>() != 0 ? FaultReason::bad_config
+                 : gfsr.get<SMMU_SGFSR::ICF>() != 0 ? FaultReason::stream_aborted
                  : gfsr.get<SMMU_SGFSR::SMCF>() != 0 ? FaultReason::bad_config
                  : gfsr.get<SMMU_SGFSR::UCBF>() != 0 ? FaultReason::bad_config
                  : gfsr.get<SMMU_SGFSR::EF>() != 0   ? FaultReason::walk_abort

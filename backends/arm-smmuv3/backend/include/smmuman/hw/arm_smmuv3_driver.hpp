@@ -276,6 +276,8 @@ class Driver {
     return st_.words[sid >> options_.split] != 0;
   }
   uint64_t l1_index(uint32_t sid) const { return sid >> options_.split; }
+  // The STE of a present stream, as memory holds it (for summaries).
+  const uint64_t* ste_words(uint32_t sid) const { return dma_.words_at(ste_phys(sid)); }
   uint64_t l2_bytes() const { return (uint64_t{1} << options_.split) * kSteBytes; }
   // A level-2 table's memory, taken in prepare; every STE in it fail-closed.
   TablePage allocate_l2() {

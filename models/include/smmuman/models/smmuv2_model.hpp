@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "sim_dma.hpp"
+#include "smmuman/models/sim_dma.hpp"
 #include "smmuman/hw/machine.hpp"
 
 namespace smmuv2_model {
@@ -139,6 +139,7 @@ class Model : public smmuman::hw::Mmio {
   sim::SimDma& mem_;
   Ids ids_;
   unsigned numcb_ = 0, numsmrg_ = 0, numpage_ = 2, oas_bits_ = 48, ias_bits_ = 48;
+  uint64_t page_size_ = 0x1000;
   bool vmid16s_ = false, sms_ = true;
   // Global register space 0 (IHI0062 9.1).
   uint32_t cr0_ = 0, cr2_ = 0, acr_ = 0;

@@ -1,0 +1,246 @@
+// The SMMUv2 / MMU-500 backend against the independent model
+// (models/smmuv2_model.hpp): random histories checked after every step
+// against Manager::access_stream with one fault record per denial,
+// sabotage switches that must be noticed, stream match groups, and
+// bring-up on unusual ID values.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "backend_rig.hpp"
+#include "fixtures.hpp"
+#include "smmuman/hw/arm_smmuv2_backend.hpp"
+#include "smmuman/hw/unit_registry.hpp"
+#include "smmuman/models/smmuv2_model.hpp"
+
+namespace {
+
+using namespace smmuman;
+using sim::SimDma;
+using smmuv2_model::Ids;
+using smmuv2_model::Model;
+namespace v2 = hw::arm_smmuv2;
+using backend_rig::Counts;
+using backend_rig::env_number;
+using backend_rig::run_history;
+using backend_rig::scripted_history;
+using backend_rig::selector_of;
+
+class Smmuv2Harness : public backend_rig::UnitHarness {
+ public:
+  Smmuv2Harness(SimDma& dma, Ids ids) : model(dma, ids) {}
+  hw::Mmio& mmio() override { return model; }
+  backend_rig::ModelAccess access(uint32_t sid, uint64_t address, core::AccessKind kind) override {
+    static constexpr smmuv2_model::Access kKinds[] = {smmuv2_model::Access::read, smmuv2_model::Access::write,
+                                                      smmuv2_model::Access::exec};
+    const auto got = model.access(sid, address, kKinds[static_cast<int>(kind)]);
+    return {got.allowed, got.pa};
+  }
+  const std::vector<std::string>& hazards() const override { return model.hazards(); }
+  core::Result<std::unique_ptr<hw::DomainBackend>> create_backend(SimDma& dma, const core::Unit& unit,
+                                                                  uint32_t index) override {
+    auto b = v2::Backend::create(model, dma, unit, index);
+    if (!b) return b.error();
+    return std::unique_ptr<hw::DomainBackend>(std::move(b.value()));
+  }
+  Model model;
+};
+
+struct Sabotage {
+  v2::Sabotage driver;
+  uint8_t extra_perms = 0;
+  bool block_overshoot = false;
+};
+
+class Rig : public backend_rig::Rig {
+ public:
+  explicit Rig(Ids ids, const Sabotage& sabotage = {})
+      : backend_rig::Rig("arm-smmuv2", [ids](SimDma& dma) { return std::make_unique<Smmuv2Harness>(dma, ids); }) {
+    if (!problem.empty()) return;
+    for (size_t u = 0; u < 2; ++u) {
+      backend(u).driver().sabotage = sabotage.driver;
+      backend(u).sabotage_extra_perms = sabotage.extra_perms;
+      backend(u).sabotage_block_overshoot = sabotage.block_overshoot;
+    }
+  }
+  Model& model(size_t u) { return static_cast<Smmuv2Harness&>(harness(u)).model; }
+  v2::Backend& backend(size_t u) { return static_cast<v2::Backend&>(backend_rig::Rig::backend(u)); }
+};
+
+struct ModelCase {
+  const char* name;
+  Ids ids;
+};
+
+std::vector<ModelCase> model_cases() {
+  return {
+      {"mmu500_16_banks", Ids::mmu500(16, 48)},
+      {"mmu500_8_banks", Ids::mmu500(8, 48)},
+      {"mmu500_3_banks_12_groups", Ids::mmu500(3, 12)},
+  };
+}
+
+class Differential : public testing::TestWithParam<ModelCase> {};
+
+TEST_P(Differential, ModelAgreesWithTheCoreAfterEveryStep) {
+  const uint64_t histories = std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", 100) / 25);
+  const uint64_t seed = env_number("SMMUMAN_SMMUV2_SEED", std::random_device{}());
+  std::printf("%s: %llu histories, seed %llu (replay with SMMUMAN_SMMUV2_SEED)\n", GetParam().name,
+              static_cast<unsigned long long>(histories), static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  Counts counts;
+  for (uint64_t h = 0; h < histories; ++h) {
+    Rig rig(GetParam().ids);
+    ASSERT_EQ(rig.problem, "");
+    ASSERT_EQ(rig.compare_all(), "") << "after bring-up";
+    const std::string e = run_history(rig, rng, counts, 60);
+    ASSERT_EQ(e, "") << "history " << h << ", seed " << seed;
+  }
+  std::printf("%s: %llu operations, %llu accepted, %llu maps, %llu unmaps, %llu comparisons\n", GetParam().name,
+              static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.accepted),
+              static_cast<unsigned long long>(counts.maps), static_cast<unsigned long long>(counts.unmaps),
+              static_cast<unsigned long long>(counts.compared));
+  EXPECT_GT(counts.maps, 0u);
+  EXPECT_GT(counts.unmaps, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, Differential, testing::ValuesIn(model_cases()),
+                         [](const testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
+
+TEST(Smmuv2Sabotage, TheScriptedHistoryPassesUnsabotaged) {
+  Rig rig(Ids::mmu500(8, 48));
+  ASSERT_EQ(rig.problem, "");
+  EXPECT_EQ(scripted_history(rig), "");
+}
+
+struct SabotageCase {
+  const char* name;
+  Sabotage sabotage;
+  const char* expected;
+};
+
+class SabotageTest : public testing::TestWithParam<SabotageCase> {};
+
+TEST_P(SabotageTest, IsNoticed) {
+  Rig rig(Ids::mmu500(8, 48), GetParam().sabotage);
+  ASSERT_EQ(rig.problem, "");
+  const std::string e = scripted_history(rig);
+  std::printf("%s: %s\n", GetParam().name, e.c_str());
+  EXPECT_NE(e.find(GetParam().expected), std::string::npos) << e;
+}
+
+SabotageCase sabotage(const char* name, const char* expected, auto&& set) {
+  SabotageCase c{name, {}, expected};
+  set(c.sabotage);
+  return c;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Switches, SabotageTest,
+    testing::Values(sabotage("omitted_tlbi", "unmapped: ", [](Sabotage& s) { s.driver.skip_tlbi = true; }),
+                    sabotage("missing_tlbsync", "unmapped: ", [](Sabotage& s) { s.driver.skip_sync = true; }),
+                    sabotage("wrong_permission_bit", "write at", [](Sabotage& s) { s.extra_perms = hw::kLeafWrite; }),
+                    sabotage("block_overshoots_its_range", "mapped: ", [](Sabotage& s) { s.block_overshoot = true; }),
+                    sabotage("smr_enabled_before_its_s2cr", "S2CR", [](Sabotage& s) { s.driver.smr_before_s2cr = true; })),
+    [](const testing::TestParamInfo<SabotageCase>& info) { return std::string(info.param.name); });
+
+// ---- Stream match groups -------------------------------------------------------------------------
+
+TEST(Smmuv2Groups, MasksCoverOnlyTheDevicesOwnStreams) {
+  using G = std::vector<std::pair<uint32_t, uint32_t>>;
+  EXPECT_EQ(v2::match_groups({0x4c0, 0x4c1, 0x4c2, 0x4c3}), (G{{0x4c0, 3}}));
+  EXPECT_EQ(v2::match_groups({0x868, 0x869, 0x86a, 0x86b, 0x86c, 0x86d, 0x86e, 0x86f}), (G{{0x868, 7}}));
+  EXPECT_EQ(v2::match_groups({0x10, 0x11, 0x13}), (G{{0x10, 1}, {0x13, 0}}));
+  EXPECT_EQ(v2::match_groups({0x11, 0x12}), (G{{0x11, 0}, {0x12, 0}})) << "0x10-0x13 would take in 0x10 and 0x13";
+  EXPECT_EQ(v2::match_groups({7, 7, 8}), (G{{7, 0}, {8, 0}}));
+}
+
+// ---- Bring-up, faults, refusals ------------------------------------------------------------------
+
+std::string bring_up_error(Ids ids) {
+  SimDma dma;
+  Model model(dma, ids);
+  core::Unit unit{"u0", *hw::described_capabilities("arm-smmuv2"), "", std::nullopt, false, {}};
+  auto b = v2::Backend::create(model, dma, unit, 0);
+  return b.ok() ? "" : b.error().message;
+}
+
+TEST(Smmuv2BringUp, RefusesUnitsItCannotDriveWithAClearError) {
+  Ids no_s2 = Ids::mmu500();
+  no_s2.idr0 &= ~(1u << 29);  // IHI0062 9 SMMU_IDR0.S2TS
+  EXPECT_NE(bring_up_error(no_s2).find("S2TS"), std::string::npos);
+  Ids indexing = Ids::mmu500();
+  indexing.idr0 &= ~(1u << 27);  // SMS
+  EXPECT_NE(bring_up_error(indexing).find("SMS"), std::string::npos);
+  Ids no4k = Ids::mmu500();
+  no4k.idr2 &= ~(1u << 12);  // PTFSV8_4KB
+  const std::string e = bring_up_error(no4k);
+  EXPECT_NE(e.find("unit u0 (arm-smmuv2)"), std::string::npos) << e;
+  EXPECT_NE(e.find("4 KiB"), std::string::npos) << e;
+  EXPECT_EQ(bring_up_error(Ids::mmu500(8, 48)), "");
+}
+
+TEST(Smmuv2BringUp, FailsClosedAndUnmatchedStreamsFaultWithARecord) {
+  Rig rig(Ids::mmu500(8, 48));
+  ASSERT_EQ(rig.problem, "");
+  // u0 faults a stream no device owns (USFCFG = 1); u1 passes it through.
+  EXPECT_FALSE(rig.model(0).access(0x7ff, 0x1000, smmuv2_model::Access::read).allowed);
+  EXPECT_TRUE(rig.model(1).access(0x7ff, 0x1000, smmuv2_model::Access::read).allowed);
+  const auto faults = rig.system().collect_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0].record.stream, 0x7ffu);
+  EXPECT_EQ(faults[0].record.address, 0x1000u);
+  EXPECT_FALSE(faults[0].device.has_value());
+  EXPECT_TRUE(rig.model(0).hazards().empty());
+}
+
+// The core counts context banks itself; stream match groups are the
+// backend's to count, and running out of them is a refusal in prepare.
+TEST(Smmuv2Groups, NoFreeGroupIsARefusalThatChangesNothing) {
+  Rig rig(Ids::mmu500(8, 3));  // three groups; the fixture's startup device takes one
+  ASSERT_EQ(rig.problem, "");
+  core::Manager& m = rig.manager();
+  const core::Deployment& d = m.deployment();
+  auto c = m.connect({"host", std::nullopt, true});
+  ASSERT_TRUE(c.ok());
+  std::vector<core::ObjectId> objects;
+  for (int i = 0; i < 3; ++i) objects.push_back(m.create_object(c.value()).value());
+  ASSERT_TRUE(m.attach(c.value(), objects[0], selector_of(d, core::test::kDevHost)).ok());
+  ASSERT_TRUE(m.attach(c.value(), objects[1], selector_of(d, core::test::kDevHostPci)).ok());
+  const uint64_t live = rig.dma().live_bytes();
+  const unsigned groups = rig.backend(0).groups_in_use();
+  const auto refused = m.attach(c.value(), objects[2], selector_of(d, core::test::kDevHostPci2));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::Errc::no_resources);
+  EXPECT_NE(refused.error().message.find("unit u0: no free stream match group"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(rig.dma().live_bytes(), live);
+  EXPECT_EQ(rig.backend(0).groups_in_use(), groups);
+  EXPECT_EQ(rig.compare_all(), "");
+  // Freeing a group makes room.
+  ASSERT_TRUE(m.detach(c.value(), selector_of(d, core::test::kDevHost)).ok());
+  EXPECT_TRUE(m.attach(c.value(), objects[2], selector_of(d, core::test::kDevHostPci2)).ok());
+  EXPECT_EQ(rig.compare_all(), "");
+}
+
+TEST(Smmuv2Contexts, EightBanksServeSevenObjectsAndTheStartupDevice) {
+  Rig rig(Ids::mmu500(8, 48));
+  ASSERT_EQ(rig.problem, "");
+  core::Manager& m = rig.manager();
+  const core::Deployment& d = m.deployment();
+  auto c = m.connect({"host", std::nullopt, true});
+  ASSERT_TRUE(c.ok());
+  // The fixture's u0 has dev0, dev3 and dev6 for the host: three banks, plus the startup one.
+  for (core::DeviceIndex dev : {core::test::kDevHost, core::test::kDevHostPci, core::test::kDevHostPci2}) {
+    auto o = m.create_object(c.value());
+    ASSERT_TRUE(o.ok());
+    ASSERT_TRUE(m.attach(c.value(), o.value(), selector_of(d, dev)).ok());
+    ASSERT_TRUE(m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x10000, 0x1ffff), core::Hpa{0x500000}, core::Perms::rw()}}).ok());
+  }
+  EXPECT_EQ(rig.backend(0).domains().size(), 3u);
+  EXPECT_EQ(rig.backend(0).startup_domains().size(), 1u);
+  EXPECT_EQ(rig.compare_all(), "");
+}
+
+}  // namespace
