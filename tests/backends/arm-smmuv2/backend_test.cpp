@@ -27,45 +27,12 @@ using backend_rig::run_history;
 using backend_rig::scripted_history;
 using backend_rig::selector_of;
 
-class Smmuv2Harness : public backend_rig::UnitHarness {
- public:
-  Smmuv2Harness(SimDma& dma, Ids ids) : model(dma, ids) {}
-  hw::Mmio& mmio() override { return model; }
-  backend_rig::ModelAccess access(uint32_t sid, uint64_t address, core::AccessKind kind) override {
-    static constexpr smmuv2_model::Access kKinds[] = {smmuv2_model::Access::read, smmuv2_model::Access::write,
-                                                      smmuv2_model::Access::exec};
-    const auto got = model.access(sid, address, kKinds[static_cast<int>(kind)]);
-    return {got.allowed, got.pa};
-  }
-  const std::vector<std::string>& hazards() const override { return model.hazards(); }
-  core::Result<std::unique_ptr<hw::DomainBackend>> create_backend(SimDma& dma, const core::Unit& unit,
-                                                                  uint32_t index) override {
-    auto b = v2::Backend::create(model, dma, unit, index);
-    if (!b) return b.error();
-    return std::unique_ptr<hw::DomainBackend>(std::move(b.value()));
-  }
-  Model model;
-};
+using Sabotage = backend_rig::Sabotage<v2::Sabotage>;
 
-struct Sabotage {
-  v2::Sabotage driver;
-  uint8_t extra_perms = 0;
-  bool block_overshoot = false;
-};
-
-class Rig : public backend_rig::Rig {
+// The fixture's two units as models with `ids`, sabotaged as asked.
+class Rig : public backend_rig::TypedRig<Model, smmuv2_model::Access, v2::Backend> {
  public:
-  explicit Rig(Ids ids, const Sabotage& sabotage = {})
-      : backend_rig::Rig("arm-smmuv2", [ids](SimDma& dma) { return std::make_unique<Smmuv2Harness>(dma, ids); }) {
-    if (!problem.empty()) return;
-    for (size_t u = 0; u < 2; ++u) {
-      backend(u).driver().sabotage = sabotage.driver;
-      backend(u).sabotage_extra_perms = sabotage.extra_perms;
-      backend(u).sabotage_block_overshoot = sabotage.block_overshoot;
-    }
-  }
-  Model& model(size_t u) { return static_cast<Smmuv2Harness&>(harness(u)).model; }
-  v2::Backend& backend(size_t u) { return static_cast<v2::Backend&>(backend_rig::Rig::backend(u)); }
+  explicit Rig(Ids ids, const Sabotage& sabotage = {}) : TypedRig("arm-smmuv2", ids, sabotage) {}
 };
 
 struct ModelCase {
@@ -84,23 +51,11 @@ std::vector<ModelCase> model_cases() {
 class Differential : public testing::TestWithParam<ModelCase> {};
 
 TEST_P(Differential, ModelAgreesWithTheCoreAfterEveryStep) {
-  const uint64_t histories = std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", 100) / 25);
-  const uint64_t seed = env_number("SMMUMAN_SMMUV2_SEED", std::random_device{}());
-  std::printf("%s: %llu histories, seed %llu (replay with SMMUMAN_SMMUV2_SEED)\n", GetParam().name,
-              static_cast<unsigned long long>(histories), static_cast<unsigned long long>(seed));
-  std::mt19937_64 rng(seed);
   Counts counts;
-  for (uint64_t h = 0; h < histories; ++h) {
-    Rig rig(GetParam().ids);
-    ASSERT_EQ(rig.problem, "");
-    ASSERT_EQ(rig.compare_all(), "") << "after bring-up";
-    const std::string e = run_history(rig, rng, counts, 60);
-    ASSERT_EQ(e, "") << "history " << h << ", seed " << seed;
-  }
-  std::printf("%s: %llu operations, %llu accepted, %llu maps, %llu unmaps, %llu comparisons\n", GetParam().name,
-              static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.accepted),
-              static_cast<unsigned long long>(counts.maps), static_cast<unsigned long long>(counts.unmaps),
-              static_cast<unsigned long long>(counts.compared));
+  const Ids ids = GetParam().ids;
+  EXPECT_EQ(backend_rig::run_differential([ids] { return std::make_unique<Rig>(ids); }, GetParam().name,
+                                          "SMMUMAN_SMMUV2_SEED", counts),
+            "");
   EXPECT_GT(counts.maps, 0u);
   EXPECT_GT(counts.unmaps, 0u);
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "fixtures.hpp"
@@ -222,6 +223,28 @@ std::string scripted_history(Rig& rig) {
   if (!m.map(c.value(), o2.value(), {other})) return "map failed";
   if (!m.attach(c.value(), o2.value(), selector_of(d, core::test::kDevHost))) return "attach failed";
   return check("attached elsewhere");
+}
+
+std::string run_differential(const std::function<std::unique_ptr<Rig>()>& make, const std::string& name,
+                             const char* seed_variable, Counts& counts) {
+  const uint64_t histories = std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", 100) / 25);
+  const uint64_t seed = env_number(seed_variable, std::random_device{}());
+  std::printf("%s: %llu histories, seed %llu (replay with %s)\n", name.c_str(), static_cast<unsigned long long>(histories),
+              static_cast<unsigned long long>(seed), seed_variable);
+  std::mt19937_64 rng(seed);
+  for (uint64_t h = 0; h < histories; ++h) {
+    const std::unique_ptr<Rig> rig = make();
+    if (!rig->problem.empty()) return "bring-up: " + rig->problem;
+    if (std::string e = rig->compare_all(); !e.empty()) return "after bring-up: " + e;
+    if (std::string e = run_history(*rig, rng, counts, 60); !e.empty()) {
+      return fmt::format("history {} of seed {}: {}", h, seed, e);
+    }
+  }
+  std::printf("%s: %llu operations, %llu accepted, %llu maps, %llu unmaps, %llu comparisons\n", name.c_str(),
+              static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.accepted),
+              static_cast<unsigned long long>(counts.maps), static_cast<unsigned long long>(counts.unmaps),
+              static_cast<unsigned long long>(counts.compared));
+  return "";
 }
 
 }  // namespace backend_rig

@@ -68,6 +68,57 @@ class Rig {
   std::unique_ptr<hw::HardwareSystem> system_;
 };
 
+// A unit harness from a model type and a backend type: ModelT(SimDma&, Ids),
+// ModelT::access(sid, address, AccessT) -> {allowed, pa}, ModelT::hazards(),
+// and BackendT::create(Mmio&, Dma&, Unit, index).
+template <class ModelT, class AccessT, class BackendT>
+class ModelHarness : public UnitHarness {
+ public:
+  template <class Ids>
+  ModelHarness(sim::SimDma& dma, const Ids& ids) : model(dma, ids) {}
+  hw::Mmio& mmio() override { return model; }
+  ModelAccess access(uint32_t sid, uint64_t address, core::AccessKind kind) override {
+    static constexpr AccessT kKinds[] = {AccessT::read, AccessT::write, AccessT::exec};
+    const auto got = model.access(sid, address, kKinds[static_cast<int>(kind)]);
+    return {got.allowed, got.pa};
+  }
+  const std::vector<std::string>& hazards() const override { return model.hazards(); }
+  core::Result<std::unique_ptr<hw::DomainBackend>> create_backend(sim::SimDma& dma, const core::Unit& unit,
+                                                                  uint32_t index) override {
+    auto b = BackendT::create(model, dma, unit, index);
+    if (!b) return b.error();
+    return std::unique_ptr<hw::DomainBackend>(std::move(b.value()));
+  }
+  ModelT model;
+};
+
+// Test-only switches: the driver's own, and the shared stage-2 machinery's.
+template <class DriverSabotage>
+struct Sabotage {
+  DriverSabotage driver{};
+  uint8_t extra_perms = 0;
+  bool block_overshoot = false;
+};
+
+// The rig with its model and backend types known, sabotaged as asked.
+template <class ModelT, class AccessT, class BackendT>
+class TypedRig : public Rig {
+ public:
+  using Harness = ModelHarness<ModelT, AccessT, BackendT>;
+  template <class Ids, class DriverSabotage>
+  TypedRig(const std::string& architecture, const Ids& ids, const Sabotage<DriverSabotage>& sabotage)
+      : Rig(architecture, [ids](sim::SimDma& dma) { return std::make_unique<Harness>(dma, ids); }) {
+    if (!problem.empty()) return;
+    for (size_t u = 0; u < 2; ++u) {
+      backend(u).driver().sabotage = sabotage.driver;
+      backend(u).sabotage_extra_perms = sabotage.extra_perms;
+      backend(u).sabotage_block_overshoot = sabotage.block_overshoot;
+    }
+  }
+  ModelT& model(size_t u) { return static_cast<Harness&>(harness(u)).model; }
+  BackendT& backend(size_t u) { return static_cast<BackendT&>(Rig::backend(u)); }
+};
+
 core::DeviceSelector selector_of(const core::Deployment& d, core::DeviceIndex dev);
 
 struct Counts {
@@ -84,5 +135,11 @@ std::string run_history(Rig& rig, std::mt19937_64& rng, Counts& counts, int step
 std::string scripted_history(Rig& rig);
 
 uint64_t env_number(const char* name, uint64_t fallback);
+
+// The differential property: SMMUMAN_PROPERTY_CASES / 25 (at least 2) random
+// histories, each on a fresh rig from `make`, seeded from `seed_variable` or
+// at random (the seed is printed); the first disagreement, or empty.
+std::string run_differential(const std::function<std::unique_ptr<Rig>()>& make, const std::string& name,
+                             const char* seed_variable, Counts& counts);
 
 }  // namespace backend_rig

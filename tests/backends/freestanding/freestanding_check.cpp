@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "smmuman/hw/all_architectures.hpp"
+#include "smmuman/hw/arm_smmuv2_driver.hpp"
 #include "smmuman/hw/arm_smmuv3_driver.hpp"
 #include "smmuman/hw/page_table_engine.hpp"
 #include "smmuman/hw/page_table_walk.hpp"
@@ -139,6 +140,20 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
         acc += static_cast<uint64_t>(driver.sync());
         acc += driver.drain_events([&](const smmuman::hw::FaultRecord& r) { acc += r.address; });
       }
+    }
+  }
+  // The SMMUv2 / MMU-500 driver: probe, bring-up, a group, a bank, an invalidation, faults.
+  {
+    namespace v2 = smmuman::hw::arm_smmuv2;
+    smmuman::hw::Geometry g;
+    v2::Driver<Mmio> driver(io);
+    if (driver.probe() == v2::Error::none && driver.bring_up(v2::Options{}) == v2::Error::none &&
+        smmuman::hw::derive_geometry(v2::page_tables::aarch64_s2_4k, g, 40) == smmuman::hw::GeometryProblem::none) {
+      driver.program_bank(0, 1, base, g);
+      driver.enable_group(0, 0x10, 0x3, 0);
+      driver.invalidate_ipa(0, 1, smmuman::hw::Invalidation{true, 0x1000, 0x3fffff, true, 0x1000, 0x200000});
+      acc += static_cast<uint64_t>(driver.sync());
+      acc += driver.drain_faults([&](const smmuman::hw::FaultRecord& r) { acc += r.address; });
     }
   }
   // Every architecture described in spec/hw, without naming them.

@@ -143,9 +143,10 @@ void Backend::collect_faults(std::vector<FaultRecord>& out) {
 std::string Backend::describe() const {
   const Features& f = driver_.features();
   std::string out = fmt::format(
-      "arm-smmuv2: {} stream match groups, {} context banks, {} StreamID bits, stage-2 input {} bits, output {} bits, "
-      "{} KiB register pages\n",
-      f.groups, f.banks, f.sid_bits, geometry().input_bits, geometry().output_bits, f.page_bytes / 1024);
+      "arm-smmuv2: {} stream match groups, {} context banks ({} stage-2 only), {} StreamID bits, stage-2 input {} bits, "
+      "output {} bits, {} KiB register pages\n",
+      f.groups, f.banks, f.stage2_only_banks, f.sid_bits, geometry().input_bits, geometry().output_bits,
+      f.page_bytes / 1024);
   auto& driver = const_cast<Driver<Mmio>&>(driver_);  // reading registers has no effect
   for (const auto& [key, g] : groups_) {
     const std::string target = g.faulting ? "fault" : fmt::format("translate, context bank {}", g.bank);

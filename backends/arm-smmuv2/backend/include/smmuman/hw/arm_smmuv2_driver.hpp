@@ -29,6 +29,8 @@ struct Features {
   unsigned sid_bits = 0;          // NUMSIDB
   unsigned groups = 0;            // NUMSMRG
   unsigned banks = 0;             // NUMCB
+  unsigned stage2_only_banks = 0; // NUMS2CB: banks 0..NUMS2CB-1 translate stage 2 only, as domains do
+  bool extended_ids = false;      // EXIDS: 16-bit StreamIDs exist, but this driver matches 15 (EXIDENABLE = 0)
   unsigned ias_bits = 0, oas_bits = 0;
   uint64_t page_bytes = 0;        // PAGESIZE
   uint64_t global_bytes = 0;      // NUMPAGE * PAGESIZE
@@ -93,6 +95,8 @@ class Driver {
     f.sid_bits = static_cast<unsigned>(idr0.get<SMMU_IDR0::NUMSIDB>());
     f.groups = static_cast<unsigned>(idr0.get<SMMU_IDR0::NUMSMRG>());
     f.banks = static_cast<unsigned>(idr1.get<SMMU_IDR1::NUMCB>());
+    f.stage2_only_banks = static_cast<unsigned>(idr1.get<SMMU_IDR1::NUMS2CB>());
+    f.extended_ids = idr0.get<SMMU_IDR0::EXIDS>() != 0;
     f.page_bytes = idr1.get<SMMU_IDR1::PAGESIZE>() != 0 ? 0x10000 : 0x1000;  // IHI0062 8.1
     f.global_bytes = f.page_bytes << (idr1.get<SMMU_IDR1::NUMPAGENDXB>() + 1);
     f.vmid16 = idr2.get<SMMU_IDR2::VMID16S>() != 0;

@@ -364,6 +364,7 @@ class Driver {
   // command's own invalidation is lost; it is reported, never waited on forever.
   Error sync() {
     if (!up_) return Error::not_up;
+    if (unsynced_ == 0) return Error::none;  // nothing issued since the last CMD_SYNC completed
     if (sabotage.skip_sync) {
       publish_prod();
       return Error::none;
@@ -373,6 +374,7 @@ class Driver {
     structs::CMD_SYNC::CS::set(cmd, static_cast<uint64_t>(structs::CMD_SYNC::CS::Value::SIG_NONE));
     push(cmd);
     ++stats_.syncs;
+    unsynced_ = 0;
     publish_prod();
     Error result = Error::none;
     for (uint64_t attempt = 0; attempt < options_.poll_attempts; ++attempt) {
@@ -658,6 +660,7 @@ class Driver {
     slot[1] = cmd[1];
     cmd_prod_ = (cmd_prod_ + 1) & wrap_mask();
     ++stats_.commands;
+    ++unsynced_;
   }
   void publish_prod() {
     dma_.publish();  // the commands before the PROD that exposes them (IHI0070 3.5.2)
@@ -675,6 +678,7 @@ class Driver {
   uint64_t fail_closed_root_ = 0;
   bool up_ = false;
   bool recovering_ = false;
+  uint64_t unsynced_ = 0;  // commands queued since the last CMD_SYNC
   bool two_level_ = false;
   unsigned stream_bits_ = 0;
   uint64_t l1_count_ = 0;
