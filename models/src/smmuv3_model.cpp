@@ -464,7 +464,7 @@ void Model::command_error(unsigned code) {
 }
 
 void Model::process_commands() {
-  if (!(cr0_ & kCmdqEn)) return;
+  if (!(cr0_ & kCmdqEn) || stalled) return;
   if ((gerror_ ^ gerrorn_) & kCmdqErr) return;  // stopped on an error until acknowledged (7.1)
   const unsigned log2 = static_cast<unsigned>(bits(cmdq_base_, 4, 0));
   const uint64_t base = bits(cmdq_base_, 55, 5) << 5;

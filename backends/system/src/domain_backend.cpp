@@ -78,6 +78,7 @@ DomainBackend::~DomainBackend() {
 
 core::Status DomainBackend::prepare(const UnitSteps& steps) {
   abandon();
+  if (core::Status ready = check_ready(); !ready) return ready;
   const Geometry& g = geometry_;
   uint64_t tables = 0;
   unsigned contexts = 0;

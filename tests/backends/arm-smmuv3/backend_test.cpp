@@ -206,6 +206,31 @@ TEST(Smmuv3Commands, AnIllegalCommandIsRecoveredNotWaitedOn) {
   EXPECT_EQ(rig.compare_all(), "") << "the lost CFGI_STE was made good by invalidating everything";
 }
 
+// A unit that stops consuming commands costs one bounded wait; then every
+// prepare refuses, naming why, and nothing changes.
+TEST(Smmuv3Commands, AUnitThatStopsConsumingIsRefusedNotWaitedOnForever) {
+  Rig rig(Ids::typical());
+  ASSERT_EQ(rig.problem, "");
+  core::Manager& m = rig.manager();
+  auto c = m.connect({"host", std::nullopt, true});
+  auto o = m.create_object(c.value());
+  ASSERT_TRUE(m.attach(c.value(), o.value(), selector_of(m.deployment(), core::test::kDevHost)).ok());
+  ASSERT_TRUE(m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x10000, 0x10fff), core::Hpa{0x500000}, core::Perm::read}}).ok());
+  rig.model(0).stalled = true;
+  // The commit cannot fail: the unmap is the core's, the unit's sync times out (bounded).
+  EXPECT_TRUE(m.unmap(c.value(), o.value(), {core::IovaRange::from_first_last(0x10000, 0x10fff)}).ok());
+  EXPECT_FALSE(rig.backend(0).driver().healthy());
+  const auto before = m.state().objects.at(o.value()).mappings.entries();
+  const auto refused = m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x20000, 0x20fff), core::Hpa{0x500000}, core::Perm::read}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::Errc::no_resources);
+  EXPECT_NE(refused.error().message.find("unit u0: the command queue stopped consuming"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(m.state().objects.at(o.value()).mappings.entries(), before);
+  // The other unit is unaffected.
+  EXPECT_TRUE(rig.backend(1).driver().healthy());
+}
+
 TEST(Smmuv3Prepare, RefusalLeavesHardwareAndMemoryUnchanged) {
   Rig rig(Ids::typical());
   ASSERT_EQ(rig.problem, "");

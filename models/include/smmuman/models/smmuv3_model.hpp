@@ -67,6 +67,8 @@ class Model : public smmuman::hw::Mmio, public sim::StoreObserver {
   bool enabled() const;
   // Makes the next command of this opcode illegal once (command-error tests).
   std::optional<uint8_t> reject_opcode_once;
+  // A unit that stops consuming its command queue (a hung or powered-down SMMU).
+  bool stalled = false;
 
  private:
   struct Ste {

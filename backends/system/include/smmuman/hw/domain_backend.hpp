@@ -106,6 +106,11 @@ class DomainBackend : public UnitBackend {
   void set_geometry(const Geometry& g) { geometry_ = g; }
 
   // ---- What a backend provides ----
+  // Whether the unit can carry out a commit at all (it still consumes its
+  // commands); a refusal names why. Command queue space needs no other
+  // reservation: every commit ends synchronized, so the queue is empty when
+  // the next prepare runs, and commit streams its commands with bounded waits.
+  virtual core::Status check_ready() = 0;
   // Picks `count` free contexts, none of `taken`, changing nothing; false when there are not enough.
   virtual bool pick_contexts(unsigned count, std::vector<Context>& out) = 0;
   // Reserves what binding these streams needs (stream-table pages, stream-match groups).

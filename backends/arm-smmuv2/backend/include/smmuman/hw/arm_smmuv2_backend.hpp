@@ -43,6 +43,10 @@ class Backend : public DomainBackend {
     unsigned bank = 0;
   };
 
+  core::Status check_ready() override {
+    if (driver_.healthy()) return core::Ok{};
+    return core::make_error(core::Errc::no_resources, "a TLB synchronization timed out: the unit no longer completes invalidations");
+  }
   bool pick_contexts(unsigned count, std::vector<Context>& out) override;
   core::Status prepare_streams(const core::step::BindStreams& bind) override;
   void abandon_streams() noexcept override { pending_groups_ = 0; }

@@ -305,8 +305,13 @@ class Driver {
       }
       global_pending_ = false;
     }
+    if (result != Error::none) stuck_ = true;
     return result;
   }
+
+  // False once a TLB synchronization timed out: prepare then refuses every
+  // plan, since no commit could be carried out.
+  bool healthy() const { return up_ && !stuck_; }
 
   // Reads the global fault and every context bank's fault into
   // sink(FaultRecord), then clears them (write 1 to clear). A MULTI bit
@@ -404,6 +409,7 @@ class Driver {
   Options options_{};
   bool up_ = false;
   bool global_pending_ = false;
+  bool stuck_ = false;
   uint64_t pending_banks_[2] = {0, 0};
   DriverStats stats_{};
 };

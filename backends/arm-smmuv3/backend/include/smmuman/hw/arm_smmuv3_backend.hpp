@@ -34,6 +34,10 @@ class Backend : public DomainBackend {
  private:
   Backend(Mmio& mmio, Dma& dma, uint32_t unit_index);
 
+  core::Status check_ready() override {
+    if (driver_.healthy()) return core::Ok{};
+    return core::make_error(core::Errc::no_resources, "the command queue stopped consuming commands (a CMD_SYNC timed out or a command could not be queued)");
+  }
   bool pick_contexts(unsigned count, std::vector<Context>& out) override;
   core::Status prepare_streams(const core::step::BindStreams& bind) override;
   void abandon_streams() noexcept override;

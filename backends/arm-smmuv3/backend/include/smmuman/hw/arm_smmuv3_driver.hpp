@@ -397,8 +397,14 @@ class Driver {
         return result;
       }
     }
+    stuck_ = true;
     return Error::sync_timeout;
   }
+
+  // False once the unit stopped consuming commands (a CMD_SYNC timed out or
+  // a command could not be queued): prepare then refuses every plan, since
+  // no commit could be carried out.
+  bool healthy() const { return up_ && !stuck_ && stats_.dropped == 0; }
 
   // Reads every pending event record into `sink(FaultRecord)`, oldest first,
   // and an overflow record when the queue overflowed (IHI0070 7.4: PROD.OVFLG
@@ -678,6 +684,7 @@ class Driver {
   uint64_t fail_closed_root_ = 0;
   bool up_ = false;
   bool recovering_ = false;
+  bool stuck_ = false;
   uint64_t unsynced_ = 0;  // commands queued since the last CMD_SYNC
   bool two_level_ = false;
   unsigned stream_bits_ = 0;
