@@ -478,6 +478,11 @@ void Model::process_commands() {
     }
     const uint64_t cmd[2] = {mem_.read64(at), mem_.read64(at + 8)};
     if (!execute(cmd)) {
+      if (!injected_) {
+        hazards_.push_back(fmt::format("illegal command {:#018x} {:#018x} (opcode {:#x}) raised CERROR_ILL (IHI0070 7.1)",
+                                       cmd[0], cmd[1], cmd[0] & 0xFF));
+      }
+      injected_ = false;
       command_error(kCerrorIll);
       return;
     }
@@ -490,6 +495,7 @@ bool Model::execute(const uint64_t* cmd) {
   const uint8_t op = static_cast<uint8_t>(bits(cmd[0], 7, 0));
   if (reject_opcode_once && *reject_opcode_once == op) {
     reject_opcode_once.reset();
+    injected_ = true;
     return false;
   }
   const bool s2p = (ids_.idr0 & 1u) != 0, s1p = (ids_.idr0 & 2u) != 0, hyp = (ids_.idr0 & (1u << 9)) != 0;
@@ -532,7 +538,8 @@ bool Model::execute(const uint64_t* cmd) {
       const uint64_t address = bits(cmd[1], 55, 12) << 12;
       if (ril && tg != 0) {
         static constexpr unsigned kGranuleLg2[4] = {0, 12, 14, 16};
-        const uint64_t num = bits(cmd[0], 16, 12), scale = bits(cmd[0], 24, 20);
+        const uint64_t num = bits(cmd[0], 16, 12), scale = bits(cmd[0], 25, 20);
+        if (num == 0 && scale == 0 && bits(cmd[1], 9, 8) == 0) return false;  // reserved combination (4.4.1.1)
         const uint64_t bytes = ((num + 1) << scale) << kGranuleLg2[tg];
         pending_.push_back({Pending::Kind::s2_range, address, address + bytes - 1, vmid, leaf});
       } else {  // without RIL the range fields are ignored: one address

@@ -27,34 +27,32 @@ struct SimulatedUnit {
   std::function<bool(uint32_t sid, uint64_t address, core::AccessKind kind, uint64_t& pa)> access;
 };
 
+template <class ModelT, class AccessT, class Ids>
+SimulatedUnit simulated(sim::SimDma& dma, const Ids& ids) {
+  auto model = std::make_unique<ModelT>(dma, ids);
+  auto* m = model.get();
+  SimulatedUnit out;
+  out.access = [m](uint32_t sid, uint64_t a, core::AccessKind k, uint64_t& pa) {
+    static constexpr AccessT kKinds[] = {AccessT::read, AccessT::write, AccessT::exec};
+    const auto r = m->access(sid, a, kKinds[static_cast<int>(k)]);
+    pa = r.pa;
+    return r.allowed;
+  };
+  out.model = std::move(model);
+  return out;
+}
+
 // A model whose ID registers report what the unit's capabilities say.
 core::Result<SimulatedUnit> model_for(const core::Unit& unit, sim::SimDma& dma) {
   const auto& caps = unit.capabilities;
-  SimulatedUnit out;
   if (caps.architecture == "arm-smmuv3") {
     smmuv3_model::Ids ids = smmuv3_model::Ids::typical();
     ids.idr1 = (ids.idr1 & ~0x3Fu) | std::min(caps.stream_id_bits, 32u);  // IHI0070 6.3.2 SIDSIZE
-    auto model = std::make_unique<smmuv3_model::Model>(dma, ids);
-    auto* m = model.get();
-    out.access = [m](uint32_t sid, uint64_t a, core::AccessKind k, uint64_t& pa) {
-      const auto r = m->access(sid, a, static_cast<smmuv3_model::Access>(k));
-      pa = r.pa;
-      return r.allowed;
-    };
-    out.model = std::move(model);
-    return out;
+    return simulated<smmuv3_model::Model, smmuv3_model::Access>(dma, ids);
   }
   if (caps.architecture == "arm-smmuv2") {
     const unsigned banks = static_cast<unsigned>(std::min<uint64_t>(caps.contexts, 128));
-    auto model = std::make_unique<smmuv2_model::Model>(dma, smmuv2_model::Ids::mmu500(banks, 48));
-    auto* m = model.get();
-    out.access = [m](uint32_t sid, uint64_t a, core::AccessKind k, uint64_t& pa) {
-      const auto r = m->access(sid, a, static_cast<smmuv2_model::Access>(k));
-      pa = r.pa;
-      return r.allowed;
-    };
-    out.model = std::move(model);
-    return out;
+    return simulated<smmuv2_model::Model, smmuv2_model::Access>(dma, smmuv2_model::Ids::mmu500(banks, 48));
   }
   return core::make_error(core::Errc::not_found, fmt::format("unit {}: no register-level backend for {} yet "
                                                              "(arm-smmuv3 and arm-smmuv2 have one)",

@@ -130,6 +130,7 @@ DomainBackend::Domain DomainBackend::make_domain() {
   pending_contexts_.erase(pending_contexts_.begin());
   d.engine = std::make_unique<DomainEngine>(geometry_, pool_);
   if (!d.engine->init()) __builtin_trap();  // prepare reserved the root
+  dma_.publish();  // the empty root is visible before any register names it
   program_context(d);
   return d;
 }
@@ -157,9 +158,11 @@ void DomainBackend::map_entry(Domain& d, const core::DomainEntry& e) {
   // A map fills entries that were invalid, which no TLB or walk cache holds
   // (DDI0487 D8.16: translation faults are not cached): nothing to invalidate.
   (void)d.engine->commit(p, [&](uint64_t first, uint64_t last, bool tables) {
+    dma_.publish();
     invalidate(d, Invalidation{true, first, last, tables, geometry_.table_bytes, geometry_.table_bytes});
     sync();
   });
+  dma_.publish();  // the new entries, before a stream can be bound to use them
 }
 
 void DomainBackend::unmap_entry(Domain& d, const core::DomainEntry& e) {
@@ -169,10 +172,15 @@ void DomainBackend::unmap_entry(Domain& d, const core::DomainEntry& e) {
   c.size = e.in.last() - e.in.first() + 1;
   DomainEngine::Prepared p = d.engine->prepare(c);
   if (!p.ok()) __builtin_trap();
-  invalidate(d, d.engine->commit(p, [&](uint64_t first, uint64_t last, bool tables) {
+  const Invalidation inv = d.engine->commit(p, [&](uint64_t first, uint64_t last, bool tables) {
+    dma_.publish();
     invalidate(d, Invalidation{true, first, last, tables, geometry_.table_bytes, geometry_.table_bytes});
     sync();
-  }));
+  });
+  // The cleared entries are visible to the walker before the invalidation
+  // that makes it read them again (a DSB, and a clean for non-coherent walks).
+  dma_.publish();
+  invalidate(d, inv);
 }
 
 void DomainBackend::destroy_domain(Domain& d) {

@@ -198,4 +198,23 @@ TEST(Smmuv2Contexts, EightBanksServeSevenObjectsAndTheStartupDevice) {
   EXPECT_EQ(rig.compare_all(), "");
 }
 
+// A bank no domain uses any more keeps translating, through an empty table:
+// SCTLR.M = 0 would let a stream still pointing at it bypass (IHI0062 17.3.3).
+TEST(Smmuv2Contexts, ARetiredBankStaysEnabledAndTranslatesNothing) {
+  Rig rig(Ids::mmu500(8, 48));
+  ASSERT_EQ(rig.problem, "");
+  core::Manager& m = rig.manager();
+  const auto h = backend_rig::host_object(m, core::test::kDevHost);
+  ASSERT_TRUE(h);
+  ASSERT_TRUE(m.map(h->client, h->object, {backend_rig::page(0x10000, 0x500000, core::Perms::rw())}).ok());
+  ASSERT_EQ(rig.backend(0).domains().size(), 1u);
+  const unsigned bank = rig.backend(0).domains().begin()->second.context.bank;
+  const uint64_t base = rig.backend(0).driver().layout().GLOBAL_SIZE + bank * rig.backend(0).driver().layout().PAGESIZE;
+  const uint64_t ttbr_in_use = rig.model(0).read64(base + 0x20);  // IHI0062 17.3.9 CBn_TTBR0
+  ASSERT_TRUE(m.destroy_object(h->client, h->object).ok());
+  EXPECT_EQ(rig.model(0).read32(base) & 1u, 1u) << "SCTLR.M";
+  EXPECT_NE(rig.model(0).read64(base + 0x20), ttbr_in_use) << "TTBR0 still names the freed tables";
+  EXPECT_EQ(rig.compare_all(), "");
+}
+
 }  // namespace

@@ -37,6 +37,7 @@ using backend_rig::Counts;
 using backend_rig::env_number;
 using backend_rig::run_history;
 using backend_rig::scripted_history;
+using backend_rig::page;
 using backend_rig::selector_of;
 
 struct ModelCase {
@@ -212,21 +213,20 @@ TEST(Smmuv3Commands, AUnitThatStopsConsumingIsRefusedNotWaitedOnForever) {
   Rig rig(Ids::typical());
   ASSERT_EQ(rig.problem, "");
   core::Manager& m = rig.manager();
-  auto c = m.connect({"host", std::nullopt, true});
-  auto o = m.create_object(c.value());
-  ASSERT_TRUE(m.attach(c.value(), o.value(), selector_of(m.deployment(), core::test::kDevHost)).ok());
-  ASSERT_TRUE(m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x10000, 0x10fff), core::Hpa{0x500000}, core::Perm::read}}).ok());
+  const auto h = backend_rig::host_object(m, core::test::kDevHost);
+  ASSERT_TRUE(h);
+  ASSERT_TRUE(m.map(h->client, h->object, {page(0x10000, 0x500000, core::Perm::read)}).ok());
   rig.model(0).stalled = true;
   // The commit cannot fail: the unmap is the core's, the unit's sync times out (bounded).
-  EXPECT_TRUE(m.unmap(c.value(), o.value(), {core::IovaRange::from_first_last(0x10000, 0x10fff)}).ok());
+  EXPECT_TRUE(m.unmap(h->client, h->object, {core::IovaRange::from_first_last(0x10000, 0x10fff)}).ok());
   EXPECT_FALSE(rig.backend(0).driver().healthy());
-  const auto before = m.state().objects.at(o.value()).mappings.entries();
-  const auto refused = m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x20000, 0x20fff), core::Hpa{0x500000}, core::Perm::read}});
+  const auto before = m.state().objects.at(h->object).mappings.entries();
+  const auto refused = m.map(h->client, h->object, {page(0x20000, 0x500000, core::Perm::read)});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, core::Errc::no_resources);
   EXPECT_NE(refused.error().message.find("unit u0: the command queue stopped consuming"), std::string::npos)
       << refused.error().message;
-  EXPECT_EQ(m.state().objects.at(o.value()).mappings.entries(), before);
+  EXPECT_EQ(m.state().objects.at(h->object).mappings.entries(), before);
   // The other unit is unaffected.
   EXPECT_TRUE(rig.backend(1).driver().healthy());
 }
@@ -235,12 +235,11 @@ TEST(Smmuv3Prepare, RefusalLeavesHardwareAndMemoryUnchanged) {
   Rig rig(Ids::typical());
   ASSERT_EQ(rig.problem, "");
   core::Manager& m = rig.manager();
-  auto c = m.connect({"host", std::nullopt, true});
-  auto o = m.create_object(c.value());
-  ASSERT_TRUE(m.attach(c.value(), o.value(), selector_of(m.deployment(), core::test::kDevHost)).ok());
+  const auto h = backend_rig::host_object(m, core::test::kDevHost);
+  ASSERT_TRUE(h);
   const uint64_t live = rig.dma().live_bytes();
   rig.dma().allocations_left = 0;
-  const auto s = m.map(c.value(), o.value(), {{core::IovaRange::from_first_last(0x10000, 0x10fff), core::Hpa{0x500000}, core::Perm::read}});
+  const auto s = m.map(h->client, h->object, {page(0x10000, 0x500000, core::Perm::read)});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, core::Errc::no_resources);
   EXPECT_NE(s.error().message.find("unit u0"), std::string::npos) << s.error().message;

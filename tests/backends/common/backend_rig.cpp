@@ -225,6 +225,14 @@ std::string scripted_history(Rig& rig) {
   return check("attached elsewhere");
 }
 
+std::optional<HostObject> host_object(core::Manager& m, core::DeviceIndex device) {
+  auto c = m.connect({"host", std::nullopt, true});
+  if (!c) return std::nullopt;
+  auto o = m.create_object(c.value());
+  if (!o || !m.attach(c.value(), o.value(), selector_of(m.deployment(), device))) return std::nullopt;
+  return HostObject{c.value(), o.value()};
+}
+
 std::string run_differential(const std::function<std::unique_ptr<Rig>()>& make, const std::string& name,
                              const char* seed_variable, Counts& counts) {
   const uint64_t histories = std::max<uint64_t>(2, env_number("SMMUMAN_PROPERTY_CASES", 100) / 25);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -120,6 +121,19 @@ class TypedRig : public Rig {
 };
 
 core::DeviceSelector selector_of(const core::Deployment& d, core::DeviceIndex dev);
+
+// A host client (with the target ability) and one object of it holding
+// `device`; nullopt when any step was refused.
+struct HostObject {
+  core::ClientId client;
+  core::ObjectId object;
+};
+std::optional<HostObject> host_object(core::Manager& m, core::DeviceIndex device);
+
+// One 4 KiB page at `iova` onto host memory `hpa`.
+inline core::MappingSpec page(uint64_t iova, uint64_t hpa, core::Perms perms) {
+  return {core::IovaRange::from_first_last(iova, iova + 0xfff), core::Hpa{hpa}, perms};
+}
 
 struct Counts {
   uint64_t operations = 0, accepted = 0, maps = 0, unmaps = 0, compared = 0;

@@ -50,6 +50,8 @@ core::Result<std::unique_ptr<Backend>> Backend::create(Mmio& mmio, Dma& dma, con
   b->set_geometry(g);
   b->bypass_unconfigured_ = unit.bypass_unconfigured;
   options.bypass_unconfigured = unit.bypass_unconfigured;
+  b->empty_root_ = dma.allocate(g.root_bytes);
+  if (b->empty_root_.words == nullptr) return fail("out of DMA memory");
   b->bank_used_.assign(f.banks, false);
   b->group_used_.assign(f.groups, false);
   if (Error e = b->driver_.bring_up(options); e != Error::none) return fail(to_string(e));
@@ -68,10 +70,12 @@ bool Backend::pick_contexts(unsigned count, std::vector<Context>& out) {
 core::Status Backend::prepare_streams(const core::step::BindStreams& b) {
   const bool needs_groups = !std::holds_alternative<core::AbortTarget>(b.to) || bypass_unconfigured_;
   unsigned needed = 0;
+  // SMRn.ID is 15 bits without EXIDENABLE (IHI0062 9, SMMU_SMRn), whatever NUMSIDB says.
+  const unsigned bits = std::min(driver_.features().sid_bits, 15u);
   for (uint32_t sid : b.stream_ids) {
-    if ((uint64_t{sid} >> driver_.features().sid_bits) != 0) {
-      return core::make_error(core::Errc::invalid_argument, fmt::format("stream {:#x} is beyond the unit's {} StreamID bits",
-                                                                        sid, driver_.features().sid_bits));
+    if ((uint64_t{sid} >> bits) != 0) {
+      return core::make_error(core::Errc::invalid_argument,
+                              fmt::format("stream {:#x} is beyond the {} StreamID bits stream matching takes", sid, bits));
     }
   }
   if (needs_groups) {
@@ -92,7 +96,7 @@ void Backend::program_context(const Domain& d) {
 }
 
 void Backend::retire_context(const Context& context) {
-  driver_.disable_bank(context.bank);
+  driver_.park_bank(context.bank, empty_root_.phys);
   bank_used_[context.bank] = false;
 }
 

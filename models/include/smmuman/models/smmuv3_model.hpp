@@ -131,6 +131,7 @@ class Model : public smmuman::hw::Mmio, public sim::StoreObserver {
   std::vector<std::string> hazards_;
   uint64_t commands_ = 0;
   uint64_t command_errors_ = 0;
+  bool injected_ = false;  // the command in error was rejected on purpose (reject_opcode_once)
 };
 
 }  // namespace smmuv3_model

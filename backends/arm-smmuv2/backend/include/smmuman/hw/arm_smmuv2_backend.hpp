@@ -59,6 +59,7 @@ class Backend : public DomainBackend {
   unsigned take_group();
 
   Driver<Mmio> driver_;
+  TablePage empty_root_{};  // what a bank no domain uses translates with: nothing
   bool bypass_unconfigured_ = false;
   std::vector<bool> bank_used_;
   std::vector<bool> group_used_;

@@ -121,9 +121,9 @@ class Driver {
   }
 
   // Fail closed from the first write: the first writes only take access
-  // away (every S2CR to fault, then every SMR invalid), and sCR0 then turns
-  // translation on (CLIENTPD = 0) with unmatched streams faulting
-  // (USFCFG = 1) and global faults reported (IHI0062 2.4, 9 SMMU_sCR0).
+  // away (every S2CR to fault), then sCR0 turns translation on (CLIENTPD = 0)
+  // with unmatched streams faulting (USFCFG = 1) and global faults reported,
+  // and only then is every SMR made invalid (IHI0062 2.4, 9 SMMU_sCR0).
   // Context banks are disabled and their faults cleared, and every TLB
   // entry is invalidated and synchronized, before any bank is used.
   Error bring_up(const Options& options) {
@@ -132,7 +132,6 @@ class Driver {
     for (unsigned g = 0; g < features_.groups; ++g) {
       put(WriteValue<SMMU_S2CR>::zero().set<SMMU_S2CR::TYPE>(SMMU_S2CR::TYPE::Value::FAULT), g);
     }
-    for (unsigned g = 0; g < features_.groups; ++g) put(WriteValue<SMMU_SMR>::zero(), g);
     auto scr0 = WriteValue<SMMU_SCR0>::zero()
                     .set<SMMU_SCR0::GFRE>(SMMU_SCR0::GFRE::Value::ABORT)
                     .set<SMMU_SCR0::GCFGFRE>(SMMU_SCR0::GCFGFRE::Value::ABORT)
@@ -141,10 +140,21 @@ class Driver {
                     .set<SMMU_SCR0::USFCFG>(options.bypass_unconfigured ? SMMU_SCR0::USFCFG::Value::BYPASS
                                                                         : SMMU_SCR0::USFCFG::Value::FAULT);
     if (features_.vmid16) scr0.set<SMMU_SCR0::VMID16EN>(1);
+    // Before any SMR is cleared: a stream that stops matching must fault,
+    // not pass through under a USFCFG = 0 left by firmware.
     write<SMMU_SCR0>(io_, scr0, layout_);
     ++stats_.register_writes;
+    for (unsigned g = 0; g < features_.groups; ++g) put(WriteValue<SMMU_SMR>::zero(), g);
+    // MMU-500 errata 841119 and 826419 (r0p0-r2p2): no context prefetch; from
+    // r2 the ACTLRs stay writable only with sACR.CACHE_LOCK clear (DDI0517 3.5.1).
+    if (read<SMMU_IDR7>(io_, layout_).template get<SMMU_IDR7::MAJOR>() >= 2) {
+      const ReadValue<SMMU_SACR> sacr = read<SMMU_SACR>(io_, layout_);
+      write<SMMU_SACR>(io_, WriteValue<SMMU_SACR>::modifying(sacr).set<SMMU_SACR::CACHE_LOCK>(0), layout_);
+    }
     for (unsigned cb = 0; cb < features_.banks; ++cb) {
       write<SMMU_CB_SCTLR>(io_, WriteValue<SMMU_CB_SCTLR>::zero(), layout_, cb);
+      const ReadValue<SMMU_CB_ACTLR> actlr = read<SMMU_CB_ACTLR>(io_, layout_, cb);
+      write<SMMU_CB_ACTLR>(io_, WriteValue<SMMU_CB_ACTLR>::modifying(actlr).set<SMMU_CB_ACTLR::CPRE>(0), layout_, cb);
       write<SMMU_CB_FSR>(io_, WriteValue<SMMU_CB_FSR>::from_bits(read<SMMU_CB_FSR>(io_, layout_, cb).raw()), layout_, cb);
     }
     write<SMMU_SGFSR>(io_, WriteValue<SMMU_SGFSR>::from_bits(read<SMMU_SGFSR>(io_, layout_).raw()), layout_);
@@ -238,8 +248,13 @@ class Driver {
                          layout_, bank);
     stats_.register_writes += 7;
   }
-  void disable_bank(unsigned bank) {
-    write<regs::SMMU_CB_SCTLR>(io_, WriteValue<regs::SMMU_CB_SCTLR>::zero(), layout_, bank);
+  // A bank no domain uses keeps translating (SCTLR.M = 0 would be bypass,
+  // 17.3.3), through `empty_root`, a table of invalid entries: a stream left
+  // pointing at it faults. Its VMID's entries were invalidated before.
+  void park_bank(unsigned bank, uint64_t empty_root) {
+    auto ttbr = WriteValue<regs::SMMU_CB_TTBR0>::zero();
+    set_field<regs::SMMU_CB_TTBR0::BADDR>(ttbr, empty_root);
+    write<regs::SMMU_CB_TTBR0>(io_, ttbr, layout_, bank);
     ++stats_.register_writes;
   }
 

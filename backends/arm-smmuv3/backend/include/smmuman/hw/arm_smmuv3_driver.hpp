@@ -46,6 +46,9 @@ enum class Error : uint8_t {
   bad_oas,            // IDR5.OAS reserved
   bad_sidsize,        // IDR1.SIDSIZE above 32
   queue_too_small,    // IDR1.CMDQS or EVENTQS cannot hold what the driver needs
+  bad_split,          // Options::split is not 6, 8 or 10 (IHI0070 6.3.25: others are reserved)
+  stall_forced,       // IDR0.STALL_MODEL = 0b10: stage-2 STEs must stall, this driver terminates
+  preset_bases,       // IDR1.TABLES_PRESET or QUEUES_PRESET: fixed bases, not driven here
   too_many_streams,   // the stream IDs needed exceed SIDSIZE, or a linear table that large
   no_memory,
   update_timeout,     // GBPA.UPDATE never cleared
@@ -65,6 +68,9 @@ constexpr const char* to_string(Error e) {
     case Error::bad_oas: return "SMMU_IDR5.OAS holds a reserved value";
     case Error::bad_sidsize: return "SMMU_IDR1.SIDSIZE is above 32";
     case Error::queue_too_small: return "SMMU_IDR1.CMDQS or EVENTQS is too small for the driver's queues";
+    case Error::bad_split: return "the 2-level stream table split must be 6, 8 or 10 (4, 16 or 64 KiB level-2 tables)";
+    case Error::stall_forced: return "SMMU_IDR0.STALL_MODEL is stall-forced: terminating faults is not allowed";
+    case Error::preset_bases: return "SMMU_IDR1.TABLES_PRESET or QUEUES_PRESET: preset table or queue bases are not supported";
     case Error::too_many_streams: return "the stream IDs in use need more bits than the stream table can have";
     case Error::no_memory: return "out of DMA memory";
     case Error::update_timeout: return "SMMU_GBPA.Update never cleared";
@@ -153,6 +159,10 @@ class Driver {
     if (!f.gran4k) return Error::no_4k_granule;
     if (f.sid_bits > 32) return Error::bad_sidsize;
     if (f.cmdq_log2 < 2 || f.eventq_log2 < 1) return Error::queue_too_small;
+    // STALL_FORCED makes an STE with S2S = 0 illegal (IHI0070 5.2); preset
+    // tables or queues have read-only bases this driver cannot set (6.3.2).
+    if (idr0.get<SMMU_IDR0::STALL_MODEL>() == 2) return Error::stall_forced;
+    if (idr1.get<SMMU_IDR1::TABLES_PRESET>() != 0 || idr1.get<SMMU_IDR1::QUEUES_PRESET>() != 0) return Error::preset_bases;
     return Error::none;
   }
 
@@ -171,6 +181,7 @@ class Driver {
     const unsigned bits = options.stream_bits == 0 ? features_.sid_bits : options.stream_bits;
     if (bits > features_.sid_bits) return Error::too_many_streams;
     if (features_.cmdq_log2 < 2) return Error::queue_too_small;
+    if (options.split != 6 && options.split != 8 && options.split != 10) return Error::bad_split;
     // 1. Abort while the SMMU is disabled, then disable it (IHI0070 6.3.14, 6.3.9).
     if (!wait_gbpa_idle()) return Error::update_timeout;
     const ReadValue<SMMU_GBPA> gbpa = read<SMMU_GBPA>(io_);
@@ -333,7 +344,12 @@ class Driver {
           ++scale;
           units = (left + (uint64_t{1} << scale) - 1) >> scale;
         }
-        push_tlbi_s2_range(vmid, base << 12, scale, units - 1, leaf_only);
+        if (scale == 0 && units == 1) {
+          // NUM = SCALE = TTL = 0 is reserved (IHI0070 4.4.1.1): one page takes the non-range form.
+          push_tlbi_s2_single(vmid, base << 12, leaf_only);
+        } else {
+          push_tlbi_s2_range(vmid, base << 12, scale, units - 1, leaf_only);
+        }
         const uint64_t covered = units << scale;
         base += covered;
         left = covered >= left ? 0 : left - covered;
@@ -387,7 +403,8 @@ class Driver {
       if (queue_empty(cons.get<regs::SMMU_CMDQ_CONS::RD>())) {
         // The command in error was replaced, so what it invalidated may not
         // be: invalidate everything once, which is always legal.
-        if (result == Error::command_error && !recovering_) {
+        if (lost_invalidation_ && !recovering_) {
+          lost_invalidation_ = false;
           recovering_ = true;
           push_cfgi_all();
           push_simple<structs::CMD_TLBI_NSNH_ALL>();
@@ -475,8 +492,13 @@ class Driver {
     write<regs::SMMU_CR0>(io_, WriteValue<regs::SMMU_CR0>::from_bits(value));
     return poll_until([&] { return read<regs::SMMU_CR0ACK>(io_).raw() == value; }, options_.poll_attempts);
   }
+  // Toggles GERRORN to match GERROR for every active error but CMDQ_ERR,
+  // which only the command-queue recovery acknowledges (IHI0070 6.3.20, 7.1).
   void acknowledge_global_errors() {
-    write<regs::SMMU_GERRORN>(io_, WriteValue<regs::SMMU_GERRORN>::from_bits(read<regs::SMMU_GERROR>(io_).raw()));
+    const uint64_t cmdq = uint64_t{1} << regs::SMMU_GERROR::CMDQ_ERR::lo;
+    const uint64_t gerrorn = read<regs::SMMU_GERRORN>(io_).raw();
+    const uint64_t active = (read<regs::SMMU_GERROR>(io_).raw() ^ gerrorn) & ~cmdq;
+    write<regs::SMMU_GERRORN>(io_, WriteValue<regs::SMMU_GERRORN>::from_bits(gerrorn ^ active));
   }
 
   uint64_t l1std(uint64_t l2_phys) const {
@@ -558,6 +580,13 @@ class Driver {
       if (cur[i] != next[i]) dma_.store64(phys + i * 8, next[i]);
     }
     dma_.publish();
+    if (others_change && !sabotage.ste_valid_first) {
+      // A fetch may read the words in any order over any time (IHI0070
+      // 3.21.3.1): one begun before the new words were visible must have
+      // ended, and what it cached gone, before word 0 makes them live.
+      push_cfgi_ste(sid);
+      sync();
+    }
     dma_.store64(phys, next[0]);
     dma_.publish();
     push_cfgi_ste(sid);
@@ -635,6 +664,7 @@ class Driver {
   // CMD_SYNC (harmless), then toggle GERRORN.CMDQ_ERR to resume.
   void recover_command_error(ReadValue<regs::SMMU_CMDQ_CONS> cons) {
     ++stats_.command_errors;
+    lost_invalidation_ = true;
     const uint64_t index = cons.get<regs::SMMU_CMDQ_CONS::RD>() & index_mask();
     uint64_t* slot = cmdq_.words + index * 2;
     slot[0] = slot[1] = 0;
@@ -684,6 +714,7 @@ class Driver {
   uint64_t fail_closed_root_ = 0;
   bool up_ = false;
   bool recovering_ = false;
+  bool lost_invalidation_ = false;  // a command was replaced: invalidate everything at the next sync
   bool stuck_ = false;
   uint64_t unsynced_ = 0;  // commands queued since the last CMD_SYNC
   bool two_level_ = false;
