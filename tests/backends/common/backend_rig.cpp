@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "fixtures.hpp"
+#include "random_operations.hpp"
 #include "smmuman/hw/unit_registry.hpp"
 
 namespace backend_rig {
@@ -122,72 +123,20 @@ std::string Rig::compare_all(const std::set<uint64_t>& extra) {
 }
 
 core::DeviceSelector selector_of(const core::Deployment& d, core::DeviceIndex dev) {
-  const core::Device& device = d.devices[dev];
-  if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) {
-    return core::MmioSelector{mmio->registers.first(), mmio->registers.last() - mmio->registers.first() + 1};
-  }
-  const auto& pci = std::get<core::PciAddress>(device.ident);
-  return core::PciSelector{pci.bus, pci.dev, pci.func};
+  return core::test::selector_of(d, dev);
 }
 
 std::string run_history(Rig& rig, std::mt19937_64& rng, Counts& counts, int steps) {
   core::Manager& m = rig.manager();
-  const core::Deployment& d = m.deployment();
   auto below = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
   constexpr uint64_t kPage = 0x1000;
-  std::vector<core::ClientId> clients;
-  std::vector<std::pair<core::ClientId, core::ObjectId>> objects;
+  core::test::RandomClients clients;
   for (int step = 0; step < steps; ++step) {
     ++counts.operations;
-    const uint64_t kind = below(20);
-    bool accepted = false;
-    if (kind < 2 || clients.empty()) {
-      core::ClientSpec spec{"c" + std::to_string(step), std::nullopt, below(4) != 0};
-      if (below(2) == 0) spec.vm = core::VmIndex{static_cast<uint32_t>(below(2))};
-      auto c = m.connect(spec);
-      if (c.ok()) clients.push_back(c.value());
-      accepted = c.ok();
-    } else if (kind < 4) {
-      const core::ClientId c = clients[below(clients.size())];
-      auto o = m.create_object(c);
-      if (o.ok()) objects.emplace_back(c, o.value());
-      accepted = o.ok();
-    } else if (kind < 8 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      accepted = m.attach(c, o, selector_of(d, core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-    } else if (kind < 14 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const bool vm = m.state().clients.at(c).spec.vm.has_value();
-      // Mostly small maps, some 2 MiB-aligned to make blocks, some large.
-      const bool aligned = below(4) == 0;
-      const uint64_t iova = aligned ? below(8) << 21 : below(0x400) * kPage;
-      const uint64_t pages = aligned ? 512 * (1 + below(2)) : 1 + below(below(4) == 0 ? 0x200 : 16);
-      core::ClientMemory memory = vm ? core::ClientMemory{core::Gpa{aligned ? 0x400000 : 0x400000 + below(0x300) * kPage}}
-                                     : core::ClientMemory{core::Hpa{aligned ? 0x400000 : core::test::kMemFirst + below(0xf00) * kPage}};
-      const core::Perms perms = core::Perms::from_bits(static_cast<uint32_t>(1 + below(7)));
-      core::MappingSpec spec{core::IovaRange::from_first_last(iova, iova + pages * kPage - 1), memory, perms};
-      accepted = (below(3) == 0 ? m.replace(c, o, {spec}) : m.map(c, o, {spec})).ok();
-      if (accepted) ++counts.maps;
-    } else if (kind < 18 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const uint64_t first = below(0x800) * kPage;
-      accepted = m.unmap(c, o, {core::IovaRange::from_first_last(first, first + (1 + below(0x200)) * kPage - 1)}).ok();
-      if (accepted) ++counts.unmaps;
-    } else if (kind == 18 && !objects.empty()) {
-      const size_t i = below(objects.size());
-      accepted = m.destroy_object(objects[i].first, objects[i].second).ok();
-      if (accepted) objects.erase(objects.begin() + static_cast<long>(i));
-    } else if (!clients.empty()) {
-      const core::ClientId c = clients[below(clients.size())];
-      if (below(2) == 0) {
-        accepted = m.detach(c, selector_of(d, core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-      } else if (m.disconnect(c).ok()) {
-        accepted = true;
-        std::erase(clients, c);
-        std::erase_if(objects, [&](const auto& co) { return co.first == c; });
-      }
-    }
-    if (accepted) ++counts.accepted;
+    const core::test::RandomOutcome op = core::test::random_operation(m, rng, clients, step, /*vm_clients=*/true);
+    if (op.accepted) ++counts.accepted;
+    if (op.accepted && op.op == core::test::RandomOp::map) ++counts.maps;
+    if (op.accepted && op.op == core::test::RandomOp::unmap) ++counts.unmaps;
     std::set<uint64_t> probes;
     for (int i = 0; i < 4; ++i) probes.insert(below(0x1000) * kPage + below(kPage));
     if (std::string e = rig.compare_all(probes); !e.empty()) return fmt::format("step {}: {}", step, e);

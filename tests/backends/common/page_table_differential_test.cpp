@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fixtures.hpp"
+#include "random_operations.hpp"
 #include "smmuman/core/manager.hpp"
 #include "smmuman/hw/all_architectures.hpp"
 #include "smmuman/hw/arena_tables.hpp"
@@ -217,19 +218,6 @@ void run_history(const DifferentialCase& c, bool guest, std::mt19937_64& rng, Co
   auto below = [&](uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); };
   constexpr uint64_t kPage = 0x1000;
 
-  std::vector<core::ClientId> clients;
-  std::vector<std::pair<core::ClientId, core::ObjectId>> objects;
-  auto selector = [&](core::DeviceIndex dev) -> core::DeviceSelector {
-    const core::Device& device = d.devices[dev];
-    if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) return core::MmioSelector{mmio->registers.first(), mmio->registers.last() - mmio->registers.first() + 1};
-    const auto& pci = std::get<core::PciAddress>(device.ident);
-    return core::PciSelector{pci.bus, pci.dev, pci.func};
-  };
-  // Addresses of the fixture's memory (host) or a VM's ranges (guest-physical), page-aligned.
-  auto memory_for = [&](const core::ClientSpec& spec) -> core::ClientMemory {
-    if (spec.vm) return core::Gpa{0x400000 + below(0x300) * kPage};
-    return core::Hpa{core::test::kMemFirst + below(0xf00) * kPage};
-  };
   auto compare_at = [&](uint64_t addr) {
     for (core::DeviceIndex dev{0}; dev < d.devices.size(); ++dev) {
       for (AccessKind k : {AccessKind::read, AccessKind::write, AccessKind::exec}) {
@@ -245,55 +233,12 @@ void run_history(const DifferentialCase& c, bool guest, std::mt19937_64& rng, Co
     }
   };
 
+  core::test::RandomClients clients;
   for (int step = 0; step < 60; ++step) {
     ++counts.operations;
-    const uint64_t kind = below(20);
-    bool accepted = false;
-    if (kind < 2 || clients.empty()) {
-      core::ClientSpec spec{"c" + std::to_string(step), std::nullopt, below(2) == 0};
-      if (!guest && below(2) == 0) spec.vm = core::VmIndex{static_cast<uint32_t>(below(2))};
-      auto c = m.connect(spec);
-      if (c.ok()) clients.push_back(c.value());
-      accepted = c.ok();
-    } else if (kind < 4) {
-      const core::ClientId c = clients[below(clients.size())];
-      auto o = m.create_object(c);
-      if (o.ok()) objects.emplace_back(c, o.value());
-      accepted = o.ok();
-    } else if (kind < 8 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      accepted = m.attach(c, o, selector(core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-    } else if (kind < 15 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const core::ClientSpec& spec = m.state().clients.at(c).spec;
-      // Mostly low addresses, sometimes across 2 MiB and 4 GiB, sometimes near the top of 48 bits.
-      const uint64_t zone = below(8);
-      const uint64_t base = zone < 5 ? 0 : zone < 7 ? 0xffe00000 : 0xfffffff00000;
-      const uint64_t iova = base + below(0x400) * kPage;
-      const uint64_t pages = 1 + below(below(4) == 0 ? 0x200 : 16);
-      const core::Perms perms = core::Perms::from_bits(static_cast<uint32_t>(1 + below(7)));
-      core::MappingSpec spec_one{core::IovaRange::from_first_last(iova, iova + pages * kPage - 1), memory_for(spec), perms};
-      accepted = (below(3) == 0 ? m.replace(c, o, {spec_one}) : m.map(c, o, {spec_one})).ok();
-      if (accepted) ++counts.maps;
-    } else if (kind < 18 && !objects.empty()) {
-      const auto [c, o] = objects[below(objects.size())];
-      const uint64_t first = below(0x400) * kPage;
-      accepted = m.unmap(c, o, {core::IovaRange::from_first_last(first, first + (1 + below(64)) * kPage - 1)}).ok();
-    } else if (kind == 18 && !objects.empty()) {
-      const size_t i = below(objects.size());
-      accepted = m.destroy_object(objects[i].first, objects[i].second).ok();
-      if (accepted) objects.erase(objects.begin() + static_cast<long>(i));
-    } else if (!clients.empty()) {
-      const core::ClientId c = clients[below(clients.size())];
-      if (below(2) == 0) {
-        accepted = m.detach(c, selector(core::DeviceIndex{static_cast<uint32_t>(below(d.devices.size()))})).ok();
-      } else if (m.disconnect(c).ok()) {
-        accepted = true;
-        std::erase(clients, c);
-        std::erase_if(objects, [&](const auto& co) { return co.first == c; });
-      }
-    }
-    if (accepted) ++counts.accepted;
+    const core::test::RandomOutcome op = core::test::random_operation(m, rng, clients, step, /*vm_clients=*/!guest);
+    if (op.accepted) ++counts.accepted;
+    if (op.accepted && op.op == core::test::RandomOp::map) ++counts.maps;
     ASSERT_EQ(hw.problem, "") << arch << " step " << step;
     ASSERT_EQ(hw.leak(), "") << arch << " step " << step;
     // Both ends of every mapping and one byte outside each, then random probes.
