@@ -132,6 +132,9 @@ SimulateResult simulate(const core::Deployment& deployment, const std::string& s
       errors.push_back(b.error().message);
       break;
     }
+    if (auto* domains = dynamic_cast<hw::DomainBackend*>(b.value().get())) {
+      domains->device_names = [&deployment](core::DeviceIndex d) { return deployment.devices.at(d).name; };
+    }
     views.push_back(b.value().get());
     backends.push_back(std::move(b.value()));
   }

@@ -162,7 +162,7 @@ std::string Backend::describe() const {
                        d.context.vmid, d.engine->root(), d.engine->census().tables, name);
   };
   for (const auto& [id, d] : domains()) bank(fmt::format("object {}", id.object), d);
-  for (const auto& [dev, d] : startup_domains()) bank(fmt::format("startup mappings of device {}", static_cast<uint32_t>(dev)), d);
+  for (const auto& [dev, d] : startup_domains()) bank("startup mappings of " + device_label(dev), d);
   return out;
 }
 

@@ -126,8 +126,8 @@ std::string Backend::describe() const {
       }
       case TargetKind::startup: {
         const Domain& d = startup_domains().at(s.device);
-        target = fmt::format("stage 2, VMID {}, S2TTB {:#x} (startup mappings of device {})", d.context.vmid,
-                             d.engine->root(), static_cast<uint32_t>(s.device));
+        target = fmt::format("stage 2, VMID {}, S2TTB {:#x} (startup mappings of {})", d.context.vmid,
+                             d.engine->root(), device_label(s.device));
         break;
       }
     }
@@ -140,7 +140,7 @@ std::string Backend::describe() const {
                        d.engine->stats().leaves_written);
   };
   for (const auto& [id, d] : domains()) summarize(fmt::format("domain of object {}", id.object), d);
-  for (const auto& [dev, d] : startup_domains()) summarize(fmt::format("startup domain of device {}", static_cast<uint32_t>(dev)), d);
+  for (const auto& [dev, d] : startup_domains()) summarize("startup domain of " + device_label(dev), d);
   return out;
 }
 

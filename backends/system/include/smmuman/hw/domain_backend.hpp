@@ -13,6 +13,7 @@
 // only after all its translations are invalidated.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -95,6 +96,12 @@ class DomainBackend : public UnitBackend {
   const std::map<core::DomainId, Domain>& domains() const { return domains_; }
   const std::map<core::DeviceIndex, Domain>& startup_domains() const { return startup_domains_; }
   const std::map<uint32_t, StreamState>& streams() const { return streams_; }
+
+  // How summaries name a device (the service knows the names); "device N" when unset.
+  std::function<std::string(core::DeviceIndex)> device_names;
+  std::string device_label(core::DeviceIndex device) const {
+    return device_names ? device_names(device) : "device " + std::to_string(static_cast<uint32_t>(device));
+  }
 
   // Test-only: leaves hold these permission bits too; a map's last 2 MiB
   // block is rounded up when its start allows one.

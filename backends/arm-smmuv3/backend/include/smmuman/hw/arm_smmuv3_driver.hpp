@@ -311,7 +311,8 @@ class Driver {
   // Programs one stream. A live STE is never seen half-written (IHI0070
   // 3.21.3): when words other than word 0 change, word 0 first switches the
   // STE to abort and that is made visible (CFGI_STE, SYNC); the other words
-  // follow; word 0 with the new Config is written last, in one store.
+  // follow and are made visible the same way; word 0 with the new Config is
+  // written last, in one store.
   void set_stream(uint32_t sid, const StreamConfig& config) {
     uint64_t next[8] = {};
     encode_ste(config, next);
