@@ -98,6 +98,21 @@ struct Invalidation {
   uint64_t largest_leaf = 0;
 };
 
+// The addresses a hardware that invalidates one address per command must
+// name to cover an invalidation: one per smallest leaf changed (at least one
+// granule), from the first one's start. Each command drops every entry that
+// holds its address, so nothing in [first, last] is missed.
+struct LeafCover {
+  uint64_t first = 0;
+  uint64_t step = 0;
+  uint64_t count = 0;
+};
+constexpr LeafCover leaf_cover(const Invalidation& inv, uint64_t granule) {
+  const uint64_t step = inv.smallest_leaf > granule ? inv.smallest_leaf : granule;
+  const uint64_t first = inv.first & ~(step - 1);
+  return {first, step, ((inv.last - first) / step) + 1};
+}
+
 // Counters a benchmark and the tests read.
 struct EngineStats {
   uint64_t entries_written = 0;  // every entry store, leaves, tables and clears

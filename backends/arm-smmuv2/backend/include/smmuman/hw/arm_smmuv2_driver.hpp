@@ -263,12 +263,10 @@ class Driver {
   // smallest leaf in the range, or one TLBIVMID when that is fewer.
   void invalidate_ipa(unsigned bank, uint16_t vmid, const Invalidation& inv) {
     if (!inv.needed || sabotage.skip_tlbi) return;
-    const uint64_t step = inv.smallest_leaf > 4096 ? inv.smallest_leaf : 4096;
-    const uint64_t first = inv.first & ~(step - 1);
-    const uint64_t count = ((inv.last - first) / step) + 1;
-    if (count > options_.ipa_invalidations_max) return invalidate_vmid(vmid);
-    for (uint64_t i = 0; i < count; ++i) {
-      const uint64_t ipa_page = (first + i * step) >> 12;
+    const LeafCover cover = leaf_cover(inv, 4096);
+    if (cover.count > options_.ipa_invalidations_max) return invalidate_vmid(vmid);
+    for (uint64_t i = 0; i < cover.count; ++i) {
+      const uint64_t ipa_page = (cover.first + i * cover.step) >> 12;
       if (inv.tables) {
         auto w = WriteValue<regs::SMMU_CB_TLBIIPAS2>::zero();
         set_field<regs::SMMU_CB_TLBIIPAS2::ADDRESS>(w, ipa_page);

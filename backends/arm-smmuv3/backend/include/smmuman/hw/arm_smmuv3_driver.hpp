@@ -357,11 +357,9 @@ class Driver {
       }
       return;
     }
-    const uint64_t step = inv.smallest_leaf > granule ? inv.smallest_leaf : granule;
-    const uint64_t aligned = inv.first & ~(step - 1);
-    const uint64_t commands = ((inv.last - aligned) / step) + 1;
-    if (commands > kVmallThreshold) return invalidate_vmid(vmid);
-    for (uint64_t i = 0; i < commands; ++i) push_tlbi_s2_single(vmid, aligned + i * step, leaf_only);
+    const LeafCover cover = leaf_cover(inv, granule);
+    if (cover.count > kVmallThreshold) return invalidate_vmid(vmid);
+    for (uint64_t i = 0; i < cover.count; ++i) push_tlbi_s2_single(vmid, cover.first + i * cover.step, leaf_only);
   }
   void invalidate_vmid(uint16_t vmid) {
     if (sabotage.skip_tlbi) return;
