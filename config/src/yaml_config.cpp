@@ -43,7 +43,8 @@ class YamlReader {
     }
     core::Deployment d;
     d.name = file_;
-    expect_keys(root, "the top level", {"deployment", "role", "platform", "units", "devices", "vms", "startup_mappings"});
+    expect_keys(root, "the top level", {"deployment", "role", "platform", "units", "devices", "vms", "startup_mappings",
+                                        "access"});
     if (auto name = root["deployment"]) {
       d.name = scalar(name, "deployment").value_or(file_);
       if (const auto problem = core::name_problem(d.name)) error(name, fmt::format("deployment: {}", *problem));
@@ -54,6 +55,7 @@ class YamlReader {
     read_devices(root["devices"], d);
     read_vms(root["vms"], d);
     read_startup_mappings(root["startup_mappings"], d);
+    read_access(root["access"]);
     if (result_.errors.empty()) {
       validate_into(result_, std::move(d));
       return std::move(result_);
@@ -512,6 +514,51 @@ class YamlReader {
         continue;
       }
       d.startup_mappings.push_back(core::StartupMapping{*dev, *range, *target, *p, origin(item)});
+    }
+  }
+
+  // Who may use the daemon; names stay names until the daemon resolves them.
+  void read_access(const YamlNode& node) {
+    if (!sequence(node, "access")) return;
+    for (const auto& item : node.items()) {
+      const std::string what = "access rule";
+      if (!item.is_map()) {
+        error(item, "an access rule must be a mapping with user or group, and devices, target, monitor, control");
+        continue;
+      }
+      expect_keys(item, what, {"user", "group", "devices", "target", "monitor", "control"});
+      AccessRule rule;
+      rule.origin = origin(item);
+      if (item["user"]) rule.user = scalar(item["user"], what + " user");
+      if (item["group"]) rule.group = scalar(item["group"], what + " group");
+      if (rule.user.has_value() == rule.group.has_value()) {
+        error(item, "an access rule names exactly one of user and group");
+        continue;
+      }
+      const std::string& who = rule.user ? *rule.user : *rule.group;
+      if (who.empty() || who.size() > 64 ||
+          !std::all_of(who.begin(), who.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                   c == '-' || c == '.';
+          })) {
+        error(item, fmt::format("{}: '{}' is not a user or group name or number", what, core::brief(who)));
+        continue;
+      }
+      if (auto devices = item["devices"]) {
+        if (devices.is_scalar() && devices.scalar() == "all") {
+          rule.all_devices = true;
+        } else if (sequence(devices, what + " devices")) {
+          for (const auto& dev : devices.items()) {
+            if (auto index = device_ref(dev, what + " devices")) rule.devices.push_back(*index);
+          }
+        }
+      }
+      bool* flags[] = {&rule.target, &rule.monitor, &rule.control};
+      const char* names[] = {"target", "monitor", "control"};
+      for (int i = 0; i < 3; ++i) {
+        if (auto flag = item[names[i]]) *flags[i] = boolean(flag, what + " " + names[i]).value_or(false);
+      }
+      result_.access.push_back(std::move(rule));
     }
   }
 

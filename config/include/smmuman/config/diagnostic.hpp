@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "smmuman/config/access.hpp"
 #include "smmuman/core/deployment.hpp"
 
 namespace smmuman::config {
@@ -22,6 +23,7 @@ struct LoadResult {
   std::optional<core::Deployment> deployment;  // set only when there are no errors
   std::vector<Diagnostic> errors;
   int debug_level = 0;                          // QNX `debug N`; 0 when absent
+  std::vector<AccessRule> access;               // the `access` section; empty when absent
 };
 
 // Runs the core's static validation and turns its findings into diagnostics,
