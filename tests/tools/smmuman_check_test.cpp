@@ -27,7 +27,7 @@ TEST(SmmumanCheck, HostExamplePrintsSummary) {
   const CheckRun r = run_check(src("examples/arm-smmuv3-two-vms/host.yaml"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("units (2):"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("vm-net (pass-through: eth0)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("vm-net (pass-through: eth0, crypto0)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("guest 0x60000000-0x7fffffff (512 MiB) -> host 0x100000000-0x11fffffff rwx"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("startup mappings (2):"), std::string::npos) << r.output;

@@ -14,6 +14,8 @@
 #include "smmuman/config/yaml_config.hpp"
 #include "smmuman/core/manager.hpp"
 #include "smmuman/input/text.hpp"
+#include "smmuman/wire/wire.hpp"
+#include "run.hpp"
 #include "simulate.hpp"
 
 namespace {
@@ -81,6 +83,25 @@ int simulate(const std::string& path, Format format, bool vms, bool json) {
   }
 }
 
+// Loads and checks like `check`, then serves as the daemon.
+int run(const std::string& path, Format format, smmuman::tools::RunOptions options) {
+  auto loaded = load(path, format);
+  const std::string shown_path = smmuman::input::escape_for_display(path);
+  if (!loaded.deployment || !loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) fmt::print(stderr, "error: {}\n", smmuman::config::to_string(e));
+    fmt::print(stderr, "{}: {} error{}\n", shown_path, loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
+    return kExitErrors;
+  }
+  if (options.socket_path.empty()) options.socket_path = smmuman::wire::socket_path_from_environment();
+  try {
+    return smmuman::tools::run_daemon(loaded, shown_path, options);
+  } catch (const smmuman::core::InvariantViolation& e) {
+    // Design safe state, as QNX's: stop; the hardware keeps failing closed.
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitErrors;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +131,21 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
       ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
 
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run the daemon: bring the deployment's units up (on the hardware models on this machine) and serve "
+             "clients on the socket (SMMUMAN_SOCKET, default /run/smmuman/smmuman.sock) until SIGTERM");
+  run_cmd->add_option("config", config_path, "deployment configuration file")->required();
+  run_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
+      ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
+  smmuman::tools::RunOptions run_options;
+  run_cmd->add_flag("-f,--foreground", run_options.foreground, "stay in the foreground (for systemd and tests)");
+  run_cmd->add_option("--socket", run_options.socket_path, "listen here instead of SMMUMAN_SOCKET or the default");
+  run_cmd->add_option("--vm-sockets", run_options.vm_socket_dir,
+                      "host: put each VM's vdev-smmu channel socket here as <vm>.sock (default: vm/ beside the socket)");
+  run_cmd->add_option("--vdev", run_options.vdev, "guest: the host's channel socket for this VM (its vdev-smmu)");
+  run_cmd->add_option("--debug", run_options.debug, "log level as QNX `debug N`: 0 info, 1 debug, 2 trace")
+      ->check(CLI::Range(0, 2));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -121,5 +157,6 @@ int main(int argc, char** argv) {
   }
   if (check_cmd->parsed()) return check(config_path, formats.at(format_name), json);
   if (simulate_cmd->parsed()) return simulate(config_path, formats.at(format_name), vms, json);
+  if (run_cmd->parsed()) return run(config_path, formats.at(format_name), run_options);
   return kExitUsage;
 }

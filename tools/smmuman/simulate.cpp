@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,66 +9,12 @@
 #include <vector>
 
 #include "smmuman/core/manager.hpp"
-#include "smmuman/hw/arm_smmuv2_backend.hpp"
-#include "smmuman/hw/arm_smmuv3_backend.hpp"
 #include "smmuman/hw/hardware_system.hpp"
-#include "smmuman/models/sim_dma.hpp"
-#include "smmuman/models/smmuv2_model.hpp"
-#include "smmuman/models/smmuv3_model.hpp"
+#include "smmuman/service/model_board.hpp"
 
 namespace smmuman::tools {
 
 namespace {
-
-// One unit on its model: what the backend drives, and one DMA through it.
-struct SimulatedUnit {
-  std::unique_ptr<hw::Mmio> model;
-  std::function<bool(uint32_t sid, uint64_t address, core::AccessKind kind, uint64_t& pa)> access;
-};
-
-template <class ModelT, class AccessT, class Ids>
-SimulatedUnit simulated(sim::SimDma& dma, const Ids& ids) {
-  auto model = std::make_unique<ModelT>(dma, ids);
-  auto* m = model.get();
-  SimulatedUnit out;
-  out.access = [m](uint32_t sid, uint64_t a, core::AccessKind k, uint64_t& pa) {
-    static constexpr AccessT kKinds[] = {AccessT::read, AccessT::write, AccessT::exec};
-    const auto r = m->access(sid, a, kKinds[static_cast<int>(k)]);
-    pa = r.pa;
-    return r.allowed;
-  };
-  out.model = std::move(model);
-  return out;
-}
-
-// A model whose ID registers report what the unit's capabilities say.
-core::Result<SimulatedUnit> model_for(const core::Unit& unit, sim::SimDma& dma) {
-  const auto& caps = unit.capabilities;
-  if (caps.architecture == "arm-smmuv3") {
-    smmuv3_model::Ids ids = smmuv3_model::Ids::typical();
-    ids.idr1 = (ids.idr1 & ~0x3Fu) | std::min(caps.stream_id_bits, 32u);  // IHI0070 6.3.2 SIDSIZE
-    return simulated<smmuv3_model::Model, smmuv3_model::Access>(dma, ids);
-  }
-  if (caps.architecture == "arm-smmuv2") {
-    const unsigned banks = static_cast<unsigned>(std::min<uint64_t>(caps.contexts, 128));
-    return simulated<smmuv2_model::Model, smmuv2_model::Access>(dma, smmuv2_model::Ids::mmu500(banks, 48));
-  }
-  return core::make_error(core::Errc::not_found, fmt::format("unit {}: no register-level backend for {} yet "
-                                                             "(arm-smmuv3 and arm-smmuv2 have one)",
-                                                             unit.name, caps.architecture));
-}
-
-core::Result<std::unique_ptr<hw::UnitBackend>> backend_for(const core::Unit& unit, uint32_t index, SimulatedUnit& u,
-                                                           sim::SimDma& dma) {
-  if (unit.capabilities.architecture == "arm-smmuv3") {
-    auto b = hw::arm_smmuv3::Backend::create(*u.model, dma, unit, index);
-    if (!b) return b.error();
-    return std::unique_ptr<hw::UnitBackend>(std::move(b.value()));
-  }
-  auto b = hw::arm_smmuv2::Backend::create(*u.model, dma, unit, index);
-  if (!b) return b.error();
-  return std::unique_ptr<hw::UnitBackend>(std::move(b.value()));
-}
 
 core::DeviceSelector selector_of(const core::Device& device) {
   if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) {
@@ -114,33 +59,16 @@ std::vector<std::string> start_vms(core::Manager& m) {
 }  // namespace
 
 SimulateResult simulate(const core::Deployment& deployment, const std::string& shown_path, bool vms, bool json) {
-  sim::SimDma dma(uint64_t{1} << 30);
   std::vector<std::string> errors;
-  std::vector<SimulatedUnit> units;
-  std::vector<std::unique_ptr<hw::UnitBackend>> backends;
-  std::vector<hw::UnitBackend*> views;
   core::Manager manager(deployment, /*check_invariants=*/true);
-  for (size_t i = 0; i < deployment.units.size() && errors.empty(); ++i) {
-    auto u = model_for(deployment.units[i], dma);
-    if (!u) {
-      errors.push_back(u.error().message);
-      break;
-    }
-    units.push_back(std::move(u.value()));
-    auto b = backend_for(deployment.units[i], static_cast<uint32_t>(i), units.back(), dma);
-    if (!b) {
-      errors.push_back(b.error().message);
-      break;
-    }
-    if (auto* domains = dynamic_cast<hw::DomainBackend*>(b.value().get())) {
-      domains->device_names = [&deployment](core::DeviceIndex d) { return deployment.devices.at(d).name; };
-    }
-    views.push_back(b.value().get());
-    backends.push_back(std::move(b.value()));
-  }
+  auto board = service::ModelBoard::create(manager.deployment());
   std::unique_ptr<hw::HardwareSystem> system;
-  if (errors.empty()) {
-    system = std::make_unique<hw::HardwareSystem>(manager.deployment(), std::move(backends));
+  if (!board) {
+    errors.push_back(board.error().message);
+  } else if (auto brought = board.value()->bring_up(manager.deployment()); !brought) {
+    errors.push_back(brought.error().message);
+  } else {
+    system = std::move(brought.value());
     if (auto s = manager.attach_hardware(*system); !s) errors.push_back(s.error().message);
   }
   if (errors.empty() && vms) {
@@ -161,8 +89,9 @@ SimulateResult simulate(const core::Deployment& deployment, const std::string& s
         for (uint64_t a : addrs) {
           for (core::AccessKind k : {core::AccessKind::read, core::AccessKind::write, core::AccessKind::exec}) {
             const core::AccessResult want = manager.access_stream(dev.unit, sid, core::Iova{a}, k);
-            uint64_t pa = 0;
-            const bool allowed = units[dev.unit].access(sid, a, k, pa);
+            const service::DmaOutcome got = board.value()->dma(dev.unit, sid, a, k);
+            const bool allowed = got.allowed;
+            const uint64_t pa = got.pa;
             ++checked;
             if (allowed != want.allowed || (allowed && pa != want.hpa.value())) {
               disagreements.push_back(fmt::format("{} stream {:#x} {} at {:#x}: model {}, core {}", dev.name, sid,
@@ -181,7 +110,7 @@ SimulateResult simulate(const core::Deployment& deployment, const std::string& s
     nlohmann::json j = {{"file", shown_path}, {"ok", out.ok}, {"errors", errors}, {"checked", checked},
                         {"disagreements", disagreements}};
     nlohmann::json junits = nlohmann::json::array();
-    for (size_t i = 0; i < views.size() && system; ++i) {
+    for (size_t i = 0; system && i < system->unit_count(); ++i) {
       std::vector<std::string> lines;
       std::istringstream text(system->unit(core::UnitIndex{static_cast<uint32_t>(i)}).describe());
       for (std::string line; std::getline(text, line);) lines.push_back(line);
@@ -193,7 +122,7 @@ SimulateResult simulate(const core::Deployment& deployment, const std::string& s
     return out;
   }
   for (const auto& e : errors) out.text += fmt::format("error: {}\n", e);
-  for (size_t i = 0; i < views.size() && system; ++i) {
+  for (size_t i = 0; system && i < system->unit_count(); ++i) {
     out.text += fmt::format("unit {} ({}):\n", deployment.units[i].name, deployment.units[i].capabilities.architecture);
     std::istringstream text(system->unit(core::UnitIndex{static_cast<uint32_t>(i)}).describe());
     for (std::string line; std::getline(text, line);) out.text += "  " + line + "\n";
