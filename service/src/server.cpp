@@ -144,6 +144,8 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
     fds.clear();
     fds.push_back({sfd, POLLIN, 0});
     for (const auto& l : listeners) fds.push_back({l.fd, POLLIN, 0});
+    const size_t stop_slot = fds.size();
+    fds.push_back({options.stop_fd, POLLIN, 0});  // a negative fd is skipped by poll
     for (auto& [fd, c] : connections) {
       short events = 0;
       if (c.pending() < kMaxPendingOutput && !c.closing) events |= POLLIN;
@@ -177,7 +179,8 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
         connections.emplace(fd, std::move(c));
       }
     }
-    for (size_t i = 1 + listeners.size(); i < fds.size(); ++i) {
+    if (fds[stop_slot].revents != 0) running = false;
+    for (size_t i = stop_slot + 1; i < fds.size(); ++i) {
       auto it = connections.find(fds[i].fd);
       if (it == connections.end()) continue;
       Connection& c = it->second;

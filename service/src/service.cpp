@@ -163,6 +163,7 @@ void Service::close(SessionId id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   if (it->second.client) {
+    poll_faults();  // this client's records are its own, not its devices' next owner's
     const auto client = *it->second.client;
     size_t devices = 0;
     for (core::ObjectId o : manager_->state().clients.at(client).objects) {
@@ -201,6 +202,9 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
     return wire::encode_reply(type, frame.header.request_id, failure(EINVAL));
   }
   if (type == wire::Type::vm_fault) return {};  // the host's to send, never to answer
+  // Records drained now go to the devices' owners before this request can
+  // change who owns them.
+  poll_faults();
   const wire::Reply reply = vm_type ? vm_request(session, request) : dispatch(session, request);
   return wire::encode_reply(type, frame.header.request_id, reply);
 }
@@ -476,7 +480,8 @@ nlohmann::json Service::status_json() const {
     nlohmann::json mappings = nlohmann::json::array();
     for (const auto& e : o.mappings.entries()) {
       mappings.push_back({{"iova", core::format_hex(e.in.first())}, {"to", core::format_hex(e.out_first)},
-                          {"size", core::format_size(e.in.size())}, {"perms", core::to_string(e.attr.perms)}});
+                          {"size", core::format_size(e.in.size())}, {"pages", static_cast<uint64_t>(e.in.size() / core::kGranule)},
+                          {"perms", core::to_string(e.attr.perms)}});
     }
     out["objects"].push_back({{"id", id.value()}, {"owner", st.clients.at(o.owner).spec.name}, {"devices", devices},
                               {"mappings", mappings}});

@@ -85,7 +85,14 @@ std::optional<nlohmann::json> ask(const std::string& path, const wire::Request& 
   return parsed;
 }
 
-std::string text_of(const nlohmann::json& j) { return escape_for_display(j.is_string() ? j.get<std::string>() : j.dump()); }
+std::string text_of(const nlohmann::json& j) {
+  if (j.is_array()) {  // names, for people: "a, b"; "nobody" when empty
+    std::string out;
+    for (const auto& item : j) out += (out.empty() ? "" : ", ") + text_of(item);
+    return out.empty() ? "nobody" : out;
+  }
+  return escape_for_display(j.is_string() ? j.get<std::string>() : j.dump());
+}
 
 void print_section(const nlohmann::json& s, const std::string& section) {
   if (section == "status") {
@@ -109,7 +116,7 @@ void print_section(const nlohmann::json& s, const std::string& section) {
     }
   } else if (section == "objects" || section == "mappings") {
     for (const auto& o : s["objects"]) {
-      fmt::print("object {} of {}: devices {}\n", o["id"].get<uint64_t>(), text_of(o["owner"]), text_of(o["devices"]));
+      fmt::print("object {} of {}: devices {}\n", o["id"].get<uint64_t>(), text_of(o["owner"]), o["devices"].empty() ? std::string("none") : text_of(o["devices"]));
       for (const auto& m : o["mappings"]) {
         fmt::print("  {} -> {} size {} {}\n", text_of(m["iova"]), text_of(m["to"]), text_of(m["size"]), text_of(m["perms"]));
       }
@@ -124,7 +131,7 @@ void print_section(const nlohmann::json& s, const std::string& section) {
       fmt::print("{} {} at {} on {} stream {}: {} fault (owner {}; reported to {})\n", text_of(f["device"]),
                  text_of(f["access"]), text_of(f["address"]), text_of(f["unit"]), text_of(f["stream"]),
                  text_of(f["reason"]), text_of(f["owner"]),
-                 f["reported_to"].empty() ? std::string("nobody") : text_of(f["reported_to"]));
+                 text_of(f["reported_to"]));
     }
   }
 }
@@ -191,7 +198,7 @@ int main(int argc, char** argv) {
     for (const auto& f : a["faults"]) {
       fmt::print("  {} fault on {} stream {}, owner {}, reported to {}\n", text_of(f["reason"]), text_of(f["unit"]),
                  text_of(f["stream"]), text_of(f["owner"]),
-                 f["reported_to"].empty() ? std::string("nobody") : text_of(f["reported_to"]));
+                 text_of(f["reported_to"]));
     }
     if (!a["core_agrees"].get<bool>()) fmt::print("  WARNING: the hardware and the core disagree on this access\n");
     return kExitDone;

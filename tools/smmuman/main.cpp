@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--socket", run_options.socket_path, "listen here instead of SMMUMAN_SOCKET or the default");
   run_cmd->add_option("--vm-sockets", run_options.vm_socket_dir,
                       "host: put each VM's vdev-smmu channel socket here as <vm>.sock (default: vm/ beside the socket)");
+  run_cmd->add_option("--pid-file", run_options.pid_file, "write the daemon's pid here once it listens");
   run_cmd->add_option("--vdev", run_options.vdev, "guest: the host's channel socket for this VM (its vdev-smmu)");
   run_cmd->add_option("--debug", run_options.debug, "log level as QNX `debug N`: 0 info, 1 debug, 2 trace")
       ->check(CLI::Range(0, 2));

@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "smmuman/service/model_board.hpp"
@@ -93,7 +96,19 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
     log.error("hardware.refused_configuration", {{"error", s.error().message}});
     return 1;
   }
-  return service::serve(service, server, log);
+  if (!options.pid_file.empty()) {
+    // Written before the parent learns the daemon is ready, so it is there when `run` returns.
+    if (std::FILE* f = std::fopen(options.pid_file.c_str(), "w")) {
+      std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+      std::fclose(f);
+    } else {
+      log.error("pid_file.unwritable", {{"path", options.pid_file}, {"error", std::strerror(errno)}});
+      return 1;
+    }
+  }
+  const int status = service::serve(service, server, log);
+  if (!options.pid_file.empty()) unlink(options.pid_file.c_str());
+  return status;
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ struct RunOptions {
   std::string vm_socket_dir;
   // Guest: the host's channel socket for this VM (the vdev-smmu device).
   std::string vdev;
+  // Written with the daemon's pid once it listens; removed when it stops.
+  std::string pid_file;
 };
 
 // Returns the process's exit code. In the background the calling process

@@ -24,9 +24,13 @@ struct ServerOptions {
   // daemon's parent waits for it); -1 for none.
   int ready_fd = -1;
   int turn_ms = 50;  // longest wait for input before faults are drained again
+  // Readable (or hung up) = stop, as SIGTERM does; for a server running on a
+  // thread of a test. -1 for none.
+  int stop_fd = -1;
 };
 
-// Serves until SIGTERM or SIGINT; then closes every session (their devices
+// Serves until SIGTERM or SIGINT (blocked on the calling thread and read
+// through a signalfd) or until stop_fd is readable; then closes every session (their devices
 // fail closed) and removes the socket. Returns 0, or 1 when the socket could
 // not be set up (another daemon listens there, the path is too long...).
 int serve(Service& service, const ServerOptions& options, Log& log);
