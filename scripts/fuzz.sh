@@ -3,7 +3,7 @@
 # build-fuzz/, and runs each for a bounded number of inputs; fails if any
 # target finds a crash or a property violation. See tests/README.md, "Fuzzing".
 #
-#   scripts/fuzz.sh [TARGET...]            all three targets by default
+#   scripts/fuzz.sh [TARGET...]            every target by default
 #   SMMUMAN_FUZZ_RUNS=N                    inputs per target (default 20000)
 #   SMMUMAN_FUZZ_SEED=N                    libFuzzer's random seed (default: a new one each run)
 #   SMMUMAN_FUZZ_FLAGS="-max_total_time=600 -jobs=2"   more libFuzzer flags
@@ -18,7 +18,7 @@ runs=${SMMUMAN_FUZZ_RUNS:-20000}
 dir=build-fuzz
 cxx=${SMMUMAN_FUZZ_CXX:-clang++-14}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_yaml_config fuzz_qnx_smmu fuzz_hw_description)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_yaml_config fuzz_qnx_smmu fuzz_hw_description fuzz_protocol)
 
 # Only the fuzz targets and the libraries they test: no test suites, proofs or backends.
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \

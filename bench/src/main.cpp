@@ -16,6 +16,7 @@
 
 #include "measure.hpp"
 #include "backend_suite.hpp"
+#include "service_suite.hpp"
 #include "pagetable_suite.hpp"
 #include "report.hpp"
 
@@ -154,8 +155,8 @@ int main(int argc, char** argv) {
   bool quick = false, smoke = false, json = false, list = false;
   std::vector<std::string> only_cases;
   double cap_seconds = -1;
-  app.add_option("suite", suite_name, "config, gen, pagetable, backend or all (default)")
-      ->check(CLI::IsMember({"config", "gen", "pagetable", "backend", "all"}));
+  app.add_option("suite", suite_name, "config, gen, pagetable, backend, service or all (default)")
+      ->check(CLI::IsMember({"config", "gen", "pagetable", "backend", "service", "all"}));
   auto* quick_flag = app.add_flag("--quick", quick, "smaller sizes and fewer repetitions: under 30 s in all");
   app.add_flag("--smoke", smoke, "tiny sizes, one repetition: checks that everything runs (ctest uses it)")
       ->excludes(quick_flag);
@@ -185,6 +186,8 @@ int main(int argc, char** argv) {
                "  random-4k-64g, random-4k-1t, contiguous-4k-1g, contiguous-4k-1g-fresh, map-2m-1g, unmap-2m-1g\n");
     fmt::print("backend: the register-level backends on their models (smmuv3-ril, smmuv3, mmu500)\n"
                "  map-4k, unmap-4k, map-2m, unmap-2m, unmap-1g-4k-leaves, unmap-1g-2m-blocks, unmap-1g-1g-block\n");
+    fmt::print("service: smmu_mapping_add through the daemon against a Unix-socket echo (1 and 8 clients)\n"
+               "  mapping_add-4k\n");
     return 0;
   }
   for (const std::string& name : only_cases) {
@@ -231,6 +234,9 @@ int main(int argc, char** argv) {
   }
   if ((suite_name == "all" || suite_name == "backend") && only_cases.empty()) {
     failures += run_backend_suite(BackendSettings{json, quick, smoke});
+  }
+  if ((suite_name == "all" || suite_name == "service") && only_cases.empty()) {
+    failures += run_service_suite(ServiceSettings{json, quick, smoke});
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - settings.started).count();
   reporter.note(fmt::format("\n{} mode, {:.2f} s in all{}", to_string(settings.mode), seconds,

@@ -205,6 +205,9 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
               gone = true;
               break;
             }
+            // A short read took everything there was: poll says when more comes,
+            // without a recv that would only answer EAGAIN.
+            if (static_cast<size_t>(n) < chunk.size()) break;
             continue;
           }
           if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) gone = true;

@@ -194,7 +194,7 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
     return wire::encode_reply(type, frame.header.request_id, failure(EINVAL));
   }
   const wire::Request& request = std::get<wire::Request>(decoded);
-  log_.write(Level::trace, "request", {{"client", session.name}, {"type", wire::to_string(type)}});
+  if (log_.enabled(Level::trace)) log_.write(Level::trace, "request", {{"client", session.name}, {"type", wire::to_string(type)}});
   const bool vm_type = frame.header.type >= static_cast<uint16_t>(wire::Type::vm_hello);
   if (vm_type != session.vm.has_value()) {
     // Client requests belong on the client socket, channel requests on a VM's.
@@ -308,9 +308,11 @@ wire::Reply Service::mapping_add(Session& session, const wire::req::MappingAdd& 
   if (auto s = api::qnx::mapping_add(*manager_, *session.client, object, request); !s) {
     return refuse(session, "mapping_add", s.error());
   }
-  log_.debug("mapping.changed", {{"client", session.name}, {"object", std::to_string(r.object)},
-                                 {"entries", std::to_string(r.entries.size())},
-                                 {"perms", core::to_string(request.perms)}});
+  if (log_.enabled(Level::debug)) {
+    log_.debug("mapping.changed", {{"client", session.name}, {"object", std::to_string(r.object)},
+                                   {"entries", std::to_string(r.entries.size())},
+                                   {"perms", core::to_string(request.perms)}});
+  }
   return ok(wire::rep::Value{0});
 }
 
@@ -547,7 +549,9 @@ wire::Reply Service::vm_request(Session& session, const wire::Request& request) 
   if (!session.client) return failure(ENOTCONN);
   if (auto* r = std::get_if<wire::req::VmPrepare>(&request)) return vm_prepare(session, *r);
   if (!session.prepared) return failure(EINVAL);  // nothing prepared to keep or undo
-  if (std::holds_alternative<wire::req::VmAbandon>(request)) vm_undo(session);
+  const bool abandon = std::holds_alternative<wire::req::VmAbandon>(request);
+  if (abandon) vm_undo(session);
+  log_.debug(abandon ? "vm.abandoned" : "vm.committed", {{"guest", session.name}});
   session.undo.clear();
   session.prepared = false;
   return ok();
@@ -582,6 +586,7 @@ wire::Reply Service::vm_prepare(Session& session, const wire::req::VmPrepare& r)
     }
   }
   session.prepared = true;
+  log_.debug("vm.prepared", {{"guest", session.name}, {"steps", std::to_string(r.steps.size())}});
   return ok();
 }
 

@@ -1,7 +1,7 @@
 # smmuman-bench --smoke --json prints one JSON object per line, each with the
 # documented fields and types, for every case of the scaling suites, every
 # workload and format of the pagetable suite and every workload and backend
-# of the backend suite, and exits 0.
+# of the backend suite and both rows of the service suite, and exits 0.
 # A format check only: no timing is judged. Run by ctest as
 #   cmake -DBENCH=<path to smmuman-bench> -P json_lines_check.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -31,6 +31,11 @@ set(backend_string_fields workload backend baseline)
 set(backend_number_fields ops ns_per_op baseline_ns_per_op ratio commands_per_op tlbi_per_op)
 set(expected_backend_workloads map-4k unmap-4k map-2m unmap-2m unmap-1g-4k-leaves unmap-1g-2m-blocks unmap-1g-1g-block)
 set(expected_backends smmuv3-ril smmuv3 mmu500)
+# And the service suite's: one line per client count.
+set(service_string_fields workload baseline)
+set(service_number_fields clients requests p50_ns p99_ns requests_per_second baseline_p50_ns baseline_p99_ns
+    baseline_requests_per_second ratio)
+set(expected_service_rows mapping_add-4k@1 mapping_add-4k@8)
 set(expected_cases yaml-check yaml-vm-memory yaml-errors qnx-check qnx-allow-merge qnx-errors gen-validate gen-emit)
 
 # Fails unless `line` has each of `string_fields` as a string and each of
@@ -71,6 +76,17 @@ foreach(line IN LISTS lines)
     string(JSON workload GET "${line}" workload)
     string(JSON backend GET "${line}" backend)
     list(APPEND seen_backend_workloads "${workload}@${backend}")
+    continue()
+  endif()
+  if(suite STREQUAL "service")
+    string(JSON problem ERROR_VARIABLE no_problem GET "${line}" problem)
+    if(NOT no_problem)
+      message(FATAL_ERROR "line ${line_number}: a service workload failed: ${line}")
+    endif()
+    check_typed_fields("${line}" ${line_number} "${service_string_fields}" "${service_number_fields}")
+    string(JSON workload GET "${line}" workload)
+    string(JSON clients GET "${line}" clients)
+    list(APPEND seen_service_rows "${workload}@${clients}")
     continue()
   endif()
   if(suite STREQUAL "pagetable")
@@ -136,5 +152,10 @@ foreach(workload IN LISTS expected_backend_workloads)
       message(FATAL_ERROR "backend: no line for ${workload} on ${backend}")
     endif()
   endforeach()
+endforeach()
+foreach(row IN LISTS expected_service_rows)
+  if(NOT row IN_LIST seen_service_rows)
+    message(FATAL_ERROR "service: no line for ${row}")
+  endif()
 endforeach()
 message(STATUS "${line_number} JSON lines, every field present")
