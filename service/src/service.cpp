@@ -550,7 +550,17 @@ wire::Reply Service::vm_request(Session& session, const wire::Request& request) 
   if (auto* r = std::get_if<wire::req::VmPrepare>(&request)) return vm_prepare(session, *r);
   if (!session.prepared) return failure(EINVAL);  // nothing prepared to keep or undo
   const bool abandon = std::holds_alternative<wire::req::VmAbandon>(request);
-  if (abandon) vm_undo(session);
+  if (abandon) {
+    vm_undo(session);
+  } else {
+    for (core::ObjectId o : session.dying) {
+      // Its devices left it in this plan: tearing it down needs nothing and cannot be refused.
+      if (auto s = manager_->destroy_object(*session.client, o); !s) {
+        log_.error("vm.commit_failed", {{"guest", session.name}, {"error", s.error().message}});
+      }
+    }
+  }
+  session.dying.clear();
   log_.debug(abandon ? "vm.abandoned" : "vm.committed", {{"guest", session.name}});
   session.undo.clear();
   session.prepared = false;
@@ -582,6 +592,7 @@ wire::Reply Service::vm_prepare(Session& session, const wire::req::VmPrepare& r)
     if (auto s = vm_step(session, r.steps, at); !s) {
       vm_undo(session);
       session.undo.clear();
+      session.dying.clear();
       return refuse(session, "vm_prepare", s.error());
     }
   }
@@ -616,18 +627,14 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
     return core::MappingSpec{core::IovaRange::from_first_last(m.first, m.last), core::Gpa{m.gpa},
                              core::Perms::from_bits(m.perms)};
   };
-  // What an object maps, as specs that map it again (guest-physical sources).
-  auto specs_of = [&](core::ObjectId object, std::optional<core::IovaRange> within) {
+  // The entries of an object that meet `within` (all when unset), whole, as
+  // specs that map them again (guest-physical sources): a replace with them
+  // restores the object's table entry for entry.
+  auto entries_of = [&](core::ObjectId object, std::optional<core::IovaRange> within) {
     std::vector<core::MappingSpec> out;
     for (const auto& e : manager_->state().objects.at(object).mappings.entries()) {
-      uint64_t first = e.in.first(), last = e.in.last();
-      if (within) {
-        if (last < within->first() || first > within->last()) continue;
-        first = std::max(first, within->first());
-        last = std::min(last, within->last());
-      }
-      const uint64_t source = e.attr.source_first.value_or(e.out_first) + (first - e.in.first());
-      out.push_back({core::IovaRange::from_first_last(first, last), core::Gpa{source}, e.attr.perms});
+      if (within && (e.in.last() < within->first() || e.in.first() > within->last())) continue;
+      out.push_back({e.in, core::Gpa{e.attr.source_first.value_or(e.out_first)}, e.attr.perms});
     }
     return out;
   };
@@ -665,24 +672,23 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
       auto object = object_of(st.domain);
       if (!object) return object.error();
       const auto range = core::IovaRange::from_first_last(st.mapping.first, st.mapping.last);
-      auto removed = specs_of(object.value(), range);
+      auto touched = entries_of(object.value(), range);
       if (auto s = manager_->unmap(client, object.value(), {range}); !s) return s;
-      session.undo.push_back([this, client, o = object.value(), removed, logged] {
-        if (!removed.empty()) logged(manager_->map(client, o, removed));
+      session.undo.push_back([this, client, o = object.value(), touched, logged] {
+        if (!touched.empty()) logged(manager_->replace(client, o, touched));
       });
       return core::Ok{};
     }
     case wire::req::kStepDestroy: {
+      // The domain is gone for the guest now; the host object goes at commit,
+      // so that undo never has to make it again (under another handle).
       auto object = object_of(st.domain);
       if (!object) return object.error();
-      auto kept = specs_of(object.value(), std::nullopt);
-      if (auto s = manager_->destroy_object(client, object.value()); !s) return s;
       session.guest_objects.erase(st.domain);
-      session.undo.push_back([this, &session, client, g = st.domain, kept, logged] {
-        auto again = manager_->create_object(client);
-        if (!again) return logged(again.error());
-        session.guest_objects[g] = again.value();
-        if (!kept.empty()) logged(manager_->map(client, again.value(), kept));
+      session.dying.push_back(object.value());
+      session.undo.push_back([&session, g = st.domain, o = object.value()] {
+        session.guest_objects[g] = o;
+        std::erase(session.dying, o);
       });
       return core::Ok{};
     }
@@ -726,6 +732,10 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
     if (auto a = manager_->attach(client, object.value(), selector); !a) return a.error();
   } else {
     // The guest's startup mappings for this device: an object of their own.
+    if (session.startup_objects.count(device)) {
+      return core::make_error(Errc::invalid_argument, fmt::format("device '{}' is bound to its startup mappings already",
+                                                                  d.devices[device].name));
+    }
     auto object = manager_->create_object(client);
     if (!object) return object.error();
     std::vector<core::MappingSpec> specs;
@@ -743,23 +753,18 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
     });
   }
   // A device leaving its startup mappings leaves their object empty: it
-  // goes, and undo makes it again with the device in it.
+  // goes at commit, like a destroyed domain.
   const auto startup_left = st.from.kind == wire::req::kTargetStartup && st.to.kind != wire::req::kTargetStartup
                                 ? session.startup_objects.find(device)
                                 : session.startup_objects.end();
-  if (startup_left == session.startup_objects.end()) {
-    session.undo.push_back(put_back);
-  } else {
+  session.undo.push_back(put_back);
+  if (startup_left != session.startup_objects.end()) {
     const core::ObjectId o = startup_left->second;
-    auto kept = specs_of(o, std::nullopt);
     session.startup_objects.erase(startup_left);
-    (void)manager_->destroy_object(client, o);
-    session.undo.push_back([this, &session, client, device, selector, kept, logged] {
-      auto again = manager_->create_object(client);
-      if (!again) return logged(again.error());
-      session.startup_objects[device] = again.value();
-      if (!kept.empty()) logged(manager_->map(client, again.value(), kept));
-      logged(status_of(manager_->attach(client, again.value(), selector)));
+    session.dying.push_back(o);
+    session.undo.push_back([&session, device, o] {
+      session.startup_objects[device] = o;
+      std::erase(session.dying, o);
     });
   }
   return core::Ok{};

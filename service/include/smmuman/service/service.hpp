@@ -130,6 +130,7 @@ class Service {
     std::map<uint64_t, core::ObjectId> guest_objects;
     std::map<core::DeviceIndex, core::ObjectId> startup_objects;
     std::vector<std::function<void()>> undo;
+    std::vector<core::ObjectId> dying;  // host objects the held plan destroys, at commit
     bool prepared = false;
     std::vector<uint8_t> outbox;
   };
