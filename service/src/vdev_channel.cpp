@@ -60,6 +60,12 @@ core::Result<std::unique_ptr<VdevChannel>> VdevChannel::connect(const std::strin
     return core::make_error(core::Errc::not_found,
                             fmt::format("vdev-smmu channel {}: cannot reach the host smmuman: {}", path, why));
   }
+  return over(fd, path, guest, unit, log);
+}
+
+core::Result<std::unique_ptr<VdevChannel>> VdevChannel::over(int fd, const std::string& path,
+                                                             const core::Deployment& guest, core::UnitIndex unit,
+                                                             Log& log) {
   std::unique_ptr<VdevChannel> channel(new VdevChannel(fd, guest, unit, log));
   channel->path_ = path;
   const auto reply = channel->call(wire::req::VmHello{});
@@ -98,6 +104,17 @@ void VdevChannel::lost(const char* why) {
 // Reads what has arrived (waiting for something when `block`); false once the channel is gone.
 bool VdevChannel::read_some(bool block) {
   if (broken_) return false;
+  if (block) {
+    pollfd p{fd_, POLLIN, 0};
+    int ready;
+    do {
+      ready = poll(&p, 1, reply_timeout_ms);
+    } while (ready < 0 && errno == EINTR);
+    if (ready == 0) {
+      lost("the host did not answer in time");
+      return false;
+    }
+  }
   uint8_t chunk[65536];
   for (;;) {
     const ssize_t n = recv(fd_, chunk, sizeof chunk, block ? 0 : MSG_DONTWAIT);
@@ -142,9 +159,11 @@ std::optional<wire::Reply> VdevChannel::call(const wire::Request& request) {
     at += static_cast<size_t>(n);
   }
   const auto type = wire::type_of(request);
+  // A reply that arrived whole before the channel broke still counts.
   while (replies_.empty()) {
-    if (!read_some(/*block=*/true)) return std::nullopt;
+    if (!read_some(/*block=*/true)) break;
   }
+  if (replies_.empty()) return std::nullopt;
   auto frame = std::move(replies_.front());
   replies_.pop_front();
   if (frame.header.request_id != id || frame.header.type != (static_cast<uint16_t>(type) | wire::kReplyBit)) {

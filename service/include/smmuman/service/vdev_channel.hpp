@@ -24,6 +24,10 @@ class VdevChannel : public hw::UnitBackend {
   // device on `unit` is one the host passes through to the VM (by name).
   static core::Result<std::unique_ptr<VdevChannel>> connect(const std::string& path, const core::Deployment& guest,
                                                             core::UnitIndex unit, Log& log);
+  // The same over a connected stream socket `fd`, which the channel then owns
+  // (closed also when this fails); `path` only names it in messages.
+  static core::Result<std::unique_ptr<VdevChannel>> over(int fd, const std::string& path, const core::Deployment& guest,
+                                                         core::UnitIndex unit, Log& log);
   ~VdevChannel() override;
 
   core::Status prepare(const hw::UnitSteps& steps) override;
@@ -36,6 +40,9 @@ class VdevChannel : public hw::UnitBackend {
   // Called once when the host goes away (its daemon stopped or restarted):
   // the guest cannot keep its promises, so it stops (QNX's design safe state).
   std::function<void()> on_lost;
+  // A host that does not answer a request within this long is lost too: the
+  // guest must not hang with its clients' devices half-changed.
+  int reply_timeout_ms = 5000;
 
  private:
   VdevChannel(int fd, const core::Deployment& guest, core::UnitIndex unit, Log& log);
