@@ -259,7 +259,10 @@ devices:
   const std::string path = (dir / "daemon.sock").string(), echo_path = (dir / "echo.sock").string();
   int stop[2];
   if (pipe(stop) != 0) return 1;
-  std::thread server([&] { service::serve(daemon, {path, {}, -1, 50, stop[0]}, log); });
+  service::ServerOptions options;
+  options.socket_path = path;
+  options.stop_fd = stop[0];
+  std::thread server([&] { service::serve(daemon, options, log); });
   for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EchoServer echo(echo_path);
 

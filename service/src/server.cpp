@@ -130,6 +130,7 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
     [[maybe_unused]] const auto n = write(options.ready_fd, &ready, 1);
     ::close(options.ready_fd);
   }
+  if (options.on_ready) options.on_ready();
 
   std::map<int, Connection> connections;
   auto drop = [&](Connection& c) {

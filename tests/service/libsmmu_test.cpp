@@ -65,7 +65,11 @@ class LibSmmu : public ::testing::Test {
     path = (dir / "s.sock").string();
     setenv("SMMUMAN_SOCKET", path.c_str(), 1);
     ASSERT_EQ(pipe(stop), 0);
-    server = std::thread([this] { serve(*service, {path, {}, -1, 5, stop[0]}, *log); });
+    ServerOptions options;
+    options.socket_path = path;
+    options.turn_ms = 5;
+    options.stop_fd = stop[0];
+    server = std::thread([this, options] { serve(*service, options, *log); });
     for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   void TearDown() override {

@@ -118,7 +118,11 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   int stop[2];
   ASSERT_EQ(pipe(stop), 0);
   int served = -1;
-  std::thread server([&] { served = serve(service, {path, {}, -1, 5, stop[0]}, log); });
+  ServerOptions options;
+  options.socket_path = path;
+  options.turn_ms = 5;
+  options.stop_fd = stop[0];
+  std::thread server([&] { served = serve(service, options, log); });
   for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
   const uint64_t per_client = requested_total() / kClients;

@@ -35,7 +35,9 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
   }
   service::Service service(*loaded.deployment, std::move(policy.value()), log);
   const core::Deployment& d = service.manager().deployment();
-  service::ServerOptions server{options.socket_path, {}, ready_fd, 50};
+  service::ServerOptions server;
+  server.socket_path = options.socket_path;
+  server.ready_fd = ready_fd;
   std::unique_ptr<service::ModelBoard> board;
   std::unique_ptr<hw::HardwareSystem> hardware;
   if (d.role == core::Role::guest) {
@@ -105,6 +107,18 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
       log.error("pid_file.unwritable", {{"path", options.pid_file}, {"error", std::strerror(errno)}});
       return 1;
     }
+  }
+  if (ready_fd >= 0) {
+    // In the background: once listening, the log goes to syslog and the
+    // caller's terminal (or pipe) is let go, so whoever started us sees its end.
+    server.on_ready = [&log] {
+      log.to_syslog();
+      if (const int null = open("/dev/null", O_RDWR); null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO) close(null);
+      }
+    };
   }
   const int status = service::serve(service, server, log);
   if (!options.pid_file.empty()) unlink(options.pid_file.c_str());

@@ -20,6 +20,10 @@ class Log {
   explicit Log(Level level = Level::info, std::FILE* sink = stderr) : level_(level), sink_(sink) {}
   bool enabled(Level level) const { return level <= level_; }
   void set_level(Level level) { level_ = level; }
+  // From now on to syslog (facility daemon, tagged smmuman), not the file:
+  // a daemon in the background has no terminal (QNX: stderr while starting,
+  // then slog2 only).
+  void to_syslog();
   void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
   void error(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::error, event, fields); }
   void warn(std::string_view event, std::initializer_list<Field> fields = {}) { write(Level::warn, event, fields); }
@@ -29,6 +33,7 @@ class Log {
  private:
   Level level_;
   std::FILE* sink_;
+  bool syslog_ = false;
 };
 
 // QNX `debug N` as a level.

@@ -3,6 +3,7 @@
 // ever blocking on one client, and hardware faults drained every turn.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ServerOptions {
   // Readable (or hung up) = stop, as SIGTERM does; for a server running on a
   // thread of a test. -1 for none.
   int stop_fd = -1;
+  // Called once the sockets listen (after ready_fd is written): a daemon in
+  // the background detaches from its terminal there.
+  std::function<void()> on_ready;
 };
 
 // Serves until SIGTERM or SIGINT (blocked on the calling thread and read
