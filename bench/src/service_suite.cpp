@@ -20,6 +20,7 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -55,15 +56,6 @@ bool write_all(int fd, const uint8_t* data, size_t n) {
     const ssize_t w = send(fd, data + at, n - at, MSG_NOSIGNAL);
     if (w <= 0) return false;
     at += static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool read_exactly(int fd, uint8_t* data, size_t n) {
-  for (size_t at = 0; at < n;) {
-    const ssize_t r = recv(fd, data + at, n - at, 0);
-    if (r <= 0) return false;
-    at += static_cast<size_t>(r);
   }
   return true;
 }
@@ -269,15 +261,19 @@ devices:
   // Each client: hello, an object, its own device; then page i % 64 of its
   // window mapped (even i) or unmapped (odd i), one request at a time.
   std::vector<uint64_t> objects(kMaxClients);
+  // As libsmmu does: one send, then reads of what has arrived until a whole frame is there.
   auto call = [](int fd, const wire::Request& r, wire::Reply& reply) {
     const auto bytes = wire::encode_request(1, r);
     if (!write_all(fd, bytes.data(), bytes.size())) return false;
-    uint8_t header[wire::kHeaderBytes];
-    if (!read_exactly(fd, header, sizeof header)) return false;
-    const uint32_t length = header[12] | header[13] << 8 | header[14] << 16 | static_cast<uint32_t>(header[15]) << 24;
-    std::vector<uint8_t> payload(length);
-    if (length > wire::kMaxPayload || !read_exactly(fd, payload.data(), length)) return false;
-    auto decoded = wire::decode_reply(wire::type_of(r), payload);
+    wire::FrameReader reader;
+    uint8_t chunk[4096];
+    std::optional<wire::FrameReader::Frame> frame;
+    while (!(frame = reader.next())) {
+      const ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0 || reader.failure()) return false;
+      reader.feed(std::span<const uint8_t>(chunk, static_cast<size_t>(n)));
+    }
+    auto decoded = wire::decode_reply(wire::type_of(r), frame->payload);
     if (!std::holds_alternative<wire::Reply>(decoded)) return false;
     reply = std::get<wire::Reply>(decoded);
     return true;
@@ -299,8 +295,15 @@ devices:
   const size_t request_bytes = wire::encode_request(1, wire::req::MappingAdd{1, 3, 0, 0, {{0, 0x1000}}}).size();
   auto echo_one = [&](int fd, int, uint64_t) {
     std::vector<uint8_t> out(request_bytes, 0x5a);
-    uint8_t back[32];
-    return write_all(fd, out.data(), out.size()) && read_exactly(fd, back, sizeof back);
+    uint8_t back[4096];
+    if (!write_all(fd, out.data(), out.size())) return false;
+    size_t got = 0;
+    while (got < 32) {
+      const ssize_t n = recv(fd, back + got, sizeof back - got, 0);
+      if (n <= 0) return false;
+      got += static_cast<size_t>(n);
+    }
+    return got == 32;
   };
 
   if (!settings.json) {
