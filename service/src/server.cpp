@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -24,14 +25,21 @@ namespace {
 constexpr size_t kMaxPendingOutput = size_t{4} << 20;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxReadPerTurn = size_t{2} << 20;  // fairness between clients
+// Beyond this many client connections the client socket waits (no accept,
+// so no spinning on a full descriptor table); VM channels are not counted,
+// so a guest can always come back. One user (but root and the daemon's own)
+// holds at most kMaxConnectionsPerUser of them.
+constexpr size_t kMaxConnections = 1024;
+constexpr size_t kMaxConnectionsPerUser = 64;
 
 struct Connection {
   int fd = -1;
+  uint32_t uid = 0;
+  bool vm = false;
   Service::SessionId session = 0;
   wire::FrameReader reader;
   std::vector<uint8_t> out;
   size_t out_at = 0;
-  bool closing = false;
   size_t pending() const { return out.size() - out_at; }
 };
 
@@ -39,14 +47,18 @@ std::optional<Peer> peer_of(int fd) {
   ucred cred{};
   socklen_t len = sizeof cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return std::nullopt;
-  Peer peer{cred.pid, cred.uid, cred.gid, {}};
+  Peer peer{cred.pid, cred.uid, cred.gid, {}, -1};
   std::vector<gid_t> groups(64);
   socklen_t glen = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0 && errno == ERANGE) {
-    groups.resize(glen / sizeof(gid_t));
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0) glen = 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0) {
+    // Too many for the first buffer: ask again with room; any other failure: no groups.
+    const bool retry = errno == ERANGE;
+    if (retry) groups.resize(glen / sizeof(gid_t));
+    if (!retry || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &glen) != 0) glen = 0;
   }
   for (size_t i = 0; i < glen / sizeof(gid_t) && i < groups.size(); ++i) peer.groups.push_back(groups[i]);
+  // The process as it is now: a later process with the same pid is another (notifications).
+  peer.pidfd = static_cast<int>(syscall(SYS_pidfd_open, cred.pid, 0));
   return peer;
 }
 
@@ -133,23 +145,47 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
   if (options.on_ready) options.on_ready();
 
   std::map<int, Connection> connections;
+  size_t clients = 0;  // connections on the client socket
+  std::map<uint32_t, size_t> per_user;
   auto drop = [&](Connection& c) {
     service.close(c.session);  // devices fail closed now, in this turn
     ::close(c.fd);
     c.fd = -1;
+    if (!c.vm) {
+      --clients;
+      if (--per_user[c.uid] == 0) per_user.erase(c.uid);
+    }
   };
+  // Answers the frames read so far, while the client's unread replies stay
+  // under the limit: a client that sends without reading is served no faster
+  // than it reads, and makes the daemon hold no more than that.
+  auto answer = [&](Connection& c) {
+    while (c.pending() < kMaxPendingOutput && !service.refused(c.session)) {
+      auto frame = c.reader.next();
+      if (!frame) break;
+      auto reply = service.handle(c.session, *frame);
+      c.out.insert(c.out.end(), reply.begin(), reply.end());
+    }
+    // What the service sends unasked (a VM's fault records) waits while the peer does not read.
+    if (c.pending() < kMaxPendingOutput) {
+      auto sent = service.take_output(c.session);
+      c.out.insert(c.out.end(), sent.begin(), sent.end());
+    }
+  };
+
   bool running = true;
   std::vector<pollfd> fds;
   std::vector<uint8_t> chunk(kReadChunk);
   while (running) {
     fds.clear();
     fds.push_back({sfd, POLLIN, 0});
-    for (const auto& l : listeners) fds.push_back({l.fd, POLLIN, 0});
+    const bool room = clients < kMaxConnections;
+    for (const auto& l : listeners) fds.push_back({room || l.vm ? l.fd : -1, POLLIN, 0});
     const size_t stop_slot = fds.size();
     fds.push_back({options.stop_fd, POLLIN, 0});  // a negative fd is skipped by poll
     for (auto& [fd, c] : connections) {
       short events = 0;
-      if (c.pending() < kMaxPendingOutput && !c.closing) events |= POLLIN;
+      if (c.pending() < kMaxPendingOutput) events |= POLLIN;
       if (c.pending() > 0) events |= POLLOUT;
       fds.push_back({fd, events, 0});
     }
@@ -166,17 +202,29 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
     }
     for (size_t l = 0; l < listeners.size(); ++l) {
       if (!(fds[1 + l].revents & POLLIN)) continue;
-      for (;;) {
+      const bool vm = listeners[l].vm.has_value();
+      while (vm || clients < kMaxConnections) {
         const int fd = accept4(listeners[l].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
         const auto peer = peer_of(fd);
-        if (!peer) {
+        const bool privileged = peer && (peer->uid == 0 || peer->uid == geteuid());
+        if (!peer || (!vm && !privileged && per_user[peer->uid] >= kMaxConnectionsPerUser)) {
+          if (peer) {
+            log.debug("connection.refused", {{"uid", std::to_string(peer->uid)}, {"reason", "too many connections"}});
+            if (peer->pidfd >= 0) ::close(peer->pidfd);
+          }
           ::close(fd);
           continue;
         }
         Connection c;
         c.fd = fd;
-        c.session = listeners[l].vm ? service.open_vm(*listeners[l].vm, *peer) : service.open(*peer);
+        c.uid = peer->uid;
+        c.vm = vm;
+        c.session = vm ? service.open_vm(*listeners[l].vm, *peer) : service.open(*peer);
+        if (!vm) {
+          ++clients;
+          ++per_user[c.uid];
+        }
         connections.emplace(fd, std::move(c));
       }
     }
@@ -189,17 +237,12 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
       bool gone = (rev & (POLLERR | POLLNVAL)) != 0;
       if (!gone && (rev & (POLLIN | POLLHUP))) {
         size_t taken = 0;
-        while (taken < kMaxReadPerTurn) {
+        while (taken < kMaxReadPerTurn && c.pending() < kMaxPendingOutput) {
           const ssize_t n = recv(c.fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
           if (n > 0) {
             c.reader.feed(std::span<const uint8_t>(chunk.data(), static_cast<size_t>(n)));
             taken += static_cast<size_t>(n);
-            while (auto frame = c.reader.next()) {
-              auto reply = service.handle(c.session, *frame);
-              c.out.insert(c.out.end(), reply.begin(), reply.end());
-              auto sent = service.take_output(c.session);
-              c.out.insert(c.out.end(), sent.begin(), sent.end());
-            }
+            answer(c);
             if (c.reader.failure()) {
               log.info("connection.protocol_error", {{"session", std::to_string(c.session)},
                                                      {"error", *c.reader.failure()}});
@@ -228,7 +271,10 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
       if (c.pending() == 0) {
         c.out.clear();
         c.out_at = 0;
+        answer(c);  // frames held back while the client was not reading
       }
+      // A peer refused at hello is let go once it has its answer.
+      if (service.refused(c.session) && c.pending() == 0) gone = true;
       if (gone) {
         drop(c);
         connections.erase(it);
@@ -237,6 +283,7 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
     // Faults drained now reach a VM's guest on its channel next turn at the latest.
     service.poll_faults();
     for (auto& [fd, c] : connections) {
+      if (c.pending() >= kMaxPendingOutput) continue;  // its backlog stays in the service, capped there
       auto sent = service.take_output(c.session);
       c.out.insert(c.out.end(), sent.begin(), sent.end());
     }

@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -112,11 +114,16 @@ Rights AccessPolicy::rights_of(const Peer& peer) const {
 Service::Service(const core::Deployment& deployment, AccessPolicy policy, Log& log)
     : manager_(std::make_unique<core::Manager>(deployment)), policy_(std::move(policy)), log_(log) {
   deliver = [this](const Notification& n) {
-    sigval value{};
-    value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(n.value));
-    if (sigqueue(n.pid, n.signo, value) != 0) {
+    // sigqueue's signal, through the process's pidfd: never to a process that reused its pid.
+    siginfo_t info{};
+    info.si_signo = n.signo;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(n.value));
+    if (n.pidfd < 0 || syscall(SYS_pidfd_send_signal, n.pidfd, n.signo, &info, 0) != 0) {
       log_.warn("notify.failed", {{"pid", std::to_string(n.pid)}, {"signal", std::to_string(n.signo)},
-                                  {"error", std::strerror(errno)}});
+                                  {"error", n.pidfd < 0 ? "no pidfd" : std::strerror(errno)}});
     }
   };
 }
@@ -153,6 +160,11 @@ Service::SessionId Service::open_vm(core::VmIndex vm, const Peer& peer) {
   return id;
 }
 
+bool Service::refused(SessionId id) const {
+  auto it = sessions_.find(id);
+  return it != sessions_.end() && it->second.refused;
+}
+
 std::vector<uint8_t> Service::take_output(SessionId id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return {};
@@ -176,6 +188,7 @@ void Service::close(SessionId id) {
       log_.info("client.gone", {{"client", it->second.name}, {"devices_blocked", std::to_string(devices)}});
     }
   }
+  if (it->second.peer.pidfd >= 0) ::close(it->second.peer.pidfd);
   sessions_.erase(it);
 }
 
@@ -190,7 +203,7 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
   const auto type = static_cast<wire::Type>(frame.header.type);
   auto decoded = wire::decode_request(frame.header.type, frame.payload);
   if (auto* bad = std::get_if<wire::DecodeError>(&decoded)) {
-    log_.info("request.malformed", {{"client", session.name}, {"error", bad->message}});
+    log_.debug("request.malformed", {{"client", session.name}, {"error", bad->message}});
     return wire::encode_reply(type, frame.header.request_id, failure(EINVAL));
   }
   const wire::Request& request = std::get<wire::Request>(decoded);
@@ -198,7 +211,7 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
   const bool vm_type = frame.header.type >= static_cast<uint16_t>(wire::Type::vm_hello);
   if (vm_type != session.vm.has_value()) {
     // Client requests belong on the client socket, channel requests on a VM's.
-    log_.info("request.wrong_socket", {{"client", session.name}, {"type", wire::to_string(type)}});
+    log_.debug("request.wrong_socket", {{"client", session.name}, {"type", wire::to_string(type)}});
     return wire::encode_reply(type, frame.header.request_id, failure(EINVAL));
   }
   if (type == wire::Type::vm_fault) return {};  // the host's to send, never to answer
@@ -224,6 +237,7 @@ wire::Reply Service::dispatch(Session& session, const wire::Request& request) {
   const core::ClientId client = *session.client;
   if (auto* r = std::get_if<wire::req::ObjCreate>(&request)) {
     if ((r->flags & ~kSocfReservedManual) != 0) return failure(EINVAL);
+    if (manager_->state().clients.at(client).objects.size() >= kMaxObjectsPerClient) return failure(ENOMEM);
     auto object = manager_->create_object(client);
     if (!object) return refuse(session, "obj_create", object.error());
     return ok(wire::rep::Object{object.value().value()});
@@ -247,6 +261,7 @@ wire::Reply Service::hello(Session& session, const wire::req::Hello& r) {
   if (session.client) return failure(EISCONN);
   if (!session.rights.connect) {
     log_.info("client.refused", {{"client", session.name}, {"reason", "no access rule names this user or group"}});
+    session.refused = true;
     return failure(EPERM);
   }
   auto client = manager_->connect(core::ClientSpec{session.name, std::nullopt, session.rights.target});
@@ -321,7 +336,9 @@ wire::Reply Service::xfer_notify(Session& session, const wire::req::XferNotify& 
     session.armed.reset();
     return ok();
   }
-  if (r.signo < 1 || r.signo > static_cast<uint32_t>(SIGRTMAX)) return failure(EINVAL);
+  // Notification signals only: SIGUSR1, SIGUSR2 and the real-time ones, never one that stops or kills.
+  const int signo = static_cast<int>(std::min<uint32_t>(r.signo, 1024));
+  if (signo != SIGUSR1 && signo != SIGUSR2 && (signo < SIGRTMIN || signo > SIGRTMAX)) return failure(EINVAL);
   session.armed = r;
   notify_if_armed(session);  // records already waiting: no lost wake-up
   return ok();
@@ -342,7 +359,8 @@ wire::Reply Service::xfer_status(Session& session) {
 
 void Service::notify_if_armed(Session& session) {
   if (!session.armed || session.records.empty()) return;
-  const Notification n{session.peer.pid, static_cast<int>(session.armed->signo), session.armed->value};
+  const Notification n{session.peer.pid, session.peer.pidfd, static_cast<int>(session.armed->signo),
+                       session.armed->value};
   session.armed.reset();  // one-shot, as QNX
   deliver(n);
 }
@@ -570,11 +588,17 @@ wire::Reply Service::vm_request(Session& session, const wire::Request& request) 
 wire::Reply Service::vm_hello(Session& session) {
   if (session.client) return failure(EISCONN);
   // The channel stands in for the VMM's virtual device: only the VMM's user.
-  if (!session.rights.control) return failure(EPERM);
+  if (!session.rights.control) {
+    session.refused = true;
+    return failure(EPERM);
+  }
   const core::Deployment& d = manager_->deployment();
   const core::Vm& vm = d.vms.at(*session.vm);
   for (const auto& [id, other] : sessions_) {
-    if (&other != &session && other.vm == session.vm && other.client) return failure(EBUSY);  // one guest per VM
+    if (&other != &session && other.vm == session.vm && other.client) {
+      session.refused = true;
+      return failure(EBUSY);  // one guest per VM
+    }
   }
   auto client = manager_->connect(core::ClientSpec{"vm " + vm.name, session.vm, true});
   if (!client) return refuse(session, "vm_hello", client.error());
@@ -714,10 +738,10 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
   }
   // Where the device is now, on the host, so that undo can put it back.
   const std::optional<core::ObjectId> before = manager_->state().device_object.at(device);
-  auto put_back = [this, client, selector, before, logged] {
+  auto put_back = [this, client, device, selector, before, logged] {
     if (before) {
       logged(status_of(manager_->attach(client, *before, selector)));
-    } else {
+    } else if (manager_->state().device_object.at(device)) {
       logged(manager_->detach(client, selector));
     }
   };

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -68,6 +70,9 @@ core::Result<std::unique_ptr<VdevChannel>> VdevChannel::over(int fd, const std::
                                                              Log& log) {
   std::unique_ptr<VdevChannel> channel(new VdevChannel(fd, guest, unit, log));
   channel->path_ = path;
+  // A host that stops reading must not hang the guest in send either.
+  const timeval send_timeout{channel->reply_timeout_ms / 1000, (channel->reply_timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   const auto reply = channel->call(wire::req::VmHello{});
   if (!reply || reply->error != 0) {
     return core::make_error(core::Errc::permission_denied,
@@ -208,6 +213,13 @@ core::Status VdevChannel::prepare(const hw::UnitSteps& steps) {
         *step);
     request.steps.push_back(std::move(out));
   }
+  // One plan is one frame, so that the host performs it whole or not at all.
+  const size_t bytes = wire::encode_request(0, request).size();
+  if (bytes > wire::kHeaderBytes + wire::kMaxPayload) {
+    return core::make_error(core::Errc::no_resources,
+                            fmt::format("a plan of {} steps ({} bytes) is larger than one vdev-smmu frame ({} bytes)",
+                                        request.steps.size(), bytes, wire::kMaxPayload));
+  }
   const auto reply = call(request);
   if (!reply) return core::make_error(core::Errc::no_resources, "the vdev-smmu channel to the host is gone");
   if (reply->error != 0) {
@@ -231,7 +243,11 @@ void VdevChannel::commit(const hw::UnitSteps&) noexcept {
 }
 
 void VdevChannel::collect_faults(std::vector<hw::FaultRecord>& out) {
-  read_some(/*block=*/false);
+  // Everything that has arrived: the host's records must not pile up in the socket.
+  for (size_t before = SIZE_MAX; !broken_ && before != reader_.buffered() + faults_.size() + replies_.size();) {
+    before = reader_.buffered() + faults_.size() + replies_.size();
+    read_some(/*block=*/false);
+  }
   while (!faults_.empty()) {
     const wire::req::VmFault f = faults_.front();
     faults_.pop_front();

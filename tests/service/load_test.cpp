@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -213,6 +214,139 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   server.join();
   EXPECT_EQ(served, 0);
   EXPECT_TRUE(service.manager().state().objects.empty());
+  close(stop[0]);
+  close(stop[1]);
+  std::filesystem::remove_all(dir);
+  std::fclose(sink);
+}
+
+// Someone no access rule names is told EPERM, then let go: a refused peer
+// holds no connection slot. Needs root, to connect as another user.
+TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to connect as another user";
+  auto loaded = config::load_yaml_config(deployment_yaml(), "load-test.yaml");
+  ASSERT_TRUE(loaded.deployment);
+  std::FILE* sink = std::fopen("/dev/null", "w");
+  Log log(Level::error, sink);
+  std::vector<std::string> unknown;
+  Service service(*loaded.deployment, AccessPolicy::resolve({}, 0, unknown).value(), log);
+  auto board = ModelBoard::create(service.manager().deployment());
+  auto hardware = board.value()->bring_up(service.manager().deployment());
+  ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
+  const auto dir = std::filesystem::temp_directory_path() / ("smmuman-stranger-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::all);
+  const std::string path = (dir / "s.sock").string();
+  // The child is forked before the server thread exists: a single-threaded
+  // fork, so it may allocate freely. It waits until the daemon listens.
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    char byte;
+    if (read(go[0], &byte, 1) != 1) _exit(9);
+    // As nobody: hello is refused, then the daemon closes the connection.
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+    Connection c(path);
+    if (!c.connected()) _exit(11);
+    if (c.call(req::Hello{}).error != EPERM) _exit(12);
+    const int after = c.call(req::ObjCreate{}).error;  // the connection is gone: nothing answers
+    if (after != ECONNRESET && after != EPIPE) _exit(13);
+    _exit(0);
+  }
+  int stop[2];
+  ASSERT_EQ(pipe(stop), 0);
+  ServerOptions options;
+  options.socket_path = path;
+  options.turn_ms = 5;
+  options.stop_fd = stop[0];
+  std::thread server([&] { serve(service, options, log); });
+  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: could not become nobody, 11: no connection, 12: hello not EPERM, "
+                                       "13: the connection stayed open";
+  close(go[0]);
+  close(go[1]);
+  for (int i = 0; i < 200 && service.session_count() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(service.session_count(), 0u);
+  ASSERT_EQ(write(stop[1], "x", 1), 1);
+  server.join();
+  close(stop[0]);
+  close(stop[1]);
+  std::filesystem::remove_all(dir);
+  std::fclose(sink);
+}
+
+// A client that sends many requests without reading its replies is served at
+// its own pace: the daemon stops answering it once its unread replies reach
+// the limit (so it holds no more), keeps serving everyone else meanwhile, and
+// answers every request, in order, once the client reads.
+TEST(ServiceLoad, AClientThatDoesNotReadIsServedAtItsOwnPace) {
+  auto loaded = config::load_yaml_config(deployment_yaml(), "load-test.yaml");
+  ASSERT_TRUE(loaded.deployment);
+  std::FILE* sink = std::fopen("/dev/null", "w");
+  Log log(Level::error, sink);
+  std::vector<std::string> unknown;
+  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), log);
+  auto board = ModelBoard::create(service.manager().deployment());
+  auto hardware = board.value()->bring_up(service.manager().deployment());
+  ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
+  const auto dir = std::filesystem::temp_directory_path() / ("smmuman-slow-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "s.sock").string();
+  int stop[2];
+  ASSERT_EQ(pipe(stop), 0);
+  ServerOptions options;
+  options.socket_path = path;
+  options.turn_ms = 5;
+  options.stop_fd = stop[0];
+  std::thread server([&] { serve(service, options, log); });
+  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  // Status replies are a few KiB each: 4,000 of them are well past the 4 MiB limit.
+  constexpr uint32_t kRequests = 4000;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int slow = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::thread writer([&] {
+    for (uint32_t i = 1; i <= kRequests; ++i) {
+      const auto bytes = wire::encode_request(i, req::CtlStatus{});
+      for (size_t at = 0; at < bytes.size();) {
+        const ssize_t n = send(slow, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        at += static_cast<size_t>(n);
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    Connection other(path);  // meanwhile, someone else is answered at once
+    ASSERT_TRUE(other.connected());
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(other.call(req::Hello{}).error, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  }
+  wire::FrameReader reader;
+  uint8_t chunk[65536];
+  uint32_t answered = 0;
+  while (answered < kRequests) {
+    const ssize_t n = recv(slow, chunk, sizeof chunk, 0);
+    ASSERT_GT(n, 0) << "after " << answered << " replies";
+    reader.feed(std::span<const uint8_t>(chunk, static_cast<size_t>(n)));
+    while (auto frame = reader.next()) {
+      ASSERT_EQ(frame->header.request_id, answered + 1) << "in order, none lost or repeated";
+      ++answered;
+    }
+  }
+  writer.join();
+  close(slow);
+  ASSERT_EQ(write(stop[1], "x", 1), 1);
+  server.join();
   close(stop[0]);
   close(stop[1]);
   std::filesystem::remove_all(dir);

@@ -97,11 +97,12 @@ struct Daemon {
   std::vector<Service::Notification> notified;
   uint32_t next_id = 1;
 
-  Daemon() {
+  // `started`: false leaves the models as they come out of reset.
+  explicit Daemon(bool started = true) {
     auto b = ModelBoard::create(*loaded.deployment);
     EXPECT_TRUE(b) << b.error().message;
     board = std::move(b.value());
-    start();
+    if (started) start();
   }
   // A new service and new backends on the same board: a daemon's (re)start.
   void start() {
@@ -396,6 +397,39 @@ class FailClosed : public ::testing::Test {
 
 TEST_F(FailClosed, AStartedDaemonLetsThroughExactlyTheConfiguration) {
   EXPECT_EQ(sample(*d.board, *d.loaded.deployment, kProbe), config_only());
+}
+
+// The first start on hardware out of reset (which may let everything
+// through): every register write only takes access away, apart from what the
+// configuration grants, and at the end exactly the configuration is left.
+TEST(FailClosedFirstStart, EveryRegisterWriteOnlyTakesAccessAway) {
+  Daemon fresh(/*started=*/false);
+  const auto& deployment = *fresh.loaded.deployment;
+  Sample config;
+  for (uint64_t a : {0x50000000ull, 0x5000f000ull}) {
+    for (auto kind : {kRead, kWrite}) config.insert({1, 0x30, a, static_cast<int>(kind), a});
+  }
+  Sample previous = sample(*fresh.board, deployment, kProbe);
+  int writes = 0;
+  bool sampling = false;
+  fresh.board->after_register_write = [&](core::UnitIndex) {
+    if (sampling) return;
+    sampling = true;
+    ++writes;
+    const Sample now = sample(*fresh.board, deployment, kProbe);
+    for (const auto& t : now) {
+      if (!previous.count(t) && !config.count(t)) {
+        ADD_FAILURE() << "register write " << writes << " opened unit " << std::get<0>(t) << " stream " << std::hex
+                      << std::showbase << std::get<1>(t) << " at " << std::get<2>(t);
+      }
+    }
+    previous = now;
+    sampling = false;
+  };
+  fresh.start();
+  fresh.board->after_register_write = nullptr;
+  EXPECT_GT(writes, 10);
+  EXPECT_EQ(sample(*fresh.board, deployment, kProbe), config);
 }
 
 TEST_F(FailClosed, ARestartAfterACrashOpensNoWindow) {

@@ -43,6 +43,11 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
   if (d.role == core::Role::guest) {
     // A guest's units are its vdev-smmu channels to the host smmuman.
     std::vector<std::unique_ptr<hw::UnitBackend>> units;
+    if (d.units.size() > 1) {
+      // One VM has one channel to its host, and the host one guest per VM.
+      log.error("hardware.unsupported", {{"error", "a guest daemon drives one vdev-smmu unit"}});
+      return 1;
+    }
     for (size_t i = 0; i < d.units.size(); ++i) {
       if (d.units[i].capabilities.architecture != "vdev-smmu") {
         log.error("hardware.unsupported", {{"unit", d.units[i].name},

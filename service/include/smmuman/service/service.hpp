@@ -32,6 +32,10 @@ struct Peer {
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::vector<uint32_t> groups;  // supplementary
+  // A pidfd of the connecting process, opened at accept, so a notification
+  // never reaches another process that later got the same pid; -1 for none
+  // (then notifications are not delivered). The session owns and closes it.
+  int pidfd = -1;
 };
 
 struct Rights {
@@ -77,6 +81,7 @@ class Service {
   static constexpr size_t kRecordsPerClient = 64;        // QNX: 64 per client, then SSF_DROPPED_FAULTS
   static constexpr uint32_t kDroppedFaults = 0x80000000u;  // SSF_DROPPED_FAULTS
   static constexpr size_t kRecentFaults = 256;           // kept for smmuctl faults
+  static constexpr size_t kMaxObjectsPerClient = 4096;   // then obj_create is ENOMEM
 
   // `deployment` must have passed validation.
   Service(const core::Deployment& deployment, AccessPolicy policy, Log& log);
@@ -98,6 +103,9 @@ class Service {
   std::vector<uint8_t> handle(SessionId session, const wire::FrameReader::Frame& frame);
   // Drains the hardware's fault records and routes each; returns how many.
   size_t poll_faults();
+  // A peer refused at hello (no rights, or a VM that has its guest already):
+  // the server answers, then closes the connection.
+  bool refused(SessionId session) const;
   // Frames the service sends unasked (a VM channel's vm_fault records), to go out on that session's connection.
   std::vector<uint8_t> take_output(SessionId session);
   // Every session closed: what stays programmed is the configuration's
@@ -110,6 +118,7 @@ class Service {
   // How a notification reaches a client process (sigqueue by default; tests replace it).
   struct Notification {
     int32_t pid;
+    int pidfd;
     int signo;
     uint64_t value;
   };
@@ -133,6 +142,7 @@ class Service {
     std::vector<core::ObjectId> dying;  // host objects the held plan destroys, at commit
     bool prepared = false;
     std::vector<uint8_t> outbox;
+    bool refused = false;
   };
   struct Recent {  // one fault as smmuctl shows it
     std::string text;
