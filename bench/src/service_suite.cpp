@@ -36,7 +36,8 @@ constexpr int kMaxClients = 8;
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 int connect_to(const std::string& path) {
@@ -227,8 +228,8 @@ units:
 devices:
 )";
   for (int i = 0; i < kMaxClients; ++i) {
-    yaml += fmt::format("  - {{ name: dma{}, unit: smmu0, mmio: {{ base: {:#x}, size: 4K }}, stream_ids: [{:#x}] }}\n", i,
-                        0x0a000000 + i * 0x1000, 0x10 + i);
+    yaml += fmt::format("  - {{ name: dma{}, unit: smmu0, mmio: {{ base: {:#x}, size: 4K }}, stream_ids: [{:#x}] }}\n",
+                        i, 0x0a000000 + i * 0x1000, 0x10 + i);
   }
   auto loaded = config::load_yaml_config(yaml, "bench-service.yaml");
   if (!loaded.deployment) {
@@ -255,7 +256,8 @@ devices:
   options.socket_path = path;
   options.stop_fd = stop[0];
   std::thread server([&] { service::serve(daemon, options, log); });
-  for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EchoServer echo(echo_path);
 
   // Each client: hello, an object, its own device; then page i % 64 of its
@@ -283,13 +285,15 @@ devices:
     if (!call(fd, wire::req::Hello{}, r) || r.error) return false;
     if (!call(fd, wire::req::ObjCreate{}, r) || r.error) return false;
     objects[c] = std::get<wire::rep::Object>(r.body).object;
-    return call(fd, wire::req::DeviceAdd{objects[c], {wire::kDevMmio, 0, 0, 0, 0x0a000000u + c * 0x1000u, 0x1000}}, r) &&
+    return call(fd, wire::req::DeviceAdd{objects[c], {wire::kDevMmio, 0, 0, 0, 0x0a000000u + c * 0x1000u, 0x1000}},
+                r) &&
            r.error == 0;
   };
   auto mapping_add = [&](int fd, int c, uint64_t i) {
     const uint64_t page = 0x100000000 + static_cast<uint64_t>(c) * 0x10000000 + ((i / 2) % 64) * 0x1000;
     wire::Reply r;
-    return call(fd, wire::req::MappingAdd{objects[c], (i % 2) == 0 ? 3u : 0u, 0, 0, {{page, 0x1000}}}, r) && r.error == 0;
+    return call(fd, wire::req::MappingAdd{objects[c], (i % 2) == 0 ? 3u : 0u, 0, 0, {{page, 0x1000}}}, r) &&
+           r.error == 0;
   };
   // Request and reply of exactly the sizes above: 64 and 32 bytes.
   const size_t request_bytes = wire::encode_request(1, wire::req::MappingAdd{1, 3, 0, 0, {{0, 0x1000}}}).size();
@@ -307,7 +311,8 @@ devices:
   };
 
   if (!settings.json) {
-    fmt::print("\nservice: smmu_mapping_add round trips through the daemon (SMMUv3 model), against a Unix-socket echo\n");
+    fmt::print(
+        "\nservice: smmu_mapping_add round trips through the daemon (SMMUv3 model), against a Unix-socket echo\n");
     fmt::print("{:<22} {:>7} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9} {:>11} {:>6}\n", "workload", "clients", "requests",
                "p50 ns", "p99 ns", "req/s", "echo p50", "echo p99", "echo req/s", "ratio");
   }

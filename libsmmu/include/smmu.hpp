@@ -43,9 +43,15 @@ class Object {
   smmu_object* get() const { return object_; }
 
   // True when the object's mappings must be reissued (smmu_device_add_* returned 1).
-  bool add(const smmu_devid& device) { return checked(smmu_device_add_generic(object_, &device), "smmu_device_add_generic") == 1; }
-  bool add_pci(unsigned bus, unsigned dev, unsigned func) { return checked(smmu_device_add_pci(object_, bus, dev, func), "smmu_device_add_pci") == 1; }
-  bool add_mmio(uint64_t phys, unsigned length) { return checked(smmu_device_add_mmio(object_, phys, length), "smmu_device_add_mmio") == 1; }
+  bool add(const smmu_devid& device) {
+    return checked(smmu_device_add_generic(object_, &device), "smmu_device_add_generic") == 1;
+  }
+  bool add_pci(unsigned bus, unsigned dev, unsigned func) {
+    return checked(smmu_device_add_pci(object_, bus, dev, func), "smmu_device_add_pci") == 1;
+  }
+  bool add_mmio(uint64_t phys, unsigned length) {
+    return checked(smmu_device_add_mmio(object_, phys, length), "smmu_device_add_mmio") == 1;
+  }
   // Identity mappings (device address = physical address) with `flags` (SMF_READ | SMF_WRITE | SMF_EXEC).
   int map(unsigned flags, std::span<const smmu_map_entry> entries) {
     return checked(smmu_mapping_add(object_, flags, 0, static_cast<unsigned>(entries.size()), entries.data(), 0),

@@ -136,7 +136,8 @@ int serve(Service& service, const ServerOptions& options, Log& log) {
     close_all();
     return 1;
   }
-  for (const auto& l : listeners) log.info("socket.listening", {{"path", l.path}, {"for", l.vm ? "vm channel" : "clients"}});
+  for (const auto& l : listeners)
+    log.info("socket.listening", {{"path", l.path}, {"for", l.vm ? "vm channel" : "clients"}});
   if (options.ready_fd >= 0) {
     const char ready = 'R';
     [[maybe_unused]] const auto n = write(options.ready_fd, &ready, 1);

@@ -134,8 +134,10 @@ core::Status Service::start(Machine machine) {
   machine_ = machine;
   if (auto s = manager_->attach_hardware(*machine_.hardware); !s) return s;
   const core::Deployment& d = manager_->deployment();
-  log_.info("service.started", {{"deployment", d.name}, {"role", core::to_string(d.role)},
-                                {"units", std::to_string(d.units.size())}, {"devices", std::to_string(d.devices.size())},
+  log_.info("service.started", {{"deployment", d.name},
+                                {"role", core::to_string(d.role)},
+                                {"units", std::to_string(d.units.size())},
+                                {"devices", std::to_string(d.devices.size())},
                                 {"machine", machine_.board ? "models" : "hardware"}});
   return core::Ok{};
 }
@@ -207,7 +209,8 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
     return wire::encode_reply(type, frame.header.request_id, failure(EINVAL));
   }
   const wire::Request& request = std::get<wire::Request>(decoded);
-  if (log_.enabled(Level::trace)) log_.write(Level::trace, "request", {{"client", session.name}, {"type", wire::to_string(type)}});
+  if (log_.enabled(Level::trace))
+    log_.write(Level::trace, "request", {{"client", session.name}, {"type", wire::to_string(type)}});
   const bool vm_type = frame.header.type >= static_cast<uint16_t>(wire::Type::vm_hello);
   if (vm_type != session.vm.has_value()) {
     // Client requests belong on the client socket, channel requests on a VM's.
@@ -224,8 +227,11 @@ std::vector<uint8_t> Service::handle(SessionId id, const wire::FrameReader::Fram
 
 wire::Reply Service::refuse(const Session& session, const char* operation, const core::Error& error) {
   // A guest's refused plan is worth knowing about by default; a client's, when debugging.
-  log_.write(session.vm ? Level::info : Level::debug, "request.refused", {{"client", session.name}, {"operation", operation},
-                                 {"errno", std::to_string(core::to_errno(error.code))}, {"reason", error.message}});
+  log_.write(session.vm ? Level::info : Level::debug, "request.refused",
+             {{"client", session.name},
+              {"operation", operation},
+              {"errno", std::to_string(core::to_errno(error.code))},
+              {"reason", error.message}});
   return failure(core::to_errno(error.code));
 }
 
@@ -450,10 +456,7 @@ std::vector<std::string> Service::route(const hw::DeviceFault& fault) {
   nlohmann::json j = {{"device", device},  {"unit", unit},          {"stream", stream},
                       {"address", address}, {"access", hw::to_string(r.access)}, {"reason", hw::to_string(r.reason)},
                       {"owner", owner},    {"reported_to", told}};
-  recent_.push_back(Recent{fmt::format("{} {} at {} on {}: {} (owner {}; reported to {})", device, hw::to_string(r.access),
-                                       address, unit, hw::to_string(r.reason), owner,
-                                       told_text.empty() ? "nobody" : told_text),
-                           std::move(j)});
+  recent_.push_back(std::move(j));
   if (recent_.size() > kRecentFaults) recent_.pop_front();
   ++faults_seen_;
   return told;
@@ -499,8 +502,10 @@ nlohmann::json Service::status_json() const {
     for (core::DeviceIndex dev : o.devices) devices.push_back(d.devices[dev].name);
     nlohmann::json mappings = nlohmann::json::array();
     for (const auto& e : o.mappings.entries()) {
-      mappings.push_back({{"iova", core::format_hex(e.in.first())}, {"to", core::format_hex(e.out_first)},
-                          {"size", core::format_size(e.in.size())}, {"pages", static_cast<uint64_t>(e.in.size() / core::kGranule)},
+      mappings.push_back({{"iova", core::format_hex(e.in.first())},
+                          {"to", core::format_hex(e.out_first)},
+                          {"size", core::format_size(e.in.size())},
+                          {"pages", static_cast<uint64_t>(e.in.size() / core::kGranule)},
                           {"perms", core::to_string(e.attr.perms)}});
     }
     out["objects"].push_back({{"id", id.value()}, {"owner", st.clients.at(o.owner).spec.name}, {"devices", devices},
@@ -517,12 +522,16 @@ nlohmann::json Service::status_json() const {
     } else if (!d.device_startup[i].empty()) {
       owner = "configuration (startup mappings)";
     }
-    out["devices"].push_back({{"name", dev.name}, {"unit", d.units[dev.unit].name}, {"ident", core::to_string(dev.ident)},
-                              {"stream_ids", dev.stream_ids}, {"owner", owner}, {"object", object}});
+    out["devices"].push_back({{"name", dev.name},
+                              {"unit", d.units[dev.unit].name},
+                              {"ident", core::to_string(dev.ident)},
+                              {"stream_ids", dev.stream_ids},
+                              {"owner", owner},
+                              {"object", object}});
   }
   out["faults_seen"] = faults_seen_;
   out["faults"] = nlohmann::json::array();
-  for (const auto& f : recent_) out["faults"].push_back(f.json);
+  for (const auto& f : recent_) out["faults"].push_back(f);
   return out;
 }
 
@@ -535,7 +544,8 @@ wire::Reply Service::ctl_dma(Session& session, const wire::req::CtlDma& r) {
   if (!session.rights.control) return failure(EPERM);
   if (!machine_.board) return failure(EOPNOTSUPP);  // real hardware: DMA is the devices' business
   const core::Deployment& d = manager_->deployment();
-  const auto it = std::find_if(d.devices.begin(), d.devices.end(), [&](const core::Device& dev) { return dev.name == r.device; });
+  const auto it =
+      std::find_if(d.devices.begin(), d.devices.end(), [&](const core::Device& dev) { return dev.name == r.device; });
   if (it == d.devices.end()) return failure(ENOENT);
   const core::DeviceIndex device{static_cast<uint32_t>(it - d.devices.begin())};
   if (it->stream_ids.empty()) return failure(ENOENT);
@@ -543,16 +553,19 @@ wire::Reply Service::ctl_dma(Session& session, const wire::req::CtlDma& r) {
   const core::AccessKind kind = kind_of(r.access);
   const DmaOutcome outcome = machine_.board->dma(it->unit, it->stream_ids.front(), r.address, kind);
   const core::AccessResult expected = manager_->access(device, core::Iova{r.address}, kind);
-  nlohmann::json out = {{"device", it->name}, {"stream", fmt::format("{:#x}", it->stream_ids.front())},
-                        {"address", core::format_hex(r.address)}, {"access", core::to_string(kind)},
-                        {"allowed", outcome.allowed}, {"core_agrees", outcome.allowed == expected.allowed &&
-                                                                          (!outcome.allowed || outcome.pa == expected.hpa.value())}};
+  nlohmann::json out = {
+      {"device", it->name},
+      {"stream", fmt::format("{:#x}", it->stream_ids.front())},
+      {"address", core::format_hex(r.address)},
+      {"access", core::to_string(kind)},
+      {"allowed", outcome.allowed},
+      {"core_agrees", outcome.allowed == expected.allowed && (!outcome.allowed || outcome.pa == expected.hpa.value())}};
   if (outcome.allowed) out["physical"] = core::format_hex(outcome.pa);
   const auto faults = machine_.hardware->collect_faults();
   out["faults"] = nlohmann::json::array();
   for (const auto& f : faults) {
     route(f);
-    out["faults"].push_back(recent_.back().json);
+    out["faults"].push_back(recent_.back());
   }
   log_.info("dma.simulated", {{"device", it->name}, {"address", core::format_hex(r.address)},
                               {"access", core::to_string(kind)}, {"allowed", outcome.allowed ? "yes" : "no"}});
@@ -643,7 +656,8 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
   auto object_of = [&](uint64_t guest_object) -> core::Result<core::ObjectId> {
     auto it = session.guest_objects.find(guest_object);
     if (it == session.guest_objects.end()) {
-      return core::make_error(Errc::invalid_argument, fmt::format("the guest's domain {} does not exist", guest_object));
+      return core::make_error(Errc::invalid_argument,
+                              fmt::format("the guest's domain {} does not exist", guest_object));
     }
     return it->second;
   };
@@ -689,7 +703,8 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
       if (auto s = manager_->map(client, object.value(), specs); !s) return s;
       std::vector<core::IovaRange> ranges;
       for (const auto& spec : specs) ranges.push_back(spec.iova);
-      session.undo.push_back([this, client, o = object.value(), ranges, logged] { logged(manager_->unmap(client, o, ranges)); });
+      session.undo.push_back(
+          [this, client, o = object.value(), ranges, logged] { logged(manager_->unmap(client, o, ranges)); });
       return core::Ok{};
     }
     case wire::req::kStepUnmap: {
@@ -757,8 +772,9 @@ core::Status Service::vm_step(Session& session, const std::vector<wire::req::VmS
   } else {
     // The guest's startup mappings for this device: an object of their own.
     if (session.startup_objects.count(device)) {
-      return core::make_error(Errc::invalid_argument, fmt::format("device '{}' is bound to its startup mappings already",
-                                                                  d.devices[device].name));
+      return core::make_error(
+          Errc::invalid_argument,
+          fmt::format("device '{}' is bound to its startup mappings already", d.devices[device].name));
     }
     auto object = manager_->create_object(client);
     if (!object) return object.error();

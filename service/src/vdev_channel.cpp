@@ -223,8 +223,8 @@ core::Status VdevChannel::prepare(const hw::UnitSteps& steps) {
   const auto reply = call(request);
   if (!reply) return core::make_error(core::Errc::no_resources, "the vdev-smmu channel to the host is gone");
   if (reply->error != 0) {
-    return core::make_error(errc_of(reply->error),
-                            fmt::format("the host smmuman refused it ({}); its log says why", std::strerror(reply->error)));
+    return core::make_error(errc_of(reply->error), fmt::format("the host smmuman refused it ({}); its log says why",
+                                                               std::strerror(reply->error)));
   }
   ++plans_;
   return core::Ok{};
@@ -273,8 +273,8 @@ void VdevChannel::collect_faults(std::vector<hw::FaultRecord>& out) {
 }
 
 std::string VdevChannel::describe() const {
-  return fmt::format("vdev-smmu channel to the host smmuman for VM {} at {}: {} plans forwarded{}\n", vm_, path_, plans_,
-                     broken_ ? " (channel lost)" : "");
+  return fmt::format("vdev-smmu channel to the host smmuman for VM {} at {}: {} plans forwarded{}\n", vm_, path_,
+                     plans_, broken_ ? " (channel lost)" : "");
 }
 
 }  // namespace smmuman::service

@@ -55,8 +55,8 @@ class LibSmmu : public ::testing::Test {
     sink = std::fopen("/dev/null", "w");
     log = std::make_unique<Log>(Level::error, sink);
     std::vector<std::string> unknown;
-    service = std::make_unique<Service>(*loaded.deployment,
-                                        AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), *log);
+    service = std::make_unique<Service>(
+        *loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), *log);
     board = std::move(ModelBoard::create(service->manager().deployment()).value());
     hardware = std::move(board->bring_up(service->manager().deployment()).value());
     ASSERT_TRUE(service->start({hardware.get(), board.get()}));
@@ -70,7 +70,8 @@ class LibSmmu : public ::testing::Test {
     options.turn_ms = 5;
     options.stop_fd = stop[0];
     server = std::thread([this, options] { serve(*service, options, *log); });
-    for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   void TearDown() override {
     ASSERT_EQ(write(stop[1], "x", 1), 1);

@@ -46,8 +46,9 @@ units:
 devices:
 )";
   for (int i = 0; i < kClients; ++i) {
-    y += "  - { name: dma" + std::to_string(i) + ", unit: smmu0, mmio: { base: " + std::to_string(0x0a000000 + i * 0x1000) +
-         ", size: 4K }, stream_ids: [" + std::to_string(0x10 + i) + "] }\n";
+    y += "  - { name: dma" + std::to_string(i) +
+         ", unit: smmu0, mmio: { base: " + std::to_string(0x0a000000 + i * 0x1000) + ", size: 4K }, stream_ids: [" +
+         std::to_string(0x10 + i) + "] }\n";
   }
   return y;
 }
@@ -106,7 +107,8 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   std::FILE* sink = std::fopen("/dev/null", "w");
   Log log(Level::error, sink);
   std::vector<std::string> unknown;
-  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), log);
+  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(),
+                  log);
   auto board = ModelBoard::create(service.manager().deployment());
   ASSERT_TRUE(board);
   auto hardware = board.value()->bring_up(service.manager().deployment());
@@ -124,7 +126,8 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   options.turn_ms = 5;
   options.stop_fd = stop[0];
   std::thread server([&] { served = serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
   const uint64_t per_client = requested_total() / kClients;
   std::vector<std::set<uint64_t>> expected(kClients);  // mapped pages, per client's own bookkeeping
@@ -146,7 +149,8 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
       }
       objects[c] = std::get<rep::Object>(created.body).object;
       const uint64_t base = 0x48000000 + static_cast<uint64_t>(c) * 0x1000000;
-      if (conn.call(req::DeviceAdd{objects[c], {wire::kDevMmio, 0, 0, 0, 0x0a000000u + c * 0x1000u, 0x1000}}).error != 0) {
+      if (conn.call(req::DeviceAdd{objects[c], {wire::kDevMmio, 0, 0, 0, 0x0a000000u + c * 0x1000u, 0x1000}}).error !=
+          0) {
         ++failures[c];
       }
       std::mt19937_64 random(static_cast<uint64_t>(c) + 1);
@@ -261,7 +265,8 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
   options.turn_ms = 5;
   options.stop_fd = stop[0];
   std::thread server([&] { serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(write(go[1], "g", 1), 1);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
@@ -270,7 +275,8 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
                                        "13: the connection stayed open";
   close(go[0]);
   close(go[1]);
-  for (int i = 0; i < 200 && service.session_count() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && service.session_count() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(service.session_count(), 0u);
   ASSERT_EQ(write(stop[1], "x", 1), 1);
   server.join();
@@ -290,7 +296,8 @@ TEST(ServiceLoad, AClientThatDoesNotReadIsServedAtItsOwnPace) {
   std::FILE* sink = std::fopen("/dev/null", "w");
   Log log(Level::error, sink);
   std::vector<std::string> unknown;
-  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), log);
+  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(),
+                  log);
   auto board = ModelBoard::create(service.manager().deployment());
   auto hardware = board.value()->bring_up(service.manager().deployment());
   ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
@@ -304,7 +311,8 @@ TEST(ServiceLoad, AClientThatDoesNotReadIsServedAtItsOwnPace) {
   options.turn_ms = 5;
   options.stop_fd = stop[0];
   std::thread server([&] { serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
   // Status replies are a few KiB each: 4,000 of them are well past the 4 MiB limit.
   constexpr uint32_t kRequests = 4000;

@@ -163,7 +163,8 @@ struct Daemon {
     ADD_FAILURE() << "no device " << device;
     return -EINVAL;
   }
-  int map(Service::SessionId s, uint64_t object, uint32_t flags, std::vector<wire::Entry> entries, uint64_t target = 0) {
+  int map(Service::SessionId s, uint64_t object, uint32_t flags, std::vector<wire::Entry> entries,
+          uint64_t target = 0) {
     const auto r = call(s, req::MappingAdd{object, flags, 0, target, std::move(entries)});
     return r.error != 0 ? -r.error : std::get<rep::Value>(r.body).value;
   }
@@ -348,7 +349,8 @@ Sample sample(ModelBoard& board, const core::Deployment& deployment, const std::
   return out;
 }
 
-const std::vector<uint64_t> kProbe = {0x48000000, 0x48001000, 0x4800f000, 0x50000000, 0x5000f000, 0x50010000, 0x10000000};
+const std::vector<uint64_t> kProbe = {0x48000000, 0x48001000, 0x4800f000, 0x50000000,
+                                      0x5000f000, 0x50010000, 0x10000000};
 
 // Clients holding mappings on both units, as a daemon may be when it dies.
 void populate(Daemon& d) {
@@ -470,10 +472,11 @@ RC_GTEST_PROP(ServiceProperty, ARefusedRequestChangesNothing, ()) {
                                                    0x7ffff000, 0x80000000, 0x09050000, 0xfffffffffffff000);
   const auto gen_len = rc::gen::element<uint64_t>(0, 1, 0x1000, 0x10000, 0x40000000, UINT64_MAX);
   const auto gen_devid = rc::gen::element<wire::DevId>(
-      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a000000, 0x1000}, wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a001000, 0x1000},
-      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a002000, 0x1000}, wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0b100000, 0x1000},
-      wire::DevId{wire::kDevPci, 1, 0, 0, 0, 0}, wire::DevId{wire::kDevPci, ~0u, ~0u, ~0u, 0, 0},
-      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0c000000, 0x1000});
+      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a000000, 0x1000},
+      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a001000, 0x1000},
+      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0a002000, 0x1000},
+      wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0b100000, 0x1000}, wire::DevId{wire::kDevPci, 1, 0, 0, 0, 0},
+      wire::DevId{wire::kDevPci, ~0u, ~0u, ~0u, 0, 0}, wire::DevId{wire::kDevMmio, 0, 0, 0, 0x0c000000, 0x1000});
   const int steps = *rc::gen::inRange(1, 12);
   for (int i = 0; i < steps; ++i) {
     const uint64_t object = *rc::gen::element<uint64_t>(0, o, o + 1, 0xffffffffffull);
@@ -555,7 +558,8 @@ TEST(ServiceVmChannel, PrepareAbandonCommit) {
   out.feed(d.service->take_output(vm));
   const auto frame = out.next();
   ASSERT_TRUE(frame);
-  const auto fault = std::get<req::VmFault>(std::get<wire::Request>(wire::decode_request(frame->header.type, frame->payload)));
+  const auto fault =
+      std::get<req::VmFault>(std::get<wire::Request>(wire::decode_request(frame->header.type, frame->payload)));
   EXPECT_EQ(fault.device, "eth0");
   EXPECT_EQ(fault.address, 0x44010000u);
   // The guest smmuman goes away: its VM's devices are blocked.

@@ -10,7 +10,8 @@ namespace {
 
 rc::Gen<DevId> gen_devid() {
   return rc::gen::oneOf(
-      rc::gen::map(rc::gen::tuple(rc::gen::arbitrary<uint32_t>(), rc::gen::arbitrary<uint32_t>(), rc::gen::arbitrary<uint32_t>()),
+      rc::gen::map(rc::gen::tuple(rc::gen::arbitrary<uint32_t>(), rc::gen::arbitrary<uint32_t>(),
+                                  rc::gen::arbitrary<uint32_t>()),
                    [](auto t) { return DevId{kDevPci, std::get<0>(t), std::get<1>(t), std::get<2>(t), 0, 0}; }),
       rc::gen::map(rc::gen::tuple(rc::gen::arbitrary<uint64_t>(), rc::gen::arbitrary<uint64_t>()),
                    [](auto t) { return DevId{kDevMmio, 0, 0, 0, std::get<0>(t), std::get<1>(t)}; }));
@@ -53,7 +54,8 @@ rc::Gen<req::VmStep> gen_step() {
                      return s;
                    }),
       rc::gen::map(rc::gen::tuple(gen_name(), rc::gen::inRange<uint32_t>(0, 3), rc::gen::inRange<uint64_t>(1, 100),
-                                  rc::gen::inRange<uint32_t>(0, 3), rc::gen::container<std::vector<req::VmMapping>>(gen_mapping())),
+                                  rc::gen::inRange<uint32_t>(0, 3),
+                                  rc::gen::container<std::vector<req::VmMapping>>(gen_mapping())),
                    [](auto t) {
                      req::VmStep s;
                      s.kind = req::kStepBind;
@@ -73,9 +75,13 @@ rc::Gen<Request> gen_request() {
       gen::map(gen::arbitrary<uint32_t>(), [](uint32_t f) -> Request { return req::ObjCreate{f}; }),
       gen::map(gen::arbitrary<uint64_t>(), [](uint64_t o) -> Request { return req::ObjDestroy{o}; }),
       gen::map(gen::tuple(gen::arbitrary<uint64_t>(), gen_devid()),
-               [](auto t) -> Request { return req::DeviceAdd{std::get<0>(t), std::get<1>(t)}; }),
+               [](auto t) -> Request {
+                 return req::DeviceAdd{std::get<0>(t), std::get<1>(t)};
+               }),
       gen::map(gen::tuple(gen_devid(), gen::arbitrary<uint32_t>(), gen::arbitrary<uint32_t>()),
-               [](auto t) -> Request { return req::ReportReserved{std::get<0>(t), std::get<1>(t), std::get<2>(t)}; }),
+               [](auto t) -> Request {
+                 return req::ReportReserved{std::get<0>(t), std::get<1>(t), std::get<2>(t)};
+               }),
       gen::map(gen::tuple(gen::arbitrary<uint64_t>(), gen::arbitrary<uint32_t>(), gen::arbitrary<uint32_t>(),
                           gen::arbitrary<uint64_t>(),
                           gen::container<std::vector<std::pair<uint64_t, uint64_t>>>(
@@ -86,14 +92,20 @@ rc::Gen<Request> gen_request() {
                  return m;
                }),
       gen::map(gen::tuple(gen::arbitrary<uint32_t>(), gen::arbitrary<uint64_t>()),
-               [](auto t) -> Request { return req::XferNotify{req::kNotifySignal, std::get<0>(t), std::get<1>(t)}; }),
-      gen::just<Request>(req::XferNotify{}), gen::just<Request>(req::XferStatus{}), gen::just<Request>(req::CtlStatus{}),
+               [](auto t) -> Request {
+                 return req::XferNotify{req::kNotifySignal, std::get<0>(t), std::get<1>(t)};
+               }),
+      gen::just<Request>(req::XferNotify{}), gen::just<Request>(req::XferStatus{}),
+      gen::just<Request>(req::CtlStatus{}),
       gen::map(gen::tuple(gen_name(), gen::arbitrary<uint64_t>(), gen::inRange<uint32_t>(0, 3)),
-               [](auto t) -> Request { return req::CtlDma{std::get<0>(t), std::get<1>(t), std::get<2>(t)}; }),
+               [](auto t) -> Request {
+                 return req::CtlDma{std::get<0>(t), std::get<1>(t), std::get<2>(t)};
+               }),
       gen::just<Request>(req::VmHello{}), gen::just<Request>(req::VmCommit{}), gen::just<Request>(req::VmAbandon{}),
-      gen::map(gen::container<std::vector<req::VmStep>>(gen_step()), [](auto steps) -> Request { return req::VmPrepare{steps}; }),
-      gen::map(gen::tuple(gen_name(), gen::arbitrary<uint64_t>(), gen::inRange<uint32_t>(0, 4), gen::inRange<uint32_t>(0, 12),
-                          gen::inRange<uint32_t>(0, 3), gen::arbitrary<uint32_t>()),
+      gen::map(gen::container<std::vector<req::VmStep>>(gen_step()),
+               [](auto steps) -> Request { return req::VmPrepare{steps}; }),
+      gen::map(gen::tuple(gen_name(), gen::arbitrary<uint64_t>(), gen::inRange<uint32_t>(0, 4),
+                          gen::inRange<uint32_t>(0, 12), gen::inRange<uint32_t>(0, 3), gen::arbitrary<uint32_t>()),
                [](auto t) -> Request {
                  return req::VmFault{std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t), std::get<4>(t),
                                      std::get<5>(t)};
@@ -152,7 +164,8 @@ RC_GTEST_PROP(WireRequests, AcceptsOnlyCanonicalPayloads, ()) {
     expect_refused_or_canonical(frame->header.type, changed);
   }
   for (size_t n = 0; n < std::min<size_t>(payload.size(), 512); ++n) {
-    expect_refused_or_canonical(frame->header.type, std::vector<uint8_t>(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(n)));
+    expect_refused_or_canonical(
+        frame->header.type, std::vector<uint8_t>(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(n)));
   }
   auto longer = payload;
   longer.push_back(*rc::gen::arbitrary<uint8_t>());
@@ -243,7 +256,8 @@ TEST(WireReplies, RoundTripEachBody) {
       {Type::obj_create, {0, rep::Object{9}}},
       {Type::device_add, {0, rep::Value{1}}},
       {Type::report_reserved, {0, rep::Reserved{5, {{0x1000, 0x2000}, {0x8000, 0x1000}}}}},
-      {Type::xfer_status, {0, rep::Status{true, 0x80000000u, 0x1234, 0x5000, DevId{kDevMmio, 0, 0, 0, 0xa000, 0x1000}}}},
+      {Type::xfer_status,
+       {0, rep::Status{true, 0x80000000u, 0x1234, 0x5000, DevId{kDevMmio, 0, 0, 0, 0xa000, 0x1000}}}},
       {Type::xfer_status, {0, rep::Status{true, 0, 1, 2, DevId{kDevUnknown, 0, 0, 0, 0, 0}}}},
       {Type::ctl_status, {0, rep::Text{"{\"a\":1}"}}},
       {Type::mapping_add, {EFAULT, rep::Empty{}}},

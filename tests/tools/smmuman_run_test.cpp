@@ -69,7 +69,8 @@ TEST_F(SmmumanRun, ReturnsOnceListeningRefusesASecondDaemonAndStopsOnSigterm) {
   std::ifstream(dir / "pid") >> pid;
   ASSERT_GT(pid, 0);
   ASSERT_EQ(kill(pid, SIGTERM), 0);
-  for (int i = 0; i < 200 && fs::exists(dir / "s.sock"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && fs::exists(dir / "s.sock"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_FALSE(fs::exists(dir / "s.sock"));
   EXPECT_FALSE(fs::exists(dir / "pid")) << "the pid file goes with the daemon";
 }

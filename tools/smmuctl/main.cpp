@@ -116,9 +116,11 @@ void print_section(const nlohmann::json& s, const std::string& section) {
     }
   } else if (section == "objects" || section == "mappings") {
     for (const auto& o : s["objects"]) {
-      fmt::print("object {} of {}: devices {}\n", o["id"].get<uint64_t>(), text_of(o["owner"]), o["devices"].empty() ? std::string("none") : text_of(o["devices"]));
+      fmt::print("object {} of {}: devices {}\n", o["id"].get<uint64_t>(), text_of(o["owner"]),
+                 o["devices"].empty() ? std::string("none") : text_of(o["devices"]));
       for (const auto& m : o["mappings"]) {
-        fmt::print("  {} -> {} size {} {}\n", text_of(m["iova"]), text_of(m["to"]), text_of(m["size"]), text_of(m["perms"]));
+        fmt::print("  {} -> {} size {} {}\n", text_of(m["iova"]), text_of(m["to"]), text_of(m["size"]),
+                   text_of(m["perms"]));
       }
     }
   } else if (section == "devices") {
@@ -153,7 +155,9 @@ int main(int argc, char** argv) {
   std::string device, address_text, access_text;
   dma_cmd->add_option("device", device, "the device's configured name")->required();
   dma_cmd->add_option("address", address_text, "the device address (0x-prefixed hex or decimal)")->required();
-  dma_cmd->add_option("access", access_text, "read, write or exec")->required()->check(CLI::IsMember({"read", "write", "exec"}));
+  dma_cmd->add_option("access", access_text, "read, write or exec")
+      ->required()
+      ->check(CLI::IsMember({"read", "write", "exec"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -211,8 +215,9 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < sections.size(); ++i) {
     if (!section_cmds[i]->parsed()) continue;
     if (json) {
-      fmt::print("{}\n", sections[i] == "status" ? answer->dump(2)
-                                                 : (*answer)[sections[i] == "mappings" ? "objects" : sections[i]].dump(2));
+      fmt::print("{}\n", sections[i] == "status"
+                             ? answer->dump(2)
+                             : (*answer)[sections[i] == "mappings" ? "objects" : sections[i]].dump(2));
     } else {
       print_section(*answer, sections[i]);
       if (sections[i] == "status") {

@@ -55,7 +55,8 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
         return 1;
       }
       if (options.vdev.empty()) {
-        log.error("config.vdev", {{"unit", d.units[i].name}, {"error", "a guest needs --vdev, its VM's channel socket"}});
+        log.error("config.vdev",
+                  {{"unit", d.units[i].name}, {"error", "a guest needs --vdev, its VM's channel socket"}});
         return 1;
       }
       auto channel = service::VdevChannel::connect(options.vdev, d, core::UnitIndex{static_cast<uint32_t>(i)}, log);
@@ -92,8 +93,12 @@ int serve_deployment(const config::LoadResult& loaded, const std::string& shown_
                                 : options.vm_socket_dir;
     for (core::VmIndex vm{0}; vm < d.vms.size(); ++vm) {
       const std::string& name = d.vms[vm].name;
-      if (!std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; })) {
-        log.error("config.vm_name", {{"vm", name}, {"error", "a VM's channel socket is named after it: letters, digits, '-', '_', '.' only"}});
+      if (!std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+          })) {
+        log.error(
+            "config.vm_name",
+            {{"vm", name}, {"error", "a VM's channel socket is named after it: letters, digits, '-', '_', '.' only"}});
         return 1;
       }
       server.vm_sockets.push_back({dir + "/" + name + ".sock", vm});

@@ -111,7 +111,8 @@ class Reader {
     m.gpa = u64(what);
     m.perms = u32(what);
     zero32(what);
-    if (ok() && (m.first > m.last || m.perms == 0 || m.perms > 7)) fail(std::string(what) + ": an empty range or bad permissions");
+    if (ok() && (m.first > m.last || m.perms == 0 || m.perms > 7))
+      fail(std::string(what) + ": an empty range or bad permissions");
     return m;
   }
   // One guest plan step; fields the kind does not use must be 0.
@@ -138,7 +139,8 @@ class Reader {
     switch (st.kind) {
       case req::kStepCreate:
       case req::kStepDestroy:
-        if (st.domain == 0 || !no_bind || !no_mapping) fail("a create or destroy step names one domain and nothing else");
+        if (st.domain == 0 || !no_bind || !no_mapping)
+          fail("a create or destroy step names one domain and nothing else");
         break;
       case req::kStepMap:
         if (st.domain == 0 || !no_bind || st.mapping.first > st.mapping.last || st.mapping.perms == 0 ||
@@ -155,7 +157,8 @@ class Reader {
       case req::kStepBind:
         if (st.domain != 0 || !no_mapping || !target_ok(st.from) || !target_ok(st.to) || name_len == 0 ||
             name_len > kMaxDeviceName || (startup != 0 && st.to.kind != req::kTargetStartup)) {
-          fail("a bind step names a device (1 to 128 bytes), two targets, and startup mappings only when bound to them");
+          fail(
+              "a bind step names a device (1 to 128 bytes), two targets, and startup mappings only when bound to them");
         }
         break;
       default: fail("unknown step kind " + std::to_string(st.kind));
@@ -439,7 +442,8 @@ std::variant<Request, DecodeError> decode_request(uint16_t type, std::span<const
       const uint32_t count = r.u32("step count");
       r.zero32("the word after the step count");
       constexpr size_t kFixedStepBytes = 72;
-      if (r.ok() && count > r.left() / kFixedStepBytes) r.fail("step count " + std::to_string(count) + " exceeds the payload");
+      if (r.ok() && count > r.left() / kFixedStepBytes)
+        r.fail("step count " + std::to_string(count) + " exceeds the payload");
       for (uint32_t i = 0; r.ok() && i < count; ++i) p.steps.push_back(r.step());
       out = std::move(p);
       break;

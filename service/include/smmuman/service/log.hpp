@@ -37,6 +37,8 @@ class Log {
 };
 
 // QNX `debug N` as a level.
-constexpr Level level_for_debug(int debug) { return debug >= 2 ? Level::trace : debug == 1 ? Level::debug : Level::info; }
+constexpr Level level_for_debug(int debug) {
+  return debug >= 2 ? Level::trace : debug == 1 ? Level::debug : Level::info;
+}
 
 }  // namespace smmuman::service

@@ -144,10 +144,6 @@ class Service {
     std::vector<uint8_t> outbox;
     bool refused = false;
   };
-  struct Recent {  // one fault as smmuctl shows it
-    std::string text;
-    nlohmann::json json;
-  };
 
   wire::Reply dispatch(Session& session, const wire::Request& request);
   wire::Reply hello(Session& session, const wire::req::Hello& r);
@@ -178,7 +174,7 @@ class Service {
   Machine machine_;
   std::map<SessionId, Session> sessions_;
   SessionId next_session_ = 1;
-  std::deque<Recent> recent_;
+  std::deque<nlohmann::json> recent_;  // the latest faults, as smmuctl shows them
   uint64_t faults_seen_ = 0;
 };
 
