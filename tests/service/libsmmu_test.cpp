@@ -18,6 +18,7 @@
 #include "smmuman/service/model_board.hpp"
 #include "smmuman/service/server.hpp"
 #include "smmuman/service/service.hpp"
+#include "served_daemon.hpp"
 
 namespace smmuman::service {
 namespace {
@@ -52,35 +53,15 @@ class LibSmmu : public ::testing::Test {
   void SetUp() override {
     loaded = config::load_yaml_config(kDeployment, "libsmmu-test.yaml");
     ASSERT_TRUE(loaded.deployment);
-    sink = std::fopen("/dev/null", "w");
-    log = std::make_unique<Log>(Level::error, sink);
-    std::vector<std::string> unknown;
-    service = std::make_unique<Service>(
-        *loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(), *log);
-    board = std::move(ModelBoard::create(service->manager().deployment()).value());
-    hardware = std::move(board->bring_up(service->manager().deployment()).value());
-    ASSERT_TRUE(service->start({hardware.get(), board.get()}));
-    dir = std::filesystem::temp_directory_path() / ("smmuman-libsmmu-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    path = (dir / "s.sock").string();
+    daemon = std::make_unique<test::ServedDaemon>(*loaded.deployment, "libsmmu");
+    ASSERT_TRUE(daemon->started());
+    path = daemon->path();
     setenv("SMMUMAN_SOCKET", path.c_str(), 1);
-    ASSERT_EQ(pipe(stop), 0);
-    ServerOptions options;
-    options.socket_path = path;
-    options.turn_ms = 5;
-    options.stop_fd = stop[0];
-    server = std::thread([this, options] { serve(*service, options, *log); });
-    for (int i = 0; i < 400 && !std::filesystem::exists(path); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    daemon->serve();
   }
   void TearDown() override {
-    ASSERT_EQ(write(stop[1], "x", 1), 1);
-    server.join();
-    close(stop[0]);
-    close(stop[1]);
-    std::filesystem::remove_all(dir);
+    daemon.reset();
     unsetenv("SMMUMAN_SOCKET");
-    std::fclose(sink);
   }
 
   // One control request on a connection of its own (smmuctl's path).
@@ -111,15 +92,8 @@ class LibSmmu : public ::testing::Test {
   }
 
   config::LoadResult loaded;
-  std::FILE* sink = nullptr;
-  std::unique_ptr<Log> log;
-  std::unique_ptr<Service> service;
-  std::unique_ptr<ModelBoard> board;
-  std::unique_ptr<hw::HardwareSystem> hardware;
-  std::filesystem::path dir;
+  std::unique_ptr<test::ServedDaemon> daemon;
   std::string path;
-  int stop[2] = {-1, -1};
-  std::thread server;
 };
 
 TEST_F(LibSmmu, TheQnxSequenceWorksAsDocumented) {

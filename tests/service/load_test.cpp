@@ -21,6 +21,7 @@
 #include "smmuman/service/model_board.hpp"
 #include "smmuman/service/server.hpp"
 #include "smmuman/service/service.hpp"
+#include "served_daemon.hpp"
 
 namespace smmuman::service {
 namespace {
@@ -104,30 +105,11 @@ uint64_t requested_total() {
 TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   auto loaded = config::load_yaml_config(deployment_yaml(), "load-test.yaml");
   ASSERT_TRUE(loaded.deployment) << (loaded.errors.empty() ? "" : config::to_string(loaded.errors[0]));
-  std::FILE* sink = std::fopen("/dev/null", "w");
-  Log log(Level::error, sink);
-  std::vector<std::string> unknown;
-  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(),
-                  log);
-  auto board = ModelBoard::create(service.manager().deployment());
-  ASSERT_TRUE(board);
-  auto hardware = board.value()->bring_up(service.manager().deployment());
-  ASSERT_TRUE(hardware);
-  ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
-
-  const auto dir = std::filesystem::temp_directory_path() / ("smmuman-load-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "s.sock").string();
-  int stop[2];
-  ASSERT_EQ(pipe(stop), 0);
-  int served = -1;
-  ServerOptions options;
-  options.socket_path = path;
-  options.turn_ms = 5;
-  options.stop_fd = stop[0];
-  std::thread server([&] { served = serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  test::ServedDaemon daemon(*loaded.deployment, "load");
+  ASSERT_TRUE(daemon.started());
+  Service& service = daemon.service();
+  const std::string& path = daemon.path();
+  daemon.serve();
 
   const uint64_t per_client = requested_total() / kClients;
   std::vector<std::set<uint64_t>> expected(kClients);  // mapped pages, per client's own bookkeeping
@@ -214,14 +196,8 @@ TEST(ServiceLoad, EightClientsManyRequestsNothingLostOrDuplicated) {
   EXPECT_EQ(j["clients"].size(), static_cast<size_t>(kClients) ) << "the control connection is no client";
 
   connections.clear();  // all eight go away
-  ASSERT_EQ(write(stop[1], "x", 1), 1);
-  server.join();
-  EXPECT_EQ(served, 0);
+  EXPECT_EQ(daemon.stop(), 0);
   EXPECT_TRUE(service.manager().state().objects.empty());
-  close(stop[0]);
-  close(stop[1]);
-  std::filesystem::remove_all(dir);
-  std::fclose(sink);
 }
 
 // Someone no access rule names is told EPERM, then let go: a refused peer
@@ -230,17 +206,11 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to connect as another user";
   auto loaded = config::load_yaml_config(deployment_yaml(), "load-test.yaml");
   ASSERT_TRUE(loaded.deployment);
-  std::FILE* sink = std::fopen("/dev/null", "w");
-  Log log(Level::error, sink);
-  std::vector<std::string> unknown;
-  Service service(*loaded.deployment, AccessPolicy::resolve({}, 0, unknown).value(), log);
-  auto board = ModelBoard::create(service.manager().deployment());
-  auto hardware = board.value()->bring_up(service.manager().deployment());
-  ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
-  const auto dir = std::filesystem::temp_directory_path() / ("smmuman-stranger-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  std::filesystem::permissions(dir, std::filesystem::perms::all);
-  const std::string path = (dir / "s.sock").string();
+  test::ServedDaemon daemon(*loaded.deployment, "stranger", /*daemon_uid=*/0);
+  ASSERT_TRUE(daemon.started());
+  Service& service = daemon.service();
+  const std::string& path = daemon.path();
+  std::filesystem::permissions(daemon.dir(), std::filesystem::perms::all);
   // The child is forked before the server thread exists: a single-threaded
   // fork, so it may allocate freely. It waits until the daemon listens.
   int go[2];
@@ -258,15 +228,7 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
     if (after != ECONNRESET && after != EPIPE) _exit(13);
     _exit(0);
   }
-  int stop[2];
-  ASSERT_EQ(pipe(stop), 0);
-  ServerOptions options;
-  options.socket_path = path;
-  options.turn_ms = 5;
-  options.stop_fd = stop[0];
-  std::thread server([&] { serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  daemon.serve();
   ASSERT_EQ(write(go[1], "g", 1), 1);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
@@ -278,12 +240,6 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
   for (int i = 0; i < 200 && service.session_count() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(service.session_count(), 0u);
-  ASSERT_EQ(write(stop[1], "x", 1), 1);
-  server.join();
-  close(stop[0]);
-  close(stop[1]);
-  std::filesystem::remove_all(dir);
-  std::fclose(sink);
 }
 
 // A client that sends many requests without reading its replies is served at
@@ -293,26 +249,10 @@ TEST(ServiceLoad, AStrangerIsAnsweredThenLetGo) {
 TEST(ServiceLoad, AClientThatDoesNotReadIsServedAtItsOwnPace) {
   auto loaded = config::load_yaml_config(deployment_yaml(), "load-test.yaml");
   ASSERT_TRUE(loaded.deployment);
-  std::FILE* sink = std::fopen("/dev/null", "w");
-  Log log(Level::error, sink);
-  std::vector<std::string> unknown;
-  Service service(*loaded.deployment, AccessPolicy::resolve({}, static_cast<uint32_t>(geteuid()), unknown).value(),
-                  log);
-  auto board = ModelBoard::create(service.manager().deployment());
-  auto hardware = board.value()->bring_up(service.manager().deployment());
-  ASSERT_TRUE(service.start({hardware.value().get(), board.value().get()}));
-  const auto dir = std::filesystem::temp_directory_path() / ("smmuman-slow-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "s.sock").string();
-  int stop[2];
-  ASSERT_EQ(pipe(stop), 0);
-  ServerOptions options;
-  options.socket_path = path;
-  options.turn_ms = 5;
-  options.stop_fd = stop[0];
-  std::thread server([&] { serve(service, options, log); });
-  for (int i = 0; i < 200 && !std::filesystem::exists(path); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  test::ServedDaemon daemon(*loaded.deployment, "slow");
+  ASSERT_TRUE(daemon.started());
+  const std::string& path = daemon.path();
+  daemon.serve();
 
   // Status replies are a few KiB each: 4,000 of them are well past the 4 MiB limit.
   constexpr uint32_t kRequests = 4000;
@@ -353,12 +293,6 @@ TEST(ServiceLoad, AClientThatDoesNotReadIsServedAtItsOwnPace) {
   }
   writer.join();
   close(slow);
-  ASSERT_EQ(write(stop[1], "x", 1), 1);
-  server.join();
-  close(stop[0]);
-  close(stop[1]);
-  std::filesystem::remove_all(dir);
-  std::fclose(sink);
 }
 
 }  // namespace
