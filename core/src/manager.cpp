@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "smmuman/core/admission_logic.hpp"
 #include "smmuman/core/range_set.hpp"
 
 namespace smmuman::core {
@@ -83,34 +84,42 @@ Perms Manager::held_perms(UnitIndex unit, Perms perms) const {
 }
 
 Status Manager::check_holdable(UnitIndex unit_index, const Client& owner, const MappingTable::Entry& entry) const {
+  namespace al = admission_logic;
   const Unit& unit = deployment_.units[unit_index];
   const UnitCapabilities& caps = unit.capabilities;
-  if (!caps.holds_input(entry.in.last())) {
-    return make_error(Errc::invalid_argument, fmt::format("{} lies beyond the {}-bit input addresses of unit '{}'",
-                                                          to_string(entry.in), caps.input_address_bits, unit.name));
-  }
-  if (!caps.holds_output(entry.out().last())) {
-    return make_error(Errc::out_of_range, fmt::format("{} lies beyond the {}-bit output addresses of unit '{}'",
-                                                      to_string(entry.out()), caps.output_address_bits, unit.name));
-  }
+  // A guest's mapping always records its guest-physical source; one without,
+  // or outside the VM, is refused rather than let through unchecked.
+  std::optional<TranslationMap<GpaSpace, HpaSpace>::Entry> region;
   if (owner.spec.vm) {
-    // A guest's mapping always records its guest-physical source; one without,
-    // or outside the VM, is refused rather than let through unchecked.
-    const Perms held = held_perms(unit_index, entry.attr.perms);
-    const auto region = entry.attr.source_first ? deployment_.vm_memory[*owner.spec.vm].find(*entry.attr.source_first)
-                                                : std::nullopt;
+    region = entry.attr.source_first ? deployment_.vm_memory[*owner.spec.vm].find(*entry.attr.source_first)
+                                     : std::nullopt;
     if (!region) {
       return make_error(Errc::permission_denied, fmt::format("{} has no guest-physical source in VM '{}'",
                                                              to_string(entry.in), deployment_.vms[*owner.spec.vm].name));
     }
-    if (!region->attr.perms.covers(held)) {
+  }
+  std::array<uint64_t, 8> holding{};
+  for (size_t i = 0; i < holding.size(); ++i) holding[i] = caps.permissions.table()[i];
+  const uint64_t held = al::held_perms<uint64_t>(holding, entry.attr.perms.bits());
+  const auto checks = al::hold_checks<uint64_t>(
+      entry.in.last(), entry.out().last(), al::address_limit(caps.input_address_bits),
+      al::address_limit(caps.output_address_bits), held, owner.spec.vm.has_value(), region ? region->attr.perms.bits() : 0);
+  switch (al::first_failed(checks)) {
+    case al::kInputFits:
+      return make_error(Errc::invalid_argument, fmt::format("{} lies beyond the {}-bit input addresses of unit '{}'",
+                                                            to_string(entry.in), caps.input_address_bits, unit.name));
+    case al::kOutputFits:
+      return make_error(Errc::out_of_range, fmt::format("{} lies beyond the {}-bit output addresses of unit '{}'",
+                                                        to_string(entry.out()), caps.output_address_bits, unit.name));
+    case al::kHeldWithinVm:
       return make_error(Errc::permission_denied,
                         fmt::format("unit '{}' can hold {} only as {}, beyond VM '{}' permissions {} for {}", unit.name,
-                                    to_string(entry.attr.perms), to_string(held), deployment_.vms[*owner.spec.vm].name,
-                                    to_string(region->attr.perms), to_string(region->in)));
-    }
+                                    to_string(entry.attr.perms), to_string(held_perms(unit_index, entry.attr.perms)),
+                                    deployment_.vms[*owner.spec.vm].name, to_string(region->attr.perms),
+                                    to_string(region->in)));
+    default:
+      return Ok{};
   }
-  return Ok{};
 }
 
 uint64_t Manager::contexts_in_use(UnitIndex unit) const {
@@ -457,19 +466,34 @@ Status Manager::check_owner(ClientId client, ObjectId object) const {
   return Ok{};
 }
 
+namespace {
+
+admission_logic::Found<uint64_t> found(const std::optional<HpaRange>& r) {
+  if (!r) return {false, 0, 0};
+  return {true, r->first(), r->last()};
+}
+
+}  // namespace
+
 // Host-physical memory a client may grant: permitted, not reserved, and for
 // a host client not a VM's.
 Result<std::vector<MappingTable::Entry>> Manager::admit_host(IovaRange iova, Hpa memory, Perms perms,
                                                              bool host_client) const {
+  namespace al = admission_logic;
   const HpaRange hpa = HpaRange::from_first_last(memory.value(), memory.value() + (iova.last() - iova.first()));
-  if (!deployment_.platform.memory.contains(hpa)) {
-    return make_error(Errc::out_of_range, fmt::format("{} is not inside permitted memory", to_string(hpa)));
-  }
-  if (deployment_.reserved_set.overlaps(hpa)) {
-    return make_error(Errc::reserved_region, fmt::format("{} overlaps a reserved region", to_string(hpa)));
-  }
-  if (host_client && deployment_.vm_host_memory.overlaps(hpa)) {
-    return make_error(Errc::out_of_range, fmt::format("{} belongs to a VM", to_string(hpa)));
+  const auto checks =
+      al::host_checks<uint64_t>(hpa.first(), hpa.last(), found(deployment_.platform.memory.floor(hpa.first())),
+                                found(deployment_.reserved_set.floor(hpa.last())),
+                                found(deployment_.vm_host_memory.floor(hpa.last())), host_client);
+  switch (al::first_failed(checks)) {
+    case al::kPermitted:
+      return make_error(Errc::out_of_range, fmt::format("{} is not inside permitted memory", to_string(hpa)));
+    case al::kNotReserved:
+      return make_error(Errc::reserved_region, fmt::format("{} overlaps a reserved region", to_string(hpa)));
+    case al::kNotVmMemory:
+      return make_error(Errc::out_of_range, fmt::format("{} belongs to a VM", to_string(hpa)));
+    default:
+      break;
   }
   return std::vector<MappingTable::Entry>{MappingTable::Entry{iova, memory.value(), TranslationAttr{perms, std::nullopt}}};
 }
@@ -477,63 +501,71 @@ Result<std::vector<MappingTable::Entry>> Manager::admit_host(IovaRange iova, Hpa
 // The GPA -> HPA step of a VM client's mapping: the guest-physical range lies
 // in the VM's memory with at least these permissions, and becomes one piece
 // per VM region it crosses, each checked as host-physical memory.
-Result<std::vector<MappingTable::Entry>> Manager::admit_guest(VmIndex vm_index, IovaRange iova, Gpa memory,
-                                                              Perms perms) const {
+Result<std::vector<MappingTable::Entry>> Manager::admit_guest(VmIndex vm_index,
+                                                              const admission_logic::Request<uint64_t>& request) const {
+  namespace al = admission_logic;
   const Vm& vm = deployment_.vms[vm_index];
   const auto& vm_memory = deployment_.vm_memory[vm_index];
-  const GpaRange gpa = GpaRange::from_first_last(memory.value(), memory.value() + (iova.last() - iova.first()));
+  const GpaRange gpa = GpaRange::from_first_last(request.memory_first, al::memory_last(request));
   if (!vm_memory.covers(gpa)) {
     return make_error(Errc::out_of_range, fmt::format("{} is not inside the memory of VM '{}'", to_string(gpa), vm.name));
   }
+  const Perms perms = Perms::from_bits(static_cast<uint32_t>(request.perms));
   std::vector<MappingTable::Entry> pieces;
-  for (const auto& region : vm_memory.overlap_with(gpa)) {
-    if (!region.attr.perms.covers(perms)) {
-      return make_error(Errc::permission_denied, fmt::format("VM '{}' holds {} as {}, not {}", vm.name,
-                                                             to_string(region.in), to_string(region.attr.perms),
-                                                             to_string(perms)));
+  for (const auto& entry : vm_memory.overlapping(gpa)) {
+    const al::VmRegion<uint64_t> region{entry.in.first(), entry.in.last(), entry.out_first, entry.attr.perms.bits()};
+    switch (al::first_failed(al::guest_checks<uint64_t>(request, region))) {
+      case al::kInRegion:  // the lookup returns only overlapping regions
+        return make_error(Errc::out_of_range, fmt::format("{} is not inside {} of VM '{}'", to_string(gpa),
+                                                          to_string(entry.in), vm.name));
+      case al::kRegionPerms:
+        return make_error(Errc::permission_denied, fmt::format("VM '{}' holds {} as {}, not {}", vm.name,
+                                                               to_string(entry.in), to_string(entry.attr.perms),
+                                                               to_string(perms)));
+      default:
+        break;
     }
-    const uint64_t offset = region.in.first() - gpa.first();
-    const IovaRange part = IovaRange::from_first_last(iova.first() + offset,
-                                                      iova.first() + offset + (region.in.last() - region.in.first()));
-    const Hpa host{region.out_first};
-    auto admitted = admit_host(part, host, perms, /*host_client=*/false);
+    const auto piece = al::guest_piece<uint64_t>(request, region);
+    const IovaRange part = IovaRange::from_first_last(piece.iova_first, piece.iova_last);
+    auto admitted = admit_host(part, Hpa{piece.host_first}, perms, /*host_client=*/false);
     if (!admitted) return admitted.error();
-    pieces.push_back(MappingTable::Entry{part, host.value(), TranslationAttr{perms, region.in.first()}});
+    pieces.push_back(MappingTable::Entry{part, piece.host_first, TranslationAttr{perms, piece.guest_first}});
   }
   return pieces;
 }
 
 Result<std::vector<MappingTable::Entry>> Manager::admit(const Client& client, const MappingSpec& spec) const {
-  if (spec.perms.none() || !spec.perms.known()) {
-    return make_error(Errc::invalid_argument, fmt::format("permission bits {:#x}: a mapping takes one or more of "
-                                                          "read, write and exec, and nothing else",
-                                                          spec.perms.bits()));
-  }
-  if (!is_granule_aligned(spec.iova)) {
-    return make_error(Errc::invalid_argument, fmt::format("{} is not aligned to {} bytes", to_string(spec.iova), kGranule));
-  }
+  namespace al = admission_logic;
   const uint64_t memory_first = std::visit([](const auto& a) { return a.value(); }, spec.memory);
-  if ((memory_first & kGranuleMask) != 0) {
-    return make_error(Errc::invalid_argument, fmt::format("memory {} is not aligned to {} bytes",
-                                                          format_hex(memory_first), kGranule));
-  }
-  if (!span_fits(memory_first, spec.iova.last() - spec.iova.first())) {
-    return make_error(Errc::invalid_argument, fmt::format("memory {} + {} wraps past 2^64", format_hex(memory_first),
-                                                          format_size(spec.iova.size())));
-  }
-  // A client maps device addresses onto other memory only with the ability to.
-  if (memory_first != spec.iova.first() && !client.spec.may_target) {
-    return make_error(Errc::permission_denied,
-                      fmt::format("client '{}' may not map {} onto other memory (needs the smmu/target ability)",
-                                  client.spec.name, to_string(spec.iova)));
+  const al::Request<uint64_t> request{spec.iova.first(), spec.iova.last(), memory_first, spec.perms.bits()};
+  switch (al::first_failed(al::request_checks<uint64_t>(request, client.spec.may_target))) {
+    case al::kPermsValid:
+      return make_error(Errc::invalid_argument, fmt::format("permission bits {:#x}: a mapping takes one or more of "
+                                                            "read, write and exec, and nothing else",
+                                                            spec.perms.bits()));
+    case al::kIovaAligned:
+      return make_error(Errc::invalid_argument,
+                        fmt::format("{} is not aligned to {} bytes", to_string(spec.iova), kGranule));
+    case al::kMemoryAligned:
+      return make_error(Errc::invalid_argument,
+                        fmt::format("memory {} is not aligned to {} bytes", format_hex(memory_first), kGranule));
+    case al::kMemoryNoWrap:
+      return make_error(Errc::invalid_argument, fmt::format("memory {} + {} wraps past 2^64", format_hex(memory_first),
+                                                            format_size(spec.iova.size())));
+    case al::kTargetAllowed:
+      // A client maps device addresses onto other memory only with the ability to.
+      return make_error(Errc::permission_denied,
+                        fmt::format("client '{}' may not map {} onto other memory (needs the smmu/target ability)",
+                                    client.spec.name, to_string(spec.iova)));
+    default:
+      break;
   }
   if (client.spec.vm) {
-    const auto* gpa = std::get_if<Gpa>(&spec.memory);
-    if (!gpa) {
+    if (!std::holds_alternative<Gpa>(spec.memory)) {
       return make_error(Errc::invalid_argument,
                         fmt::format("client '{}' serves a VM: its mappings name guest-physical memory", client.spec.name));
     }
-    return admit_guest(*client.spec.vm, spec.iova, *gpa, spec.perms);
+    return admit_guest(*client.spec.vm, request);
   }
   const auto* hpa = std::get_if<Hpa>(&spec.memory);
   if (!hpa) {

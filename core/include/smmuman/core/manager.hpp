@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "smmuman/core/admission_logic.hpp"
 #include "smmuman/core/deployment.hpp"
 #include "smmuman/core/plan.hpp"
 #include "smmuman/core/result.hpp"
@@ -152,7 +153,8 @@ class Manager {
   // The host-physical pieces of one spec, or why it cannot be granted.
   Result<std::vector<MappingTable::Entry>> admit(const Client& client, const MappingSpec& spec) const;
   Result<std::vector<MappingTable::Entry>> admit_host(IovaRange iova, Hpa memory, Perms perms, bool host_client) const;
-  Result<std::vector<MappingTable::Entry>> admit_guest(VmIndex vm, IovaRange iova, Gpa memory, Perms perms) const;
+  Result<std::vector<MappingTable::Entry>> admit_guest(VmIndex vm,
+                                                       const admission_logic::Request<uint64_t>& request) const;
   // The plan that clears `cleared` (sorted, disjoint) and adds `added` in one object.
   Plan plan_table_update(const char* operation, ObjectId id, const Object& object, const std::vector<IovaRange>& cleared,
                          std::vector<MappingTable::Entry> added) const;

@@ -2,7 +2,7 @@
 // manager runs on uint64_t is what proofs/ runs on Z3 bit-vectors.
 //
 // A word type W needs a WordOps<W> giving unsigned comparison, boolean
-// connectives and constants; W itself must support -, ~, & and |. Z3's own
+// connectives, a conditional and constants; W itself must support -, ~, & and |. Z3's own
 // <, <= are signed, which is why comparisons go through WordOps.
 #pragma once
 
@@ -20,7 +20,10 @@ struct WordOps<uint64_t> {
   static constexpr bool ule(uint64_t a, uint64_t b) { return a <= b; }
   static constexpr bool eq(uint64_t a, uint64_t b) { return a == b; }
   static constexpr bool both(bool a, bool b) { return a && b; }
+  static constexpr bool either(bool a, bool b) { return a || b; }
   static constexpr bool negate(bool a) { return !a; }
+  static constexpr bool truth(const uint64_t& /*like*/, bool value) { return value; }
+  static constexpr uint64_t select(bool c, uint64_t a, uint64_t b) { return c ? a : b; }
 };
 
 namespace range_logic {

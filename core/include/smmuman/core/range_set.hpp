@@ -7,6 +7,7 @@
 
 #include <iterator>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "smmuman/core/range.hpp"
@@ -96,6 +97,15 @@ class RangeSet {
     auto it = ranges_.upper_bound(r.first());
     if (it == ranges_.begin()) return false;
     return std::prev(it)->second >= r.last();
+  }
+
+  // The last stored range whose first address is at or below addr: the only
+  // one that can contain addr, or overlap a range ending at addr.
+  std::optional<RangeT> floor(uint64_t addr) const {
+    auto it = ranges_.upper_bound(addr);
+    if (it == ranges_.begin()) return std::nullopt;
+    --it;
+    return RangeT::from_first_last(it->first, it->second);
   }
 
   bool overlaps(const RangeT& r) const {

@@ -89,6 +89,17 @@ class TranslationMap {
     return to_entry(*it);
   }
 
+  // Entries overlapping r, whole.
+  std::vector<Entry> overlapping(const InRange& r) const {
+    std::vector<Entry> out;
+    auto it = entries_.upper_bound(r.first());
+    if (it != entries_.begin()) --it;
+    for (; it != entries_.end() && it->first <= r.last(); ++it) {
+      if (it->second.last >= r.first()) out.push_back(to_entry(*it));
+    }
+    return out;
+  }
+
   // Entries overlapping r, clipped to r (outputs adjusted to match).
   std::vector<Entry> overlap_with(const InRange& r) const {
     std::vector<Entry> out;

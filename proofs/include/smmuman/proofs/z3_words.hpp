@@ -19,7 +19,10 @@ struct WordOps<z3::expr> {
   static z3::expr ule(const z3::expr& a, const z3::expr& b) { return z3::ule(a, b); }
   static z3::expr eq(const z3::expr& a, const z3::expr& b) { return a == b; }
   static z3::expr both(const z3::expr& a, const z3::expr& b) { return a && b; }
+  static z3::expr either(const z3::expr& a, const z3::expr& b) { return a || b; }
   static z3::expr negate(const z3::expr& a) { return !a; }
+  static z3::expr truth(const z3::expr& like, bool value) { return like.ctx().bool_val(value); }
+  static z3::expr select(const z3::expr& c, const z3::expr& a, const z3::expr& b) { return z3::ite(c, a, b); }
 };
 
 }  // namespace smmuman::core
