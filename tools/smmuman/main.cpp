@@ -15,6 +15,7 @@
 #include "smmuman/core/manager.hpp"
 #include "smmuman/input/text.hpp"
 #include "smmuman/wire/wire.hpp"
+#include "prove.hpp"
 #include "run.hpp"
 #include "simulate.hpp"
 
@@ -147,6 +148,25 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--debug", run_options.debug, "log level as QNX `debug N`: 0 info, 1 debug, 2 trace")
       ->check(CLI::Range(0, 2));
 
+#ifdef SMMUMAN_WITH_PROOFS
+  auto* prove_cmd = app.add_subcommand(
+      "prove", "Prove the deployment's rules with Z3 (proofs/README.md); with --all also the core's admission "
+               "decision for all 64-bit inputs, and every mutant's counterexample");
+  prove_cmd->add_option("config", config_path, "deployment configuration file")->required();
+  prove_cmd->add_option("--format", format_name, "auto (by extension: .smmu is QNX), yaml or qnx")
+      ->check(CLI::IsMember({"auto", "yaml", "qnx"}));
+  smmuman::tools::ProveOptions prove_options;
+  prove_cmd->add_flag("--all", prove_options.all, "also prove the admission theorems and check their mutants");
+  prove_cmd->add_flag("--json", prove_options.json, "one JSON object per query, then a summary object");
+  prove_cmd->add_option("--smtlib", prove_options.smtlib_dir, "write every query to this directory as SMT-LIB2");
+  prove_cmd->add_flag("--cross-check", prove_options.cross_check,
+                      "re-run every query with cvc5 and fail on any disagreement");
+  prove_cmd->add_option("--cvc5", prove_options.cvc5, "the cvc5 program (default: cvc5 on PATH)");
+  prove_cmd->add_option("--timeout", prove_options.timeout_seconds,
+                        "seconds each solver may spend on one query before it counts as unknown (default 120)")
+      ->check(CLI::Range(1, 86400));
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,5 +179,11 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return check(config_path, formats.at(format_name), json);
   if (simulate_cmd->parsed()) return simulate(config_path, formats.at(format_name), vms, json);
   if (run_cmd->parsed()) return run(config_path, formats.at(format_name), run_options);
+#ifdef SMMUMAN_WITH_PROOFS
+  if (prove_cmd->parsed()) {
+    return smmuman::tools::prove(load(config_path, formats.at(format_name)),
+                                 smmuman::input::escape_for_display(config_path), prove_options);
+  }
+#endif
   return kExitUsage;
 }

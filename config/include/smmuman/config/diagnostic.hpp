@@ -21,6 +21,10 @@ std::string to_string(const Diagnostic& d);
 
 struct LoadResult {
   std::optional<core::Deployment> deployment;  // set only when there are no errors
+  // The deployment as declared when it was read whole but broke the core's
+  // rules: `smmuman prove` proves the rules again, independently, and shows
+  // where they fail. Not finalized; nothing else may use it.
+  std::optional<core::Deployment> unvalidated;
   std::vector<Diagnostic> errors;
   int debug_level = 0;                          // QNX `debug N`; 0 when absent
   std::vector<AccessRule> access;               // the `access` section; empty when absent
