@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config
-  libz3-dev libboost-dev librapidcheck-dev libgtest-dev libgmock-dev
+  libz3-dev cvc5 libboost-dev librapidcheck-dev libgtest-dev libgmock-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
   clang-14 libclang-rt-14-dev

@@ -109,6 +109,7 @@ struct Items {
   std::vector<Span> host_ranges;  // regions[k].host
   std::vector<Span> permitted;
   std::vector<Span> frames;  // reserved regions, unit and device register frames
+  std::vector<Span> unit_frames;
   std::vector<Passthrough> passthrough;
   std::vector<Stream> streams;
   std::vector<Span> startup;  // host ranges of startup mappings
@@ -131,6 +132,7 @@ Items items_of(const Deployment& d) {
     if (u.registers) {
       it.frames.push_back(span_of(*u.registers, fmt::format("the registers {} of unit '{}'", core::to_string(*u.registers), u.name),
                                   u.origin));
+      it.unit_frames.push_back(it.frames.back());
     }
   }
   for (size_t k = 0; k < d.devices.size(); ++k) {
@@ -324,6 +326,39 @@ struct Builder {
                                  at(dev.origin));
             });
       }
+    }
+    if (it->unit_frames.size() > 1) {
+      // Two frames that overlap are one SMMU declared twice: a stream could get two owners.
+      auto e = std::make_shared<Encoding>(ctx);
+      const z3::expr i = e->selector("unit"), j = e->selector("other_unit");
+      add("unit_frames_disjoint", "no two units' register frames share an address",
+          e->picks_address_in(i, it->unit_frames),
+          !e->pick(j, it->unit_frames.size(), [&](size_t k) { return i != e->index(k) && e->in(it->unit_frames[k]); }),
+          [e, i, j, it](const z3::model& m) {
+            const auto& a = it->unit_frames[chosen(m, i)];
+            const auto& b = it->unit_frames[chosen(m, j)];
+            return fmt::format("address {} is in {}{} and in {}{}", hex128(value128(m, e->address())), a.what,
+                               at(a.origin), b.what, at(b.origin));
+          });
+    }
+    if (!it->streams.empty()) {
+      auto f = std::make_shared<Encoding>(ctx);
+      const z3::expr s = f->selector("stream");
+      // Stream IDs as 64-bit words: a unit's limit may be 2^32.
+      const auto fits = [&](size_t k) {
+        const auto& x = it->streams[k];
+        return ctx.bool_val(x.unit < dd.units.size() && dd.units[x.unit].capabilities.holds_stream_id(x.sid));
+      };
+      add("stream_ids_fit_units", "every device's stream IDs lie within its unit's stream ID range",
+          z3::ult(s, f->index(it->streams.size())), f->pick(s, it->streams.size(), fits), [&dd, s, it](const z3::model& m) {
+            const auto& x = it->streams[chosen(m, s)];
+            const auto& dev = dd.devices[x.device];
+            if (x.unit >= dd.units.size()) return fmt::format("device '{}'{} names no unit", dev.name, at(dev.origin));
+            const auto& caps = dd.units[x.unit].capabilities;
+            return fmt::format("stream ID {:#x} of device '{}'{} is beyond unit '{}' ({} bits{})", x.sid, dev.name,
+                               at(dev.origin), dd.units[x.unit].name, caps.stream_id_bits,
+                               caps.stream_id_count ? fmt::format(", {} streams", caps.stream_id_count) : "");
+          });
     }
     if (!it->streams.empty()) {
       auto e = std::make_shared<Encoding>(ctx);

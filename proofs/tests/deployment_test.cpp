@@ -60,7 +60,7 @@ TEST(DeploymentProof, EveryExampleIsProvedSound) {
   }
   // The two-VM host has VMs, pass-through devices, streams and startup mappings: every theorem applies.
   const Proved host = prove(load("examples/arm-smmuv3-two-vms/host.yaml"));
-  EXPECT_EQ(host.ids.size(), 11u);
+  EXPECT_EQ(host.ids.size(), 13u);
 }
 
 struct Breakage {
@@ -91,7 +91,7 @@ TEST(DeploymentProof, EachBrokenDeploymentHasACounterexampleInItsOwnTerms) {
          d.vms[1].memory[0].host_first = 0x0900'0000;
          d.vms[1].memory[0].guest = GpaRange::from_first_last(0x4000'0000, 0x40ff'ffff);
        },
-       "deployment.vm_ranges_clear_of_reserved", {"the registers", "of unit 'smmu-pcie'"}},
+       "deployment.vm_ranges_clear_of_reserved", {"the registers", "of unit 'smmu-", "VM 'vm-storage'"}},
       {"a region that wraps past 2^64",
        [](Deployment& d) { d.vms[1].memory[0].host_first = 0xffff'ffff'f000'0000; },
        "deployment.vm_regions_well_formed", {"VM 'vm-storage'", "2^64+"}},
@@ -107,6 +107,11 @@ TEST(DeploymentProof, EachBrokenDeploymentHasACounterexampleInItsOwnTerms) {
       {"a startup mapping for a pass-through device",
        [](Deployment& d) { d.startup_mappings[0].device = d.vms[0].passthrough[0]; },
        "deployment.startup_mappings_not_passed_through", {"startup mapping of device 'eth0'", "VM 'vm-net'"}},
+      {"two units on one register frame",
+       [](Deployment& d) { d.units[1].registers = HpaRange::from_first_last(0x0905'0000, 0x0906'ffff); },
+       "deployment.unit_frames_disjoint", {"unit 'smmu-pcie'", "unit 'smmu-soc'"}},
+      {"a stream ID beyond its unit", [](Deployment& d) { d.devices[3].stream_ids = {0x100}; },
+       "deployment.stream_ids_fit_units", {"stream ID 0x100 of device 'sdhci0'", "unit 'smmu-soc' (8 bits"}},
       {"a startup mapping into VM memory", [](Deployment& d) { d.startup_mappings[0].hpa_first = 0xc000'0000; },
        "deployment.startup_mappings_permitted", {"startup mapping of device 'audio-dma'", "VM 'vm-storage'"}},
   };
