@@ -619,6 +619,94 @@ Outcome Model::access(uint32_t sid, uint64_t address, Access kind) {
   }
 }
 
+// The same rules as walk(), over every entry, reading memory only.
+void Model::list_leaves(unsigned n, uint64_t table, unsigned level, unsigned index_bits, uint64_t base, uint64_t parent,
+                        unsigned ps_bits, std::vector<sim::ProgrammedLeaf>& out) const {
+  const bool affd = (banks_[n].sctlr & kSctlrAffd) != 0;
+  const uint64_t entries = uint64_t{1} << index_bits;
+  for (uint64_t index = 0; index < entries; ++index) {
+    const uint64_t at = table + index * 8;
+    if (!mem_.contains(at, 8)) return;  // an external abort: nothing below is reachable
+    const uint64_t d = descriptor(n, at);
+    if (bits(d, 0, 0) == 0) continue;
+    const uint64_t ia = base + (index << kLevelLo[level]);
+    const bool table_or_page = bits(d, 1, 1) != 0;
+    if (level < 3 && table_or_page) {
+      const uint64_t next = bits(d, 47, 12) << 12;
+      if ((next >> ps_bits) != 0) continue;  // address size fault
+      list_leaves(n, next, level + 1, 9, ia, at, ps_bits, out);
+      continue;
+    }
+    if (level == 0 || (level == 3 && !table_or_page)) continue;  // translation fault
+    const uint64_t size = uint64_t{1} << kLevelLo[level];
+    const uint64_t out_base = bits(d, 47, kLevelLo[level]) << kLevelLo[level];
+    if ((out_base >> ps_bits) != 0) continue;         // address size fault
+    if (bits(d, 10, 10) == 0 && !affd) continue;      // access flag fault
+    out.push_back(sim::ProgrammedLeaf{ia, size, out_base, bits(d, 6, 6) != 0, bits(d, 7, 7) != 0,
+                                      bits(d, 54, 54) == 0, at, parent});
+  }
+}
+
+sim::ProgrammedStream Model::programmed(uint32_t sid) {
+  using Kind = sim::ProgrammedStream::Kind;
+  sim::ProgrammedStream out;
+  if (cr0_ & kCr0ClientPd) {
+    out.kind = Kind::bypass;
+    return out;
+  }
+  // As access(): the matching group, or none, or a conflict.
+  int match = -1;
+  unsigned matches = 0;
+  if (sms_) {
+    for (unsigned g = 0; g < numsmrg_; ++g) {
+      const uint32_t smr = groups_[g].smr;
+      if (!(smr & kSmrValid)) continue;
+      const uint32_t id = smr & kSmrId, mask = static_cast<uint32_t>(bits(smr, 30, 16));
+      if (((sid ^ id) & ~mask & kSmrId) == 0 && matches++ == 0) match = static_cast<int>(g);
+    }
+  } else if (sid < numsmrg_) {
+    match = static_cast<int>(sid);
+    matches = 1;
+  }
+  if (matches == 0) {
+    out.kind = (cr0_ & kCr0UsfCfg) ? Kind::abort : Kind::bypass;
+    return out;
+  }
+  if (matches > 1) {
+    out.kind = (cr0_ & kCr0SmcfCfg) ? Kind::abort : Kind::bypass;
+    return out;
+  }
+  const uint32_t s2cr = groups_[static_cast<unsigned>(match)].s2cr;
+  if (bits(s2cr, 17, 16) == kS2crBypass) {
+    out.kind = Kind::bypass;
+    return out;
+  }
+  if (bits(s2cr, 17, 16) != kS2crTranslate) return out;
+  const unsigned n = static_cast<unsigned>(bits(s2cr, 7, 0));
+  if (n >= numcb_) return out;
+  const Bank& b = banks_[n];
+  if (bits(b.cbar, 17, 16) != kCbarStage2 || !(b.cba2r & kCba2rVa64)) return out;  // denied, as translate() does
+  if (!(b.sctlr & kSctlrM)) {  // untranslated, below the output size
+    out.kind = Kind::bypass;
+    return out;
+  }
+  const unsigned t0sz = static_cast<unsigned>(bits(b.tcr, 5, 0));
+  const unsigned sl0 = static_cast<unsigned>(bits(b.tcr, 7, 6));
+  const unsigned ps_bits = std::min(kAddressSizeBits[bits(b.tcr, 18, 16)], oas_bits_);
+  if (bits(b.tcr, 15, 14) != 0 || sl0 > 2 || t0sz < kT0szMin[2 - sl0] || t0sz > kT0szMax[2 - sl0]) return out;
+  out.kind = Kind::translate;
+  const unsigned start = 2 - sl0;
+  const unsigned start_bits = 64 - t0sz - kLevelLo[start];
+  const uint64_t root_align = uint64_t{8} << start_bits;
+  const uint64_t table = bits(b.ttbr0, 47, 0) & ~(root_align - 1);
+  if ((table >> ps_bits) != 0) return out;
+  // Input addresses above the IPA size fault: list only the part of the root below it.
+  const unsigned ia_bits = std::min(64u - t0sz, ias_bits_);
+  const unsigned index_bits = std::min(start_bits, ia_bits > kLevelLo[start] ? ia_bits - kLevelLo[start] : 0u);
+  list_leaves(n, table, start, index_bits, 0, 0, ps_bits, out.leaves);
+  return out;
+}
+
 Outcome Model::translate(unsigned n, uint32_t sid, uint64_t address, Access kind, uint32_t s2cr) {
   Outcome out;
   // 3.8.4 CheckBankValidityAndRecordFaults(): an unimplemented bank first.

@@ -386,6 +386,57 @@ Model::Fault Model::walk(const Ste& ste, uint64_t ia, Access kind, uint64_t& pa)
   }
 }
 
+// The same rules as walk(), over every entry, reading memory only.
+void Model::list_leaves(const Ste& ste, uint64_t table, unsigned level, unsigned index_bits, uint64_t base,
+                        uint64_t parent, std::vector<sim::ProgrammedLeaf>& out) {
+  const uint64_t entries = uint64_t{1} << index_bits;
+  for (uint64_t index = 0; index < entries; ++index) {
+    const uint64_t at = table + index * 8;
+    if (!mem_.contains(at, 8)) return;  // an external abort: nothing below is reachable
+    const uint64_t d = mem_.read64(at);
+    if (bits(d, 0, 0) == 0) continue;
+    const uint64_t ia = base + (index << kLevelLo[level]);
+    const bool table_or_page = bits(d, 1, 1) != 0;
+    const uint64_t oa = bits(d, 47, 12) << 12;
+    if (level < 3 && table_or_page) {  // DDI0487 D8.3.1
+      if ((oa >> ste.ps_bits) != 0) continue;  // address size fault
+      list_leaves(ste, oa, level + 1, 9, ia, at, out);
+      continue;
+    }
+    if (level == 0 || (level == 3 && !table_or_page)) continue;  // translation fault
+    const uint64_t size = uint64_t{1} << kLevelLo[level];
+    const uint64_t out_base = oa & ~(size - 1);
+    if ((out_base >> ste.ps_bits) != 0) continue;          // address size fault
+    if (bits(d, 10, 10) == 0 && !ste.affd) continue;       // access flag fault
+    out.push_back(sim::ProgrammedLeaf{ia, size, out_base, bits(d, 6, 6) != 0, bits(d, 7, 7) != 0,
+                                      bits(d, 54, 53) == 0 || bits(d, 54, 53) == 1, at, parent});
+  }
+}
+
+sim::ProgrammedStream Model::programmed(uint32_t sid) {
+  sim::ProgrammedStream out;
+  if (!enabled()) {  // 6.3.14: GBPA decides while SMMUEN is 0
+    out.kind = (gbpa_ & kGbpaAbort) ? sim::ProgrammedStream::Kind::abort : sim::ProgrammedStream::Kind::bypass;
+    return out;
+  }
+  bool in_range = false;
+  const uint64_t at = ste_address(sid, in_range);
+  if (!in_range || !mem_.contains(at, 64)) return out;  // C_BAD_STREAMID, F_WALK_EABT: aborted
+  uint64_t w[8];
+  for (unsigned i = 0; i < 8; ++i) w[i] = mem_.read64(at + i * 8);
+  const Ste ste = decode_ste(w);
+  if (!ste.valid_config || ste.config == kConfigAbort) return out;
+  if (ste.config == kConfigBypass) {
+    out.kind = sim::ProgrammedStream::Kind::bypass;
+    return out;
+  }
+  out.kind = sim::ProgrammedStream::Kind::translate;
+  const unsigned ia_bits = std::min(64 - ste.t0sz, ias_bits());
+  const unsigned start = 2 - ste.sl0;
+  list_leaves(ste, ste.ttb, start, ia_bits - kLevelLo[start], 0, 0, out.leaves);
+  return out;
+}
+
 void Model::record_event(uint8_t type, uint32_t sid, uint64_t ia, Access kind, bool s2) {
   if (!(cr0_ & kEventqEn)) return;
   const unsigned log2 = static_cast<unsigned>(bits(eventq_base_, 4, 0));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "smmuman/core/admission_logic.hpp"
+#include "smmuman/proofs/lemmas.hpp"
 #include "smmuman/proofs/suites.hpp"
 #include "smmuman/proofs/z3_words.hpp"
 
@@ -124,13 +125,6 @@ z3::expr request_properties(const al::Request<z3::expr>& r, const z3::expr& may_
 // proved as a chain of steps: each step is proved from the premises, the
 // steps before it and instances of these lemmas, which are themselves proved
 // for all values (admission.lemma.*). The chain's last steps are the claims.
-z3::expr lemma_sub_monotone(const z3::expr& a, const z3::expr& t1, const z3::expr& t2) {
-  return z3::implies(z3::ule(a, t1) && z3::ule(t1, t2), z3::ule(t1 - a, t2 - a));
-}
-z3::expr lemma_add_monotone(const z3::expr& b, const z3::expr& d1, const z3::expr& d2) {
-  return z3::implies(z3::ule(d1, d2) && z3::ule(b, ~d2), z3::ule(b + d1, b + d2) && z3::ule(b, b + d1));
-}
-z3::expr lemma_no_wrap(const z3::expr& a, const z3::expr& d) { return z3::ule(a, a + d) == z3::ule(a, ~d); }
 
 // A decision's premises and the chain of steps proved from them; a mutant
 // must break the conjunction of the claims (the steps marked as claims).
@@ -306,7 +300,7 @@ void add_proofs(std::vector<Theorem>& out, const Obligations& o, const std::stri
     for (const auto& l : s.lemmas) premises = premises && l;
     auto symbols = o.symbols;
     out.push_back(Theorem{id + (s.is_claim ? "." : ".step.") + s.name, what + ": " + s.meaning, premises, s.claim,
-                          [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::proof});
+                          [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::proof, {}});
     known = known && s.claim;
   }
 }
@@ -323,7 +317,7 @@ Theorem mutant(const Obligations& o, std::string id, std::string meaning) {
   }
   auto symbols = o.symbols;
   return Theorem{std::move(id), std::move(meaning), premises, all,
-                 [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::counterexample};
+                 [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::counterexample, {}};
 }
 
 // The lemmas, for all values.
@@ -333,12 +327,12 @@ void add_lemmas(std::vector<Theorem>& out, z3::context& ctx) {
                  d1 = symbols->word("d1"), d2 = symbols->word("d2");
   const auto explain = [symbols](const z3::model& m) { return symbols->explain(m); };
   out.push_back(Theorem{"admission.lemma.sub_monotone", "a <= t1 <= t2 implies t1 - a <= t2 - a", ctx.bool_val(true),
-                        lemma_sub_monotone(a, t1, t2), explain, Expect::proof});
+                        lemma_sub_monotone(a, t1, t2), explain, Expect::proof, {}});
   out.push_back(Theorem{"admission.lemma.add_monotone",
                         "d1 <= d2 and b + d2 not wrapping imply b <= b + d1 <= b + d2", ctx.bool_val(true),
-                        lemma_add_monotone(b, d1, d2), explain, Expect::proof});
+                        lemma_add_monotone(b, d1, d2), explain, Expect::proof, {}});
   out.push_back(Theorem{"admission.lemma.no_wrap", "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)",
-                        ctx.bool_val(true), lemma_no_wrap(a, d1), explain, Expect::proof});
+                        ctx.bool_val(true), lemma_no_wrap(a, d1), explain, Expect::proof, {}});
 }
 
 // The floor lookup: in a sorted, disjoint set, a range [first, last] that
@@ -371,7 +365,7 @@ Theorem floor_theorem(z3::context& ctx, bool floor_of_first) {
                  floor_of_first ? "looking up the floor of the first byte instead misses a range that starts inside"
                                 : "a range clear of its floor in a sorted disjoint set is clear of every stored range",
                  premises, claim, [symbols](const z3::model& m) { return symbols->explain(m); },
-                 floor_of_first ? Expect::counterexample : Expect::proof};
+                 floor_of_first ? Expect::counterexample : Expect::proof, {}};
 }
 
 }  // namespace

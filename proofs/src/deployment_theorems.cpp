@@ -181,7 +181,7 @@ struct Builder {
 
   void add(std::string id, std::string meaning, const z3::expr& premises, const z3::expr& claim,
            std::function<std::string(const z3::model&)> explain) {
-    out.push_back(Theorem{"deployment." + id, std::move(meaning), premises, claim, std::move(explain), Expect::proof});
+    out.push_back(Theorem{"deployment." + id, std::move(meaning), premises, claim, std::move(explain), Expect::proof, {}});
   }
 
   z3::expr permitted(Encoding& e) {

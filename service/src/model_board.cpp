@@ -17,6 +17,8 @@ namespace smmuman::service {
 struct ModelBoard::Unit : hw::Mmio {
   std::unique_ptr<hw::Mmio> model;
   std::function<DmaOutcome(uint32_t, uint64_t, core::AccessKind)> access;
+  std::function<sim::ProgrammedStream(uint32_t)> programmed;  // unset when the model cannot list
+  uint64_t stream_ids = 0;  // the stream IDs its ID registers say it tells apart; 0: all
   std::function<void()> written;
 
   uint32_t read32(uint64_t offset) override { return model->read32(offset); }
@@ -43,6 +45,9 @@ std::unique_ptr<ModelBoard::Unit> modelled(sim::SimDma& memory, const Ids& ids) 
     const auto r = m->access(sid, address, kKinds[static_cast<int>(kind)]);
     return DmaOutcome{r.allowed, r.pa};
   };
+  if constexpr (requires { m->programmed(uint32_t{0}); }) {
+    unit->programmed = [m](uint32_t sid) { return m->programmed(sid); };
+  }
   unit->model = std::move(model);
   return unit;
 }
@@ -60,10 +65,13 @@ core::Result<std::unique_ptr<ModelBoard>> ModelBoard::create(const core::Deploym
       smmuv3_model::Ids ids = smmuv3_model::Ids::typical();
       ids.idr1 = (ids.idr1 & ~0x3Fu) | std::min(caps.stream_id_bits, 32u);  // IHI0070 6.3.2 SIDSIZE
       board->units_.push_back(modelled<smmuv3_model::Model, smmuv3_model::Access>(*board->memory_, ids));
+      // IHI0070 6.3.2 SMMU_IDR1.SIDSIZE: the stream ID bits the unit tells apart.
+      if ((ids.idr1 & 0x3Fu) < 32) board->units_.back()->stream_ids = uint64_t{1} << (ids.idr1 & 0x3Fu);
     } else if (caps.architecture == "arm-smmuv2") {
       const unsigned banks = static_cast<unsigned>(std::min<uint64_t>(caps.contexts, 128));
       board->units_.push_back(
           modelled<smmuv2_model::Model, smmuv2_model::Access>(*board->memory_, smmuv2_model::Ids::mmu500(banks, 48)));
+      board->units_.back()->stream_ids = uint64_t{1} << 15;  // the MMU-500's SMMU_IDR0.NUMSIDB (IHI0062 9.6.1)
     } else {
       return core::make_error(core::Errc::not_found,
                               fmt::format("unit {}: no register-level backend for {} yet (arm-smmuv3 and arm-smmuv2 "
@@ -102,6 +110,12 @@ core::Result<std::unique_ptr<hw::HardwareSystem>> ModelBoard::bring_up(const cor
 
 DmaOutcome ModelBoard::dma(core::UnitIndex unit, uint32_t sid, uint64_t address, core::AccessKind kind) {
   return units_.at(unit)->access(sid, address, kind);
+}
+
+std::optional<sim::ProgrammedStream> ModelBoard::programmed(core::UnitIndex unit, uint32_t sid) {
+  const auto& u = units_.at(unit);
+  if (!u->programmed || (u->stream_ids != 0 && sid >= u->stream_ids)) return std::nullopt;
+  return u->programmed(sid);
 }
 
 }  // namespace smmuman::service

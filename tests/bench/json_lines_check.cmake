@@ -1,7 +1,8 @@
 # smmuman-bench --smoke --json prints one JSON object per line, each with the
 # documented fields and types, for every case of the scaling suites, every
 # workload and format of the pagetable suite and every workload and backend
-# of the backend suite and both rows of the service suite, and exits 0.
+# of the backend suite, both rows of the service suite and the proofs suite's
+# row, and exits 0.
 # A format check only: no timing is judged. Run by ctest as
 #   cmake -DBENCH=<path to smmuman-bench> -P json_lines_check.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -36,6 +37,9 @@ set(service_string_fields workload baseline)
 set(service_number_fields clients requests p50_ns p99_ns requests_per_second baseline_p50_ns baseline_p99_ns
     baseline_requests_per_second ratio)
 set(expected_service_rows mapping_add-4k@1 mapping_add-4k@8)
+# And the proofs suite's: one line per size (the smoke run has one).
+set(proofs_string_fields workload baseline)
+set(proofs_number_fields vms devices mappings leaves queries setup_s read_back_s prove_s baseline_s ratio)
 set(expected_cases yaml-check yaml-vm-memory yaml-errors qnx-check qnx-allow-merge qnx-errors gen-validate gen-emit)
 
 # Fails unless `line` has each of `string_fields` as a string and each of
@@ -87,6 +91,15 @@ foreach(line IN LISTS lines)
     string(JSON workload GET "${line}" workload)
     string(JSON clients GET "${line}" clients)
     list(APPEND seen_service_rows "${workload}@${clients}")
+    continue()
+  endif()
+  if(suite STREQUAL "proofs")
+    string(JSON problem ERROR_VARIABLE no_problem GET "${line}" problem)
+    if(NOT no_problem)
+      message(FATAL_ERROR "line ${line_number}: a proofs workload failed: ${line}")
+    endif()
+    check_typed_fields("${line}" ${line_number} "${proofs_string_fields}" "${proofs_number_fields}")
+    set(seen_proofs_row TRUE)
     continue()
   endif()
   if(suite STREQUAL "pagetable")
@@ -158,4 +171,7 @@ foreach(row IN LISTS expected_service_rows)
     message(FATAL_ERROR "service: no line for ${row}")
   endif()
 endforeach()
+if(NOT seen_proofs_row)
+  message(FATAL_ERROR "proofs: no line")
+endif()
 message(STATUS "${line_number} JSON lines, every field present")

@@ -14,8 +14,6 @@
 
 namespace smmuman::tools {
 
-namespace {
-
 core::DeviceSelector selector_of(const core::Device& device) {
   if (const auto* mmio = std::get_if<core::MmioId>(&device.ident)) {
     return core::MmioSelector{mmio->registers.first(), mmio->registers.last() - mmio->registers.first() + 1};
@@ -24,8 +22,6 @@ core::DeviceSelector selector_of(const core::Device& device) {
   return core::PciSelector{pci.bus, pci.dev, pci.func};
 }
 
-// Each VM's client attaches its pass-through devices to one object that
-// maps the VM's memory at its guest-physical addresses.
 std::vector<std::string> start_vms(core::Manager& m) {
   std::vector<std::string> errors;
   const core::Deployment& d = m.deployment();
@@ -55,8 +51,6 @@ std::vector<std::string> start_vms(core::Manager& m) {
   }
   return errors;
 }
-
-}  // namespace
 
 SimulateResult simulate(const core::Deployment& deployment, const std::string& shown_path, bool vms, bool json) {
   std::vector<std::string> errors;

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "smmuman/models/programmed.hpp"
 #include "smmuman/models/sim_dma.hpp"
 #include "smmuman/hw/machine.hpp"
 
@@ -70,6 +71,11 @@ class Model : public smmuman::hw::Mmio {
 
   // One DMA transaction from stream `sid` to input address `address`.
   Outcome access(uint32_t sid, uint64_t address, Access kind);
+
+  // What the registers and memory give stream `sid` now, read without any
+  // cache or outstanding fault: its stream mapping group, S2CR and context
+  // bank, then every valid leaf of the bank's stage-2 tables.
+  sim::ProgrammedStream programmed(uint32_t sid);
 
   // Breaches of rules a driver must follow, in order (empty when none), each naming the manual section.
   const std::vector<std::string>& hazards() const;
@@ -135,6 +141,8 @@ class Model : public smmuman::hw::Mmio {
   bool record_context(unsigned n, uint32_t bit, uint32_t sid, uint64_t address, Access kind, unsigned level,
                       bool ptwf, bool privileged);
   uint64_t descriptor(unsigned n, uint64_t at) const;
+  void list_leaves(unsigned n, uint64_t table, unsigned level, unsigned index_bits, uint64_t base, uint64_t parent,
+                   unsigned ps_bits, std::vector<sim::ProgrammedLeaf>& out) const;
 
   sim::SimDma& mem_;
   Ids ids_;

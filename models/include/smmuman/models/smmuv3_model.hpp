@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "smmuman/models/programmed.hpp"
 #include "smmuman/models/sim_dma.hpp"
 #include "smmuman/hw/machine.hpp"
 
@@ -55,6 +56,10 @@ class Model : public smmuman::hw::Mmio, public sim::StoreObserver {
 
   // One DMA transaction from `sid` to input address `address`.
   Outcome access(uint32_t sid, uint64_t address, Access kind);
+
+  // What the registers and memory give stream `sid` now, read without any
+  // cache: its STE, then every valid leaf of its stage-2 tables.
+  sim::ProgrammedStream programmed(uint32_t sid);
 
   // Called by SimDma before a store the SMMU may observe is made.
   void before_store(uint64_t phys, uint64_t value) override;
@@ -105,6 +110,8 @@ class Model : public smmuman::hw::Mmio, public sim::StoreObserver {
   Ste decode_ste(const uint64_t* w) const;
   uint64_t ste_address(uint32_t sid, bool& in_range);
   Fault walk(const Ste& ste, uint64_t ia, Access kind, uint64_t& pa);
+  void list_leaves(const Ste& ste, uint64_t table, unsigned level, unsigned index_bits, uint64_t base, uint64_t parent,
+                   std::vector<sim::ProgrammedLeaf>& out);
   void record_event(uint8_t type, uint32_t sid, uint64_t ia, Access kind, bool s2);
   void process_commands();
   bool execute(const uint64_t* cmd);

@@ -4,9 +4,15 @@
 
 #include <z3++.h>
 
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <optional>
 #include <vector>
 
 #include "smmuman/core/deployment.hpp"
+#include "smmuman/core/manager.hpp"
+#include "smmuman/models/programmed.hpp"
 #include "smmuman/proofs/theorem.hpp"
 
 namespace smmuman::proofs {
@@ -18,5 +24,33 @@ std::vector<Theorem> admission_theorems(z3::context& ctx);
 // One concrete deployment's static rules, with counterexamples in the
 // configuration's terms (names, addresses, file:line).
 std::vector<Theorem> deployment_theorems(z3::context& ctx, const core::Deployment& deployment);
+
+// What one unit's streams were programmed with, as its model reads them back.
+// Streams that abort with nothing mapped may be left out.
+struct StreamProgram {
+  uint32_t sid = 0;
+  std::optional<core::DeviceIndex> device;  // the device that owns the stream, if any
+  sim::ProgrammedStream program;
+};
+struct UnitProgram {
+  core::UnitIndex unit;
+  uint64_t streams_read = 0;
+  std::vector<StreamProgram> streams;
+};
+
+// How a unit's model reads one stream back; nullopt when it cannot list tables.
+using ProgrammedBy = std::function<std::optional<sim::ProgrammedStream>(core::UnitIndex, uint32_t)>;
+
+// Every stream ID of every unit whose model can list its tables (up to 2^20
+// per unit), keeping the streams that do not simply abort; `notes` says which
+// units were left out and why.
+std::vector<UnitProgram> read_back(const ProgrammedBy& programmed, const core::Deployment& deployment,
+                                   std::vector<std::string>& notes);
+
+// Translation validation: every translation the units hold lands in its
+// device's allowed memory, is one the core granted (same address, no more
+// permissions), and every stream without a grant aborts.
+std::vector<Theorem> translation_theorems(z3::context& ctx, const core::Manager& manager,
+                                          const std::vector<UnitProgram>& units);
 
 }  // namespace smmuman::proofs

@@ -28,6 +28,11 @@ struct Theorem {
   // A counterexample in the user's terms: names, addresses, file:line.
   std::function<std::string(const z3::model&)> explain;
   Expect expect = Expect::proof;
+  // Facts about concrete data the claim rests on, checked before the solver
+  // runs, by the same template the premises describe (proof by reflection,
+  // for data too large for one query): nullopt when all hold, else the first
+  // that fails, in the user's terms — a counterexample.
+  std::function<std::optional<std::string>()> ground;
 };
 
 enum class Verdict { proved, counterexample, vacuous, unknown };

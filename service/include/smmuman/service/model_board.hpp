@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "smmuman/core/deployment.hpp"
 #include "smmuman/core/result.hpp"
 #include "smmuman/hw/hardware_system.hpp"
 #include "smmuman/hw/machine.hpp"
+#include "smmuman/models/programmed.hpp"
 
 namespace sim {
 class SimDma;
@@ -41,6 +43,13 @@ class ModelBoard {
 
   // One DMA transaction by stream `sid` of `unit`, as the device would make it.
   DmaOutcome dma(core::UnitIndex unit, uint32_t sid, uint64_t address, core::AccessKind kind);
+
+  // What `unit`'s registers and memory give stream `sid`, read by its model
+  // without caches; nullopt for a model that cannot list its tables, or a
+  // stream ID beyond those its ID registers say it tells apart.
+  std::optional<sim::ProgrammedStream> programmed(core::UnitIndex unit, uint32_t sid);
+  // The memory the models read tables from (translation-validation mutants corrupt it).
+  sim::SimDma& memory() { return *memory_; }
 
   // Called after every register write any backend makes (the fail-closed
   // tests sample every stream there). Not reentrant: dma() inside it is fine,
