@@ -697,6 +697,9 @@ sim::ProgrammedStream Model::programmed(uint32_t sid) {
   out.kind = Kind::translate;
   const unsigned start = 2 - sl0;
   const unsigned start_bits = 64 - t0sz - kLevelLo[start];
+  // 9.6.23 INSTCFG, as translate() applies it: 0b10 checks instruction fetches
+  // as data reads, 0b11 (and reserved 0b01) checks data reads as fetches.
+  const unsigned instcfg = static_cast<unsigned>(bits(s2cr, 27, 26));
   const uint64_t root_align = uint64_t{8} << start_bits;
   const uint64_t table = bits(b.ttbr0, 47, 0) & ~(root_align - 1);
   if ((table >> ps_bits) != 0) return out;
@@ -704,6 +707,10 @@ sim::ProgrammedStream Model::programmed(uint32_t sid) {
   const unsigned ia_bits = std::min(64u - t0sz, ias_bits_);
   const unsigned index_bits = std::min(start_bits, ia_bits > kLevelLo[start] ? ia_bits - kLevelLo[start] : 0u);
   list_leaves(n, table, start, index_bits, 0, 0, ps_bits, out.leaves);
+  for (auto& leaf : out.leaves) {
+    if (instcfg == 2) leaf.exec = leaf.read;
+    if (instcfg == 3 || instcfg == 1) leaf.read = leaf.exec;
+  }
   return out;
 }
 

@@ -320,8 +320,11 @@ Theorem mutant(const Obligations& o, std::string id, std::string meaning) {
                  [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::counterexample, {}};
 }
 
+}  // namespace
+
 // The lemmas, for all values.
-void add_lemmas(std::vector<Theorem>& out, z3::context& ctx) {
+std::vector<Theorem> lemma_theorems(z3::context& ctx) {
+  std::vector<Theorem> out;
   auto symbols = std::make_shared<Symbols>(ctx);
   const z3::expr a = symbols->word("a"), b = symbols->word("b"), t1 = symbols->word("t1"), t2 = symbols->word("t2"),
                  d1 = symbols->word("d1"), d2 = symbols->word("d2");
@@ -333,7 +336,10 @@ void add_lemmas(std::vector<Theorem>& out, z3::context& ctx) {
                         lemma_add_monotone(b, d1, d2), explain, Expect::proof, {}});
   out.push_back(Theorem{"admission.lemma.no_wrap", "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)",
                         ctx.bool_val(true), lemma_no_wrap(a, d1), explain, Expect::proof, {}});
+  return out;
 }
+
+namespace {
 
 // The floor lookup: in a sorted, disjoint set, a range [first, last] that
 // does not overlap the last stored range starting at or below `last` (its
@@ -372,7 +378,7 @@ Theorem floor_theorem(z3::context& ctx, bool floor_of_first) {
 
 std::vector<Theorem> admission_theorems(z3::context& ctx) {
   std::vector<Theorem> out;
-  add_lemmas(out, ctx);
+  out = lemma_theorems(ctx);
   add_proofs(out, host_obligations<Unsigned>(ctx, std::nullopt), "admission.host", "a host client's admitted mapping");
   add_proofs(out, guest_obligations<Unsigned>(ctx, std::nullopt), "admission.guest",
              "a VM client's admitted mapping piece");

@@ -161,6 +161,7 @@ Outcome run(const Theorem& theorem, const RunOptions& options) {
   refutation.add(!theorem.claim);
 
   std::optional<std::string> ground_failure;
+  outcome.ground_checked = static_cast<bool>(theorem.ground);
   if (theorem.ground) ground_failure = theorem.ground();
   const z3::check_result satisfiable = ground_failure ? z3::sat : premises.check();
   if (ground_failure) {
@@ -203,8 +204,15 @@ Outcome run(const Theorem& theorem, const RunOptions& options) {
   const auto query_file = dir / (stem + ".smt2");
   write_file(premises_file, fmt::format("; {}: are the premises satisfiable? (sat expected)\n{}", theorem.id,
                                         smtlib_of(premises)));
-  write_file(query_file, fmt::format("; {}: {}\n; unsat = proved, sat = counterexample\n{}", theorem.id,
-                                     theorem.meaning, smtlib_of(refutation)));
+  const std::string ground_note =
+      !theorem.ground ? ""
+      : ground_failure
+          ? "; the lemma this theorem rests on; its premises were checked of each concrete run outside the solver, and "
+            "one FAILED (the run's output names it): the theorem is refuted whatever this query says\n"
+          : "; the lemma this theorem rests on; its premises were checked of each concrete run outside the solver, and "
+            "all held\n";
+  write_file(query_file, fmt::format("; {}: {}\n{}; unsat = proved, sat = counterexample\n{}", theorem.id,
+                                     theorem.meaning, ground_note, smtlib_of(refutation)));
   if (options.cross_check && !ground_failure) {  // a ground failure is not the solvers' to judge
     std::string error;
     const auto on_premises = cvc5_verdict(options.cvc5, premises_file, options.timeout_ms, error);
@@ -232,6 +240,7 @@ nlohmann::json to_json(const Outcome& o, const std::string& solver) {
                       {"result", to_string(o.verdict)},
                       {"expected", o.expect == Expect::proof ? "proved" : "counterexample"},
                       {"ok", o.as_expected && o.solvers_agree},
+                      {"method", o.ground_checked ? "lemma proved by the solver, premises checked per run" : "solver"},
                       {"seconds", o.seconds}};
   if (!o.counterexample.empty()) j["counterexample"] = o.counterexample;
   if (o.cross_check) j["cross_check"] = to_string(*o.cross_check);

@@ -196,10 +196,11 @@ std::vector<UnitProgram> read_back(const ProgrammedBy& programmed, const Deploym
       if (d.devices[dev].unit != u) continue;
       for (uint32_t sid : d.devices[dev].stream_ids) owner[sid] = dev;
     }
+    // Every stream ID the hardware tells apart (the model answers nullopt
+    // beyond them), whatever the configuration declares, up to 2^20.
     const auto& caps = d.units[u].capabilities;
     constexpr unsigned kMostBits = 20;
-    uint64_t count = uint64_t{1} << std::min(caps.stream_id_bits, kMostBits);
-    if (caps.stream_id_count != 0) count = std::min(count, caps.stream_id_count);
+    const uint64_t count = uint64_t{1} << kMostBits;
     if (caps.stream_id_bits > kMostBits) {
       notes.push_back(fmt::format("unit '{}': only stream IDs below 2^{} are read", d.units[u].name, kMostBits));
     }

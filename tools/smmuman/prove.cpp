@@ -67,7 +67,8 @@ struct Corruption {
   uint64_t value = 0;
 };
 
-std::vector<Corruption> corruptions(const std::vector<proofs::UnitProgram>& units, sim::SimDma& memory) {
+std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector<proofs::UnitProgram>& units,
+                                    sim::SimDma& memory) {
   std::vector<Corruption> out;
   const proofs::StreamProgram* stream = nullptr;
   core::UnitIndex unit{0};
@@ -81,11 +82,14 @@ std::vector<Corruption> corruptions(const std::vector<proofs::UnitProgram>& unit
   }
   if (!stream) return out;
   const sim::ProgrammedLeaf& leaf = stream->program.leaves.front();
-  const uint64_t d = memory.read64(leaf.descriptor);
+  const uint64_t word = memory.read64(leaf.descriptor);
   // VMSAv8-64 stage-2 descriptors (DDI 0487 D8.3): OA in [47:12], S2AP[0] (read) bit 6,
   // S2AP[1] (write) bit 7, XN [54:53] (0b10 = not executable), AF bit 10, bit 1: table/page.
-  out.push_back({unit, "output_bit", "one bit of a leaf's output address flipped (OA bit 39)", leaf.descriptor,
-                 d ^ (uint64_t{1} << 39)});
+  // The highest output bit the unit has (and the descriptor holds), so the
+  // leaf stays valid and lands elsewhere.
+  const unsigned oa_bit = std::min(d.units[unit].capabilities.output_address_bits, 48u) - 1;
+  out.push_back({unit, "output_bit", fmt::format("one bit of a leaf's output address flipped (OA bit {})", oa_bit),
+                 leaf.descriptor, word ^ (uint64_t{1} << oa_bit)});
   // A leaf that lacks a permission, given it.
   const auto permission = [&]() -> std::optional<Corruption> {
     for (const auto& u : units) {
@@ -104,7 +108,8 @@ std::vector<Corruption> corruptions(const std::vector<proofs::UnitProgram>& unit
     return std::nullopt;
   };
   if (auto p = permission()) out.push_back(*p);
-  if (leaf.parent != 0) {
+  // Blocks exist at levels 1 and 2 only (DDI 0487 D8.3.1): not above a 1 GiB block.
+  if (leaf.parent != 0 && leaf.size < (uint64_t{1} << 30)) {
     // The table descriptor above the leaf becomes a block of the parent level's
     // size: AF, read/write, output aligned down to the block.
     const uint64_t block = leaf.size * 512;
@@ -139,7 +144,11 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
 
   z3::context ctx;
   std::vector<proofs::Theorem> theorems = proofs::deployment_theorems(ctx, *deployment);
-  if (options.all) {
+  if (!options.all) {
+    // The translation theorems use instances of these; --all proves them with the rest.
+    auto lemmas = proofs::lemma_theorems(ctx);
+    theorems.insert(theorems.end(), std::make_move_iterator(lemmas.begin()), std::make_move_iterator(lemmas.end()));
+  } else {
     auto admission = proofs::admission_theorems(ctx);
     theorems.insert(theorems.end(), std::make_move_iterator(admission.begin()), std::make_move_iterator(admission.end()));
   }
@@ -174,7 +183,7 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
                         std::make_move_iterator(translation.end()));
         if (options.all) {
           // Each corruption of one descriptor must give within_grants a counterexample.
-          for (const auto& c : corruptions(units, board->memory())) {
+          for (const auto& c : corruptions(manager->deployment(), units, board->memory())) {
             uint64_t* word = board->memory().words_at(c.address);
             const uint64_t saved = *word;
             *word = c.value;

@@ -21,6 +21,11 @@ namespace smmuman::proofs {
 // for all 64-bit inputs, what it admits keeps the invariant.
 std::vector<Theorem> admission_theorems(z3::context& ctx);
 
+// The three offset lemmas (proofs/lemmas.hpp), proved for all values; the
+// admission and translation theorems use instances of them. admission_theorems
+// includes them; a run without it needs them on their own.
+std::vector<Theorem> lemma_theorems(z3::context& ctx);
+
 // One concrete deployment's static rules, with counterexamples in the
 // configuration's terms (names, addresses, file:line).
 std::vector<Theorem> deployment_theorems(z3::context& ctx, const core::Deployment& deployment);

@@ -44,6 +44,7 @@ struct Outcome {
   Expect expect = Expect::proof;
   Verdict verdict = Verdict::unknown;
   bool as_expected = false;  // proved, or a counterexample for a mutant
+  bool ground_checked = false;  // the solver proved the lemma; the concrete facts were checked outside it
   double seconds = 0;
   std::string counterexample;  // explain(model), when there is one
   // cvc5's verdict on the same SMT-LIB2 queries, when cross-checked.
