@@ -40,9 +40,12 @@ core::Deployment generated(unsigned vms) {
   d.role = core::Role::host;
   d.platform.memory.insert(core::HpaRange::from_first_last(kHostBase, kHostBase + (vms + 1) * kVmBytes - 1));
   for (unsigned u = 0; u < 4; ++u) {
-    core::Unit unit{fmt::format("smmu{}", u), *hw::described_capabilities("arm-smmuv3"), "",
+    core::Unit unit{fmt::format("smmu{}", u),
+                    *hw::described_capabilities("arm-smmuv3"),
+                    "",
                     core::HpaRange::from_first_last(0x0900'0000 + u * 0x2'0000, 0x0900'0000 + u * 0x2'0000 + 0x1'ffff),
-                    false, {}};
+                    false,
+                    {}};
     unit.capabilities.stream_id_bits = 16;
     d.units.push_back(unit);
   }
@@ -50,11 +53,16 @@ core::Deployment generated(unsigned vms) {
     core::Vm vm;
     vm.name = fmt::format("vm{}", v);
     vm.memory.push_back(core::VmMemoryRegion{core::GpaRange::from_first_last(0x4000'0000, 0x4000'0000 + kVmBytes - 1),
-                                             kHostBase + (v + 1) * kVmBytes, core::Perms::rwx(), {}});
+                                             kHostBase + (v + 1) * kVmBytes,
+                                             core::Perms::rwx(),
+                                             {}});
     for (unsigned k = 0; k < 4; ++k) {
       const unsigned index = v * 4 + k;
-      d.devices.push_back(core::Device{fmt::format("dev{}", index), core::PciAddress{index / 32 + 1, index % 32, 0},
-                                       core::UnitIndex{k}, {0x100 + index}, {}});
+      d.devices.push_back(core::Device{fmt::format("dev{}", index),
+                                       core::PciAddress{index / 32 + 1, index % 32, 0},
+                                       core::UnitIndex{k},
+                                       {0x100 + index},
+                                       {}});
       vm.passthrough.push_back(core::DeviceIndex{index});
     }
     d.vms.push_back(vm);
@@ -105,14 +113,16 @@ Row measure(unsigned vms, uint64_t mappings) {
   const auto read = std::chrono::steady_clock::now();
   std::vector<std::string> notes;
   service::ModelBoard& b = *board.value();
-  const auto units = proofs::read_back([&b](core::UnitIndex u, uint32_t sid) { return b.programmed(u, sid); }, d, notes);
+  const auto units =
+      proofs::read_back([&b](core::UnitIndex u, uint32_t sid) { return b.programmed(u, sid); }, d, notes);
   row.read_back_s = since(read);
 
   const auto prove = std::chrono::steady_clock::now();
   z3::context ctx;
   auto theorems = proofs::deployment_theorems(ctx, d);
   auto translation = proofs::translation_theorems(ctx, manager, units);
-  theorems.insert(theorems.end(), std::make_move_iterator(translation.begin()), std::make_move_iterator(translation.end()));
+  theorems.insert(theorems.end(), std::make_move_iterator(translation.begin()),
+                  std::make_move_iterator(translation.end()));
   for (const auto& t : theorems) {
     const auto o = proofs::run(t, {});
     if (!o.as_expected) row.problem = fmt::format("{}: {} {}", t.id, proofs::to_string(o.verdict), o.counterexample);
@@ -151,12 +161,18 @@ int run_proofs_suite(const ProofsSettings& settings) {
     const double ratio = r.baseline_s > 0 ? r.prove_s / r.baseline_s : 0;
     if (!r.problem.empty()) ++failures;
     if (settings.json) {
-      nlohmann::json j = {{"suite", "proofs"},          {"workload", "deployment+translation"},
-                          {"baseline", "invariant checker"}, {"vms", r.vms},
-                          {"devices", r.devices},       {"mappings", r.mappings},
-                          {"leaves", r.runs},           {"queries", r.queries},
-                          {"setup_s", r.setup_s},       {"read_back_s", r.read_back_s},
-                          {"prove_s", r.prove_s},       {"baseline_s", r.baseline_s},
+      nlohmann::json j = {{"suite", "proofs"},
+                          {"workload", "deployment+translation"},
+                          {"baseline", "invariant checker"},
+                          {"vms", r.vms},
+                          {"devices", r.devices},
+                          {"mappings", r.mappings},
+                          {"leaves", r.runs},
+                          {"queries", r.queries},
+                          {"setup_s", r.setup_s},
+                          {"read_back_s", r.read_back_s},
+                          {"prove_s", r.prove_s},
+                          {"baseline_s", r.baseline_s},
                           {"ratio", ratio}};
       if (!r.problem.empty()) j["problem"] = r.problem;
       fmt::print("{}\n", j.dump());

@@ -8,8 +8,8 @@
 #include <array>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -44,7 +44,8 @@ class Symbols {
   }
   std::string explain(const z3::model& m) const {
     std::string out;
-    for (const auto& w : words_) out += fmt::format("{}{} = {}", out.empty() ? "" : ", ", w.to_string(), hex_value(m, w));
+    for (const auto& w : words_)
+      out += fmt::format("{}{} = {}", out.empty() ? "" : ", ", w.to_string(), hex_value(m, w));
     for (const auto& f : flags_) {
       out += fmt::format(", {} = {}", f.to_string(), m.eval(f, true).is_true() ? "true" : "false");
     }
@@ -100,7 +101,7 @@ struct Inputs {
         vm_memory{s.flag("vm_memory_found"), s.word("vm_memory_first"), s.word("vm_memory_last")},
         input_limit(s.word("input_limit")),
         output_limit(s.word("output_limit")),
-        holding{s.word("held_for_0"), s.word("held_for_r"), s.word("held_for_w"), s.word("held_for_rw"),
+        holding{s.word("held_for_0"), s.word("held_for_r"),  s.word("held_for_w"),  s.word("held_for_rw"),
                 s.word("held_for_x"), s.word("held_for_rx"), s.word("held_for_wx"), s.word("held_for_rwx")},
         x(s.word("x")) {}
   al::Request<z3::expr> request;
@@ -116,8 +117,7 @@ struct Inputs {
 z3::expr request_properties(const al::Request<z3::expr>& r, const z3::expr& may_target) {
   z3::context& c = r.perms.ctx();
   return r.perms != 0 && subset_bits(r.perms, c.bv_val(al::kRwxBits, 64)) && aligned_first(r.iova_first) &&
-         aligned_last(r.iova_last) && aligned_first(r.memory_first) &&
-         (r.memory_first == r.iova_first || may_target);
+         aligned_last(r.iova_last) && aligned_first(r.memory_first) && (r.memory_first == r.iova_first || may_target);
 }
 
 // Bit-blasting proves an order between two sums of 64-bit words slowly (a
@@ -157,8 +157,9 @@ Obligations host_obligations(z3::context& ctx, const std::optional<std::string>&
   const z3::expr held = al::held_perms<z3::expr, Ops>(in.holding, r.perms);
   std::vector<std::pair<std::string, z3::expr>> checks;
   add_checks(checks, al::request_checks<z3::expr, Ops>(r, in.may_target), kRequestNames);
-  add_checks(checks, al::host_checks<z3::expr, Ops>(r.memory_first, host_last, in.permitted, in.reserved, in.vm_memory,
-                                                    ctx.bool_val(true)),
+  add_checks(checks,
+             al::host_checks<z3::expr, Ops>(r.memory_first, host_last, in.permitted, in.reserved, in.vm_memory,
+                                            ctx.bool_val(true)),
              kHostNames);
   add_checks(checks,
              al::hold_checks<z3::expr, Ops>(r.iova_last, host_last, in.input_limit, in.output_limit, held,
@@ -203,8 +204,9 @@ Obligations guest_obligations(z3::context& ctx, const std::optional<std::string>
   std::vector<std::pair<std::string, z3::expr>> checks;
   add_checks(checks, al::request_checks<z3::expr, Ops>(r, in.may_target), kRequestNames);
   add_checks(checks, al::guest_checks<z3::expr, Ops>(r, region), kGuestNames);
-  add_checks(checks, al::host_checks<z3::expr, Ops>(piece.host_first, piece.host_last, in.permitted, in.reserved,
-                                                    in.vm_memory, ctx.bool_val(false)),
+  add_checks(checks,
+             al::host_checks<z3::expr, Ops>(piece.host_first, piece.host_last, in.permitted, in.reserved, in.vm_memory,
+                                            ctx.bool_val(false)),
              kHostNames);
   add_checks(checks,
              al::hold_checks<z3::expr, Ops>(piece.iova_last, piece.host_last, in.input_limit, in.output_limit, held,
@@ -234,7 +236,8 @@ Obligations guest_obligations(z3::context& ctx, const std::optional<std::string>
 
   o.claim("request", "the request is aligned, has valid permissions, and targets other memory only with the ability to",
           request_properties(r, in.may_target));
-  o.step("request_no_wrap", "the request's guest-physical range does not wrap", z3::ule(mf, want_last) && z3::ule(iova_first, ~span),
+  o.step("request_no_wrap", "the request's guest-physical range does not wrap",
+         z3::ule(mf, want_last) && z3::ule(iova_first, ~span),
          {lemma_no_wrap(mf, span), lemma_no_wrap(iova_first, span)});
   o.step("clip_identity", "the clipped range's last address is where the piece's last device address points",
          cl == Ops::select(Ops::ule(want_last, gl), want_last, gl));
@@ -259,17 +262,20 @@ Obligations guest_obligations(z3::context& ctx, const std::optional<std::string>
          piece.host_last == piece.host_first + length);
   o.step("host_no_wrap", "the piece's host range does not wrap", z3::ule(piece.host_first, ~length),
          {lemma_no_wrap(piece.host_first, length)});
-  o.claim("piece", "the piece is an aligned, non-wrapping part of the request, as long in host memory as in device addresses",
+  o.claim("piece",
+          "the piece is an aligned, non-wrapping part of the request, as long in host memory as in device addresses",
           z3::ule(piece.iova_first, piece.iova_last) && within(piece.iova_first, r.iova_first, r.iova_last) &&
               within(piece.iova_last, r.iova_first, r.iova_last) && aligned_first(piece.iova_first) &&
               aligned_last(piece.iova_last) && aligned_first(piece.host_first) &&
               z3::ule(piece.host_first, piece.host_last) && piece.host_last - piece.host_first == length &&
               cf == mf + (piece.iova_first - iova_first));
-  o.step("x_offset", "a device address's offset into the request lies between the clipped range's",
-         z3::implies(x_in, z3::ule(cf - mf, off) && z3::ule(off, cl - mf)),
-         {lemma_sub_monotone(iova_first, piece.iova_first, in.x), lemma_sub_monotone(iova_first, in.x, piece.iova_last)});
+  o.step(
+      "x_offset", "a device address's offset into the request lies between the clipped range's",
+      z3::implies(x_in, z3::ule(cf - mf, off) && z3::ule(off, cl - mf)),
+      {lemma_sub_monotone(iova_first, piece.iova_first, in.x), lemma_sub_monotone(iova_first, in.x, piece.iova_last)});
   o.step("x_guest", "a device address's guest-physical address lies in the clipped range",
-         z3::implies(x_in, within(g, cf, cl)), {lemma_add_monotone(mf, cf - mf, off), lemma_add_monotone(mf, off, cl - mf)});
+         z3::implies(x_in, within(g, cf, cl)),
+         {lemma_add_monotone(mf, cf - mf, off), lemma_add_monotone(mf, off, cl - mf)});
   o.claim("in_vm_region",
           "every device address's guest-physical address lies in the VM region, and it lands where the VM's memory "
           "map sends that address",
@@ -286,7 +292,8 @@ Obligations guest_obligations(z3::context& ctx, const std::optional<std::string>
           z3::implies(x_in, !(in.reserved.present && within(h, in.reserved.first, in.reserved.last))));
   o.claim("address_sizes", "every device address and landing address fits the unit's input and output sizes",
           z3::implies(x_in, z3::ule(in.x, in.input_limit) && z3::ule(h, in.output_limit)));
-  o.claim("permissions", "the requested permissions, and what the unit holds for them, are within the VM's for the region",
+  o.claim("permissions",
+          "the requested permissions, and what the unit holds for them, are within the VM's for the region",
           subset_bits(r.perms, region.perms) && subset_bits(held, region.perms));
   return o;
 }
@@ -299,8 +306,13 @@ void add_proofs(std::vector<Theorem>& out, const Obligations& o, const std::stri
     z3::expr premises = known;
     for (const auto& l : s.lemmas) premises = premises && l;
     auto symbols = o.symbols;
-    out.push_back(Theorem{id + (s.is_claim ? "." : ".step.") + s.name, what + ": " + s.meaning, premises, s.claim,
-                          [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::proof, {}});
+    out.push_back(Theorem{id + (s.is_claim ? "." : ".step.") + s.name,
+                          what + ": " + s.meaning,
+                          premises,
+                          s.claim,
+                          [symbols](const z3::model& m) { return symbols->explain(m); },
+                          Expect::proof,
+                          {}});
     known = known && s.claim;
   }
 }
@@ -316,8 +328,13 @@ Theorem mutant(const Obligations& o, std::string id, std::string meaning) {
     for (const auto& l : s.lemmas) premises = premises && l;
   }
   auto symbols = o.symbols;
-  return Theorem{std::move(id), std::move(meaning), premises, all,
-                 [symbols](const z3::model& m) { return symbols->explain(m); }, Expect::counterexample, {}};
+  return Theorem{std::move(id),
+                 std::move(meaning),
+                 premises,
+                 all,
+                 [symbols](const z3::model& m) { return symbols->explain(m); },
+                 Expect::counterexample,
+                 {}};
 }
 
 }  // namespace
@@ -329,13 +346,27 @@ std::vector<Theorem> lemma_theorems(z3::context& ctx) {
   const z3::expr a = symbols->word("a"), b = symbols->word("b"), t1 = symbols->word("t1"), t2 = symbols->word("t2"),
                  d1 = symbols->word("d1"), d2 = symbols->word("d2");
   const auto explain = [symbols](const z3::model& m) { return symbols->explain(m); };
-  out.push_back(Theorem{"admission.lemma.sub_monotone", "a <= t1 <= t2 implies t1 - a <= t2 - a", ctx.bool_val(true),
-                        lemma_sub_monotone(a, t1, t2), explain, Expect::proof, {}});
+  out.push_back(Theorem{"admission.lemma.sub_monotone",
+                        "a <= t1 <= t2 implies t1 - a <= t2 - a",
+                        ctx.bool_val(true),
+                        lemma_sub_monotone(a, t1, t2),
+                        explain,
+                        Expect::proof,
+                        {}});
   out.push_back(Theorem{"admission.lemma.add_monotone",
-                        "d1 <= d2 and b + d2 not wrapping imply b <= b + d1 <= b + d2", ctx.bool_val(true),
-                        lemma_add_monotone(b, d1, d2), explain, Expect::proof, {}});
-  out.push_back(Theorem{"admission.lemma.no_wrap", "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)",
-                        ctx.bool_val(true), lemma_no_wrap(a, d1), explain, Expect::proof, {}});
+                        "d1 <= d2 and b + d2 not wrapping imply b <= b + d1 <= b + d2",
+                        ctx.bool_val(true),
+                        lemma_add_monotone(b, d1, d2),
+                        explain,
+                        Expect::proof,
+                        {}});
+  out.push_back(Theorem{"admission.lemma.no_wrap",
+                        "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)",
+                        ctx.bool_val(true),
+                        lemma_no_wrap(a, d1),
+                        explain,
+                        Expect::proof,
+                        {}});
   return out;
 }
 
@@ -370,8 +401,11 @@ Theorem floor_theorem(z3::context& ctx, bool floor_of_first) {
   return Theorem{floor_of_first ? "admission.mutant.floor_of_first" : "admission.set_floor",
                  floor_of_first ? "looking up the floor of the first byte instead misses a range that starts inside"
                                 : "a range clear of its floor in a sorted disjoint set is clear of every stored range",
-                 premises, claim, [symbols](const z3::model& m) { return symbols->explain(m); },
-                 floor_of_first ? Expect::counterexample : Expect::proof, {}};
+                 premises,
+                 claim,
+                 [symbols](const z3::model& m) { return symbols->explain(m); },
+                 floor_of_first ? Expect::counterexample : Expect::proof,
+                 {}};
 }
 
 }  // namespace
@@ -393,7 +427,8 @@ std::vector<Theorem> admission_theorems(z3::context& ctx) {
   for (const char* n : {"input_fits", "output_fits"}) host_checks.push_back(n);
   for (const char* n : kHoldNames) guest_checks.push_back(n);
   for (const char* n : host_checks) {
-    out.push_back(mutant(host_obligations<Unsigned>(ctx, std::string(n)), fmt::format("admission.mutant.host_without_{}", n),
+    out.push_back(mutant(host_obligations<Unsigned>(ctx, std::string(n)),
+                         fmt::format("admission.mutant.host_without_{}", n),
                          fmt::format("the host decision without its '{}' check admits a bad mapping", n)));
   }
   for (const char* n : guest_checks) {

@@ -49,7 +49,8 @@ std::string hex128(u128 v) {
 }
 
 z3::expr number(z3::context& ctx, u128 v) {
-  return z3::concat(ctx.bv_val(static_cast<uint64_t>(v >> 64), kAddressBits - 64), ctx.bv_val(static_cast<uint64_t>(v), 64));
+  return z3::concat(ctx.bv_val(static_cast<uint64_t>(v >> 64), kAddressBits - 64),
+                    ctx.bv_val(static_cast<uint64_t>(v), 64));
 }
 
 u128 value128(const z3::model& m, const z3::expr& e) {
@@ -71,7 +72,9 @@ class Encoding {
   z3::expr selector(const char* name) { return ctx_.bv_const(name, 32); }
   z3::expr index(size_t k) { return ctx_.bv_val(static_cast<uint64_t>(k), 32); }
 
-  z3::expr in(const Span& s) { return z3::ule(number(ctx_, s.first), address_) && z3::ule(address_, number(ctx_, s.last)); }
+  z3::expr in(const Span& s) {
+    return z3::ule(number(ctx_, s.first), address_) && z3::ule(address_, number(ctx_, s.last));
+  }
   // s picks one of `items` for which `property(k)` holds.
   template <class Property>
   z3::expr pick(const z3::expr& s, size_t items, Property property) {
@@ -126,31 +129,31 @@ Items items_of(const Deployment& d) {
     it.permitted.push_back(span_of(r, fmt::format("permitted memory {}", core::to_string(r)), d.platform.origin));
   }
   for (const auto& r : d.platform.reserved) {
-    it.frames.push_back(span_of(r.range, fmt::format("reserved region '{}' {}", r.name, core::to_string(r.range)), r.origin));
+    it.frames.push_back(
+        span_of(r.range, fmt::format("reserved region '{}' {}", r.name, core::to_string(r.range)), r.origin));
   }
   for (const auto& u : d.units) {
     if (u.registers) {
-      it.frames.push_back(span_of(*u.registers, fmt::format("the registers {} of unit '{}'", core::to_string(*u.registers), u.name),
-                                  u.origin));
+      it.frames.push_back(span_of(
+          *u.registers, fmt::format("the registers {} of unit '{}'", core::to_string(*u.registers), u.name), u.origin));
       it.unit_frames.push_back(it.frames.back());
     }
   }
   for (size_t k = 0; k < d.devices.size(); ++k) {
     const auto& dev = d.devices[k];
     if (const auto* mmio = std::get_if<core::MmioId>(&dev.ident)) {
-      it.frames.push_back(span_of(mmio->registers,
-                                  fmt::format("the registers {} of device '{}'", core::to_string(mmio->registers), dev.name),
-                                  dev.origin));
+      it.frames.push_back(span_of(
+          mmio->registers, fmt::format("the registers {} of device '{}'", core::to_string(mmio->registers), dev.name),
+          dev.origin));
     }
     for (uint32_t sid : dev.stream_ids) it.streams.push_back({k, dev.unit, sid});
   }
   for (size_t v = 0; v < d.vms.size(); ++v) {
     const auto& vm = d.vms[v];
     for (const auto& region : vm.memory) {
-      const u128 host_last =
-          static_cast<u128>(region.host_first) + (region.guest.last() - region.guest.first());
-      const std::string what = fmt::format("VM '{}' memory {} -> hpa {}", vm.name, core::to_string(region.guest),
-                                           hex128(region.host_first));
+      const u128 host_last = static_cast<u128>(region.host_first) + (region.guest.last() - region.guest.first());
+      const std::string what =
+          fmt::format("VM '{}' memory {} -> hpa {}", vm.name, core::to_string(region.guest), hex128(region.host_first));
       it.regions.push_back({v, Span{region.guest.first(), region.guest.last(), what, region.origin},
                             Span{region.host_first, host_last, what, region.origin}, &region});
       it.host_ranges.push_back(it.regions.back().host);
@@ -181,7 +184,8 @@ struct Builder {
 
   void add(std::string id, std::string meaning, const z3::expr& premises, const z3::expr& claim,
            std::function<std::string(const z3::model&)> explain) {
-    out.push_back(Theorem{"deployment." + id, std::move(meaning), premises, claim, std::move(explain), Expect::proof, {}});
+    out.push_back(
+        Theorem{"deployment." + id, std::move(meaning), premises, claim, std::move(explain), Expect::proof, {}});
   }
 
   z3::expr permitted(Encoding& e) {
@@ -198,7 +202,8 @@ struct Builder {
       const z3::expr i = e->selector("region");
       const auto well_formed = [&](size_t k) {
         const auto& r = it->regions[k];
-        const bool ok = (r.guest.first & core::kGranuleMask) == 0 && (r.guest.last & core::kGranuleMask) == core::kGranuleMask &&
+        const bool ok = (r.guest.first & core::kGranuleMask) == 0 &&
+                        (r.guest.last & core::kGranuleMask) == core::kGranuleMask &&
                         (r.host.first & core::kGranuleMask) == 0 && (r.host.last >> 64) == 0 && !r.decl->perms.none();
         return ctx.bool_val(ok);
       };
@@ -228,7 +233,8 @@ struct Builder {
       auto e = std::make_shared<Encoding>(ctx);
       const z3::expr i = e->selector("region"), j = e->selector("other_region"), v = e->selector("vm");
       add("vm_guest_ranges_disjoint", "within each VM, no guest-physical address belongs to two memory regions",
-          e->pick(i, it->regions.size(), [&](size_t k) { return e->in(it->regions[k].guest) && v == e->index(it->regions[k].vm); }),
+          e->pick(i, it->regions.size(),
+                  [&](size_t k) { return e->in(it->regions[k].guest) && v == e->index(it->regions[k].vm); }),
           !e->pick(j, it->regions.size(),
                    [&](size_t k) {
                      return i != e->index(k) && v == e->index(it->regions[k].vm) && e->in(it->regions[k].guest);
@@ -236,8 +242,8 @@ struct Builder {
           [e, i, j, it](const z3::model& m) {
             const auto& a = it->regions[chosen(m, i)];
             const auto& b = it->regions[chosen(m, j)];
-            return fmt::format("guest address {} is in {}{} and in {}{}", hex128(value128(m, e->address())), a.guest.what,
-                               at(a.guest.origin), b.guest.what, at(b.guest.origin));
+            return fmt::format("guest address {} is in {}{} and in {}{}", hex128(value128(m, e->address())),
+                               a.guest.what, at(a.guest.origin), b.guest.what, at(b.guest.origin));
           });
     }
     {
@@ -255,7 +261,8 @@ struct Builder {
       const z3::expr i = e->selector("region"), f = e->selector("frame");
       add("vm_ranges_clear_of_reserved",
           "no VM memory region reaches a reserved region, a unit's register frame or a device's registers",
-          e->picks_address_in(i, it->host_ranges), !e->picks_address_in(f, it->frames), [e, i, f, it](const z3::model& m) {
+          e->picks_address_in(i, it->host_ranges), !e->picks_address_in(f, it->frames),
+          [e, i, f, it](const z3::model& m) {
             const auto& a = it->host_ranges[chosen(m, i)];
             const auto& b = it->frames[chosen(m, f)];
             return fmt::format("host address {} of {}{} is in {}{}", hex128(value128(m, e->address())), a.what,
@@ -277,9 +284,9 @@ struct Builder {
           [&dd, p, q, it](const z3::model& m) {
             const auto& a = it->passthrough[chosen(m, p)];
             const auto& b = it->passthrough[chosen(m, q)];
-            return fmt::format("device '{}'{} is passed through to VM '{}'{} and to VM '{}'{}", dd.devices[a.device].name,
-                               at(dd.devices[a.device].origin), dd.vms[a.vm].name, at(dd.vms[a.vm].origin),
-                               dd.vms[b.vm].name, at(dd.vms[b.vm].origin));
+            return fmt::format("device '{}'{} is passed through to VM '{}'{} and to VM '{}'{}",
+                               dd.devices[a.device].name, at(dd.devices[a.device].origin), dd.vms[a.vm].name,
+                               at(dd.vms[a.vm].origin), dd.vms[b.vm].name, at(dd.vms[b.vm].origin));
           });
       auto f = std::make_shared<Encoding>(ctx);
       const z3::expr fp = f->selector("passthrough");
@@ -287,19 +294,21 @@ struct Builder {
       // device; nor can one the device reaches without a stream ID.
       const auto fails_closed = [&](size_t k) {
         const auto& dev = dd.devices[it->passthrough[k].device];
-        const bool ok = dev.unit < dd.units.size() && !dd.units[dev.unit].bypass_unconfigured && !dev.stream_ids.empty();
+        const bool ok =
+            dev.unit < dd.units.size() && !dd.units[dev.unit].bypass_unconfigured && !dev.stream_ids.empty();
         return ctx.bool_val(ok);
       };
       add("passthrough_units_fail_closed",
           "every pass-through device has stream IDs on a unit that aborts unconfigured streams",
-          z3::ult(fp, f->index(it->passthrough.size())),
-          f->pick(fp, it->passthrough.size(), fails_closed), [&dd, fp, it](const z3::model& m) {
+          z3::ult(fp, f->index(it->passthrough.size())), f->pick(fp, it->passthrough.size(), fails_closed),
+          [&dd, fp, it](const z3::model& m) {
             const auto& a = it->passthrough[chosen(m, fp)];
             const auto& dev = dd.devices[a.device];
             const std::string unit = dev.unit < dd.units.size() ? dd.units[dev.unit].name : "?";
-            return fmt::format("device '{}'{} is passed through to VM '{}' but {}", dev.name, at(dev.origin), dd.vms[a.vm].name,
-                               dev.stream_ids.empty() ? "has no stream IDs"
-                                                      : fmt::format("its unit '{}' bypasses unconfigured streams", unit));
+            return fmt::format(
+                "device '{}'{} is passed through to VM '{}' but {}", dev.name, at(dev.origin), dd.vms[a.vm].name,
+                dev.stream_ids.empty() ? "has no stream IDs"
+                                       : fmt::format("its unit '{}' bypasses unconfigured streams", unit));
           });
       // A pass-through device's unit reaches every host address of its VM.
       if (!it->regions.empty()) {
@@ -320,10 +329,10 @@ struct Builder {
               const auto& dev = dd.devices[a.device];
               const auto& r = it->regions[chosen(m, gi)];
               const std::string unit = dev.unit < dd.units.size() ? dd.units[dev.unit].name : "?";
-              return fmt::format("host address {} of {}{} is beyond the output addresses of unit '{}', which device '{}'{} "
-                                 "sits on",
-                                 hex128(value128(m, g->address())), r.host.what, at(r.host.origin), unit, dev.name,
-                                 at(dev.origin));
+              return fmt::format(
+                  "host address {} of {}{} is beyond the output addresses of unit '{}', which device '{}'{} "
+                  "sits on",
+                  hex128(value128(m, g->address())), r.host.what, at(r.host.origin), unit, dev.name, at(dev.origin));
             });
       }
     }
@@ -350,7 +359,8 @@ struct Builder {
         return ctx.bool_val(x.unit < dd.units.size() && dd.units[x.unit].capabilities.holds_stream_id(x.sid));
       };
       add("stream_ids_fit_units", "every device's stream IDs lie within its unit's stream ID range",
-          z3::ult(s, f->index(it->streams.size())), f->pick(s, it->streams.size(), fits), [&dd, s, it](const z3::model& m) {
+          z3::ult(s, f->index(it->streams.size())), f->pick(s, it->streams.size(), fits),
+          [&dd, s, it](const z3::model& m) {
             const auto& x = it->streams[chosen(m, s)];
             const auto& dev = dd.devices[x.device];
             if (x.unit >= dd.units.size()) return fmt::format("device '{}'{} names no unit", dev.name, at(dev.origin));
@@ -379,9 +389,9 @@ struct Builder {
             const auto& a = it->streams[chosen(m, s)];
             const auto& b = it->streams[chosen(m, t)];
             const std::string unit = a.unit < dd.units.size() ? dd.units[a.unit].name : "?";
-            return fmt::format("stream ID {:#x} of unit '{}' belongs to device '{}'{} and to device '{}'{}", a.sid, unit,
-                               dd.devices[a.device].name, at(dd.devices[a.device].origin), dd.devices[b.device].name,
-                               at(dd.devices[b.device].origin));
+            return fmt::format("stream ID {:#x} of unit '{}' belongs to device '{}'{} and to device '{}'{}", a.sid,
+                               unit, dd.devices[a.device].name, at(dd.devices[a.device].origin),
+                               dd.devices[b.device].name, at(dd.devices[b.device].origin));
           });
     }
   }

@@ -16,10 +16,14 @@ namespace smmuman::proofs {
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::proved: return "proved";
-    case Verdict::counterexample: return "counterexample";
-    case Verdict::vacuous: return "vacuous";
-    case Verdict::unknown: return "unknown";
+    case Verdict::proved:
+      return "proved";
+    case Verdict::counterexample:
+      return "counterexample";
+    case Verdict::vacuous:
+      return "vacuous";
+    case Verdict::unknown:
+      return "unknown";
   }
   return "?";
 }
@@ -186,8 +190,8 @@ Outcome run(const Theorem& theorem, const RunOptions& options) {
     }
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  outcome.as_expected = theorem.expect == Expect::proof ? outcome.verdict == Verdict::proved
-                                                        : outcome.verdict == Verdict::counterexample;
+  outcome.as_expected =
+      theorem.expect == Expect::proof ? outcome.verdict == Verdict::proved : outcome.verdict == Verdict::counterexample;
 
   if (options.smtlib_dir.empty() && !options.cross_check) return outcome;
   std::filesystem::path dir = options.smtlib_dir;
@@ -202,8 +206,8 @@ Outcome run(const Theorem& theorem, const RunOptions& options) {
   const std::string stem = file_stem(theorem.id);
   const auto premises_file = dir / (stem + ".premises.smt2");
   const auto query_file = dir / (stem + ".smt2");
-  write_file(premises_file, fmt::format("; {}: are the premises satisfiable? (sat expected)\n{}", theorem.id,
-                                        smtlib_of(premises)));
+  write_file(premises_file,
+             fmt::format("; {}: are the premises satisfiable? (sat expected)\n{}", theorem.id, smtlib_of(premises)));
   const std::string ground_note =
       !theorem.ground ? ""
       : ground_failure

@@ -136,44 +136,50 @@ namespace tl = translation_logic;
 // The lemmas the per-unit theorems rest on, for all values: what each fact
 // checked of a run means for every address a of it.
 Theorem lemma_lands_in(z3::context& ctx) {
-  const z3::expr input = ctx.bv_const("input", 64), size = ctx.bv_const("size", 64), output = ctx.bv_const("output", 64),
-                 perms = ctx.bv_const("perms", 64), first = ctx.bv_const("first", 64), last = ctx.bv_const("last", 64),
-                 a = ctx.bv_const("a", 64);
+  const z3::expr input = ctx.bv_const("input", 64), size = ctx.bv_const("size", 64),
+                 output = ctx.bv_const("output", 64), perms = ctx.bv_const("perms", 64),
+                 first = ctx.bv_const("first", 64), last = ctx.bv_const("last", 64), a = ctx.bv_const("a", 64);
   const tl::Run<z3::expr> r{input, size, output, perms};
   const z3::expr one = ctx.bv_val(1, 64);
-  const z3::expr premises = tl::lands_in<z3::expr>(r, first, last) && z3::ule(a, size - one) &&
-                            lemma_add_monotone(output, a, size - one);
+  const z3::expr premises =
+      tl::lands_in<z3::expr>(r, first, last) && z3::ule(a, size - one) && lemma_add_monotone(output, a, size - one);
   const z3::expr claim = z3::ule(first, output + a) && z3::ule(output + a, last);
-  return Theorem{"translation.lemma.lands_in", "a run whose output range lies in [first, last] lands there at every address",
-                 premises, claim,
+  return Theorem{"translation.lemma.lands_in",
+                 "a run whose output range lies in [first, last] lands there at every address",
+                 premises,
+                 claim,
                  [=](const z3::model& m) {
                    return fmt::format("output = {}, size = {}, first = {}, last = {}, a = {}", hex_value(m, output),
                                       hex_value(m, size), hex_value(m, first), hex_value(m, last), hex_value(m, a));
                  },
-                 Expect::proof, {}};
+                 Expect::proof,
+                 {}};
 }
 
 Theorem lemma_within_grant(z3::context& ctx) {
-  const z3::expr input = ctx.bv_const("input", 64), size = ctx.bv_const("size", 64), output = ctx.bv_const("output", 64),
-                 perms = ctx.bv_const("perms", 64), first = ctx.bv_const("grant_first", 64),
-                 last = ctx.bv_const("grant_last", 64), g_output = ctx.bv_const("grant_output", 64),
-                 g_perms = ctx.bv_const("grant_perms", 64), a = ctx.bv_const("a", 64);
+  const z3::expr input = ctx.bv_const("input", 64), size = ctx.bv_const("size", 64),
+                 output = ctx.bv_const("output", 64), perms = ctx.bv_const("perms", 64),
+                 first = ctx.bv_const("grant_first", 64), last = ctx.bv_const("grant_last", 64),
+                 g_output = ctx.bv_const("grant_output", 64), g_perms = ctx.bv_const("grant_perms", 64),
+                 a = ctx.bv_const("a", 64);
   const tl::Run<z3::expr> r{input, size, output, perms};
   const z3::expr one = ctx.bv_val(1, 64);
   const z3::expr premises = tl::within_grant<z3::expr>(r, first, last, g_output, g_perms) && z3::ule(a, size - one) &&
                             lemma_add_monotone(input, a, size - one);
   const z3::expr x = input + a;
-  const z3::expr claim = z3::ule(first, x) && z3::ule(x, last) && output + a == g_output + (x - first) &&
-                         (perms & ~g_perms) == 0;
+  const z3::expr claim =
+      z3::ule(first, x) && z3::ule(x, last) && output + a == g_output + (x - first) && (perms & ~g_perms) == 0;
   return Theorem{"translation.lemma.within_grant",
                  "a run inside a grant, at the grant's offset, with no more permissions, is granted at every address",
-                 premises, claim,
+                 premises,
+                 claim,
                  [=](const z3::model& m) {
                    return fmt::format("input = {}, size = {}, output = {}, grant [{}, {}] -> {}, a = {}",
-                                      hex_value(m, input), hex_value(m, size), hex_value(m, output), hex_value(m, first),
-                                      hex_value(m, last), hex_value(m, g_output), hex_value(m, a));
+                                      hex_value(m, input), hex_value(m, size), hex_value(m, output),
+                                      hex_value(m, first), hex_value(m, last), hex_value(m, g_output), hex_value(m, a));
                  },
-                 Expect::proof, {}};
+                 Expect::proof,
+                 {}};
 }
 
 void add_lemmas(z3::context& ctx, std::vector<Theorem>& out) {
@@ -183,7 +189,8 @@ void add_lemmas(z3::context& ctx, std::vector<Theorem>& out) {
 
 }  // namespace
 
-std::vector<UnitProgram> read_back(const ProgrammedBy& programmed, const Deployment& d, std::vector<std::string>& notes) {
+std::vector<UnitProgram> read_back(const ProgrammedBy& programmed, const Deployment& d,
+                                   std::vector<std::string>& notes) {
   std::vector<UnitProgram> units;
   for (core::UnitIndex u{0}; u < d.units.size(); ++u) {
     if (!programmed(u, 0)) {
@@ -281,7 +288,8 @@ std::vector<Theorem> translation_theorems(z3::context& ctx, const core::Manager&
       for (const Run& r : *runs) {
         if (!r.device) continue;  // closed_streams_abort names it
         const auto& gs = (*grants_of_device)[*r.device];
-        auto it = std::upper_bound(gs.begin(), gs.end(), r.input, [](uint64_t v, const Grant& g) { return v < g.first; });
+        auto it =
+            std::upper_bound(gs.begin(), gs.end(), r.input, [](uint64_t v, const Grant& g) { return v < g.first; });
         const tl::Run<uint64_t> run{r.input, r.size, r.output, r.perms};
         if (it == gs.begin()) return at_offset(r, 0, "not granted");
         const Grant& g = *std::prev(it);
@@ -303,8 +311,9 @@ std::vector<Theorem> translation_theorems(z3::context& ctx, const core::Manager&
       if (stream.program.kind == sim::ProgrammedStream::Kind::bypass) {
         open->emplace_back(stream.sid, "bypasses translation");
       } else if (!granted_any && !stream.program.leaves.empty()) {
-        open->emplace_back(stream.sid, fmt::format("translates {} page(s) although {}", stream.program.leaves.size(),
-                                                   stream.device ? "its device was granted nothing" : "no device owns it"));
+        open->emplace_back(stream.sid,
+                           fmt::format("translates {} page(s) although {}", stream.program.leaves.size(),
+                                       stream.device ? "its device was granted nothing" : "no device owns it"));
       }
     }
     const z3::expr s = ctx.bv_const("stream", 32);
@@ -314,12 +323,14 @@ std::vector<Theorem> translation_theorems(z3::context& ctx, const core::Manager&
                           fmt::format("every stream of unit '{}' that no device with a grant owns aborts, and none "
                                       "bypasses ({} streams read)",
                                       unit_name, unit.streams_read),
-                          ctx.bool_val(true), !any_open,
+                          ctx.bool_val(true),
+                          !any_open,
                           [open, s, unit_name](const z3::model& m) {
                             const auto& [sid, why] = (*open)[value_of(m, s)];
                             return fmt::format("stream {:#x} of unit '{}' {}", sid, unit_name, why);
                           },
-                          Expect::proof, {}});
+                          Expect::proof,
+                          {}});
   }
   return out;
 }

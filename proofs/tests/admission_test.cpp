@@ -99,9 +99,7 @@ RC_GTEST_PROP(AdmissionProof, Uint64AndZ3InstantiationsAgree, ()) {
   RC_ASSERT(piece.host_first == number(piecez.host_first));
   RC_ASSERT(piece.host_last == number(piecez.host_last));
 
-  const auto found = [&](bool present) {
-    return std::pair{al::Found<uint64_t>{present, *word(), *word()}, present};
-  };
+  const auto found = [&](bool present) { return std::pair{al::Found<uint64_t>{present, *word(), *word()}, present}; };
   const auto [permitted, p] = found(*rc::gen::arbitrary<bool>());
   const auto [reserved, q] = found(*rc::gen::arbitrary<bool>());
   const auto [vm_memory, v] = found(*rc::gen::arbitrary<bool>());

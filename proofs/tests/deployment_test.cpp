@@ -1,6 +1,8 @@
 // Deployment theorems: every shipped example is proved sound; each way of
 // breaking a deployment makes the theorem about it fail with a counterexample
 // that names the items involved and where they were declared.
+#include "smmuman/core/deployment.hpp"
+
 #include <gtest/gtest.h>
 #include <z3++.h>
 
@@ -10,7 +12,6 @@
 
 #include "smmuman/config/qnx_smmu.hpp"
 #include "smmuman/config/yaml_config.hpp"
-#include "smmuman/core/deployment.hpp"
 #include "smmuman/proofs/suites.hpp"
 
 namespace {
@@ -76,44 +77,66 @@ TEST(DeploymentProof, EachBrokenDeploymentHasACounterexampleInItsOwnTerms) {
   using smmuman::core::GpaRange;
   using smmuman::core::HpaRange;
   const std::vector<Breakage> breakages = {
-      {"VM ranges overlap", [](Deployment& d) { d.vms[1].memory[0].host_first = 0x80000000 + 0x1000'0000; },
-       "deployment.vm_host_ranges_disjoint", {"VM 'vm-storage'", "VM 'vm-net'", "host.yaml:"}},
+      {"VM ranges overlap",
+       [](Deployment& d) { d.vms[1].memory[0].host_first = 0x80000000 + 0x1000'0000; },
+       "deployment.vm_host_ranges_disjoint",
+       {"VM 'vm-storage'", "VM 'vm-net'", "host.yaml:"}},
       {"guest ranges of one VM overlap",
        [](Deployment& d) { d.vms[0].memory[1].guest = GpaRange::from_first_last(0x5000'0000, 0x6fff'ffff); },
-       "deployment.vm_guest_ranges_disjoint", {"VM 'vm-net'", "guest address"}},
-      {"VM range outside permitted memory", [](Deployment& d) { d.vms[1].memory[0].host_first = 0x2'4000'0000 - 0x1000; },
-       "deployment.vm_ranges_permitted", {"VM 'vm-storage'", "is not permitted memory"}},
-      {"VM range over a reserved region", [](Deployment& d) { d.vms[1].memory[0].host_first = 0x4000'0000; },
-       "deployment.vm_ranges_clear_of_reserved", {"reserved region 'hypervisor'", "VM 'vm-storage'"}},
+       "deployment.vm_guest_ranges_disjoint",
+       {"VM 'vm-net'", "guest address"}},
+      {"VM range outside permitted memory",
+       [](Deployment& d) { d.vms[1].memory[0].host_first = 0x2'4000'0000 - 0x1000; },
+       "deployment.vm_ranges_permitted",
+       {"VM 'vm-storage'", "is not permitted memory"}},
+      {"VM range over a reserved region",
+       [](Deployment& d) { d.vms[1].memory[0].host_first = 0x4000'0000; },
+       "deployment.vm_ranges_clear_of_reserved",
+       {"reserved region 'hypervisor'", "VM 'vm-storage'"}},
       {"VM range over a unit's registers",
        [](Deployment& d) {
          d.platform.memory.insert(HpaRange::from_first_last(0x0900'0000, 0x09ff'ffff));
          d.vms[1].memory[0].host_first = 0x0900'0000;
          d.vms[1].memory[0].guest = GpaRange::from_first_last(0x4000'0000, 0x40ff'ffff);
        },
-       "deployment.vm_ranges_clear_of_reserved", {"the registers", "of unit 'smmu-", "VM 'vm-storage'"}},
+       "deployment.vm_ranges_clear_of_reserved",
+       {"the registers", "of unit 'smmu-", "VM 'vm-storage'"}},
       {"a region that wraps past 2^64",
        [](Deployment& d) { d.vms[1].memory[0].host_first = 0xffff'ffff'f000'0000; },
-       "deployment.vm_regions_well_formed", {"VM 'vm-storage'", "2^64+"}},
-      {"a device passed through twice", [](Deployment& d) { d.vms[1].passthrough.push_back(d.vms[0].passthrough[0]); },
-       "deployment.devices_owned_once", {"device 'eth0'", "VM 'vm-net'", "VM 'vm-storage'"}},
-      {"a bypassing unit under a pass-through device", [](Deployment& d) { d.units[0].bypass_unconfigured = true; },
-       "deployment.passthrough_units_fail_closed", {"bypasses unconfigured streams", "unit 'smmu-pcie'"}},
-      {"two devices on one stream ID", [](Deployment& d) { d.devices[1].stream_ids = {0x100}; },
-       "deployment.stream_ids_unique", {"stream ID 0x100", "device 'eth0'", "device 'crypto0'"}},
+       "deployment.vm_regions_well_formed",
+       {"VM 'vm-storage'", "2^64+"}},
+      {"a device passed through twice",
+       [](Deployment& d) { d.vms[1].passthrough.push_back(d.vms[0].passthrough[0]); },
+       "deployment.devices_owned_once",
+       {"device 'eth0'", "VM 'vm-net'", "VM 'vm-storage'"}},
+      {"a bypassing unit under a pass-through device",
+       [](Deployment& d) { d.units[0].bypass_unconfigured = true; },
+       "deployment.passthrough_units_fail_closed",
+       {"bypasses unconfigured streams", "unit 'smmu-pcie'"}},
+      {"two devices on one stream ID",
+       [](Deployment& d) { d.devices[1].stream_ids = {0x100}; },
+       "deployment.stream_ids_unique",
+       {"stream ID 0x100", "device 'eth0'", "device 'crypto0'"}},
       {"a unit too narrow for its VM's memory",
        [](Deployment& d) { d.units[0].capabilities.output_address_bits = 32; },
-       "deployment.vm_ranges_within_unit_output", {"unit 'smmu-pcie'", "VM 'vm-net'"}},
+       "deployment.vm_ranges_within_unit_output",
+       {"unit 'smmu-pcie'", "VM 'vm-net'"}},
       {"a startup mapping for a pass-through device",
        [](Deployment& d) { d.startup_mappings[0].device = d.vms[0].passthrough[0]; },
-       "deployment.startup_mappings_not_passed_through", {"startup mapping of device 'eth0'", "VM 'vm-net'"}},
+       "deployment.startup_mappings_not_passed_through",
+       {"startup mapping of device 'eth0'", "VM 'vm-net'"}},
       {"two units on one register frame",
        [](Deployment& d) { d.units[1].registers = HpaRange::from_first_last(0x0905'0000, 0x0906'ffff); },
-       "deployment.unit_frames_disjoint", {"unit 'smmu-pcie'", "unit 'smmu-soc'"}},
-      {"a stream ID beyond its unit", [](Deployment& d) { d.devices[3].stream_ids = {0x100}; },
-       "deployment.stream_ids_fit_units", {"stream ID 0x100 of device 'sdhci0'", "unit 'smmu-soc' (8 bits"}},
-      {"a startup mapping into VM memory", [](Deployment& d) { d.startup_mappings[0].hpa_first = 0xc000'0000; },
-       "deployment.startup_mappings_permitted", {"startup mapping of device 'audio-dma'", "VM 'vm-storage'"}},
+       "deployment.unit_frames_disjoint",
+       {"unit 'smmu-pcie'", "unit 'smmu-soc'"}},
+      {"a stream ID beyond its unit",
+       [](Deployment& d) { d.devices[3].stream_ids = {0x100}; },
+       "deployment.stream_ids_fit_units",
+       {"stream ID 0x100 of device 'sdhci0'", "unit 'smmu-soc' (8 bits"}},
+      {"a startup mapping into VM memory",
+       [](Deployment& d) { d.startup_mappings[0].hpa_first = 0xc000'0000; },
+       "deployment.startup_mappings_permitted",
+       {"startup mapping of device 'audio-dma'", "VM 'vm-storage'"}},
   };
   for (const auto& b : breakages) {
     Deployment broken = good;

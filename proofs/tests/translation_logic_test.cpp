@@ -2,6 +2,8 @@
 // give the same answer on uint64_t, as the per-run check runs them, and on
 // z3::expr, as the lemmas about them are proved: the proof and the check
 // cannot drift apart.
+#include "smmuman/proofs/translation_logic.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -10,7 +12,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "smmuman/proofs/translation_logic.hpp"
 #include "smmuman/proofs/z3_words.hpp"
 
 namespace {

@@ -3,13 +3,11 @@
 // TEXT`) fails that query with that text; --json, --smtlib and --cross-check
 // do what they say, and a second solver that disagrees fails the run.
 #include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,8 +25,9 @@ CommandResult prove(const std::string& args) {
   return smmuman::test::run_command(std::string(SMMUMAN_BINARY) + " prove " + args);
 }
 
-const char* const kExamples[] = {"examples/arm-smmuv3-two-vms/host.yaml", "examples/arm-smmuv3-two-vms/guest-vm-net.yaml",
-                                 "examples/zynqmp-mmu500/host.yaml", "examples/qnx/imx8-mmu500.smmu"};
+const char* const kExamples[] = {"examples/arm-smmuv3-two-vms/host.yaml",
+                                 "examples/arm-smmuv3-two-vms/guest-vm-net.yaml", "examples/zynqmp-mmu500/host.yaml",
+                                 "examples/qnx/imx8-mmu500.smmu"};
 
 TEST(SmmumanProve, EveryExampleIsProved) {
   for (const char* example : kExamples) {
@@ -57,7 +56,8 @@ TEST(SmmumanProve, BrokenConfigurationsFailWithTheirCounterexample) {
       EXPECT_EQ(r.exit_code, 1) << entry.path() << "\n" << r.output;
       EXPECT_NE(r.output.find("FAIL counterexample"), std::string::npos) << entry.path() << "\n" << r.output;
       EXPECT_NE(r.output.find(query + " — "), std::string::npos) << entry.path() << "\n" << r.output;
-      EXPECT_NE(r.output.find(text), std::string::npos) << entry.path() << ": expected '" << text << "' in\n" << r.output;
+      EXPECT_NE(r.output.find(text), std::string::npos) << entry.path() << ": expected '" << text << "' in\n"
+                                                        << r.output;
       EXPECT_NE(r.output.find("NOT PROVED"), std::string::npos) << r.output;
       ++expectations;
     }

@@ -97,10 +97,13 @@ std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector
         if (!st.device) continue;
         for (const auto& l : st.program.leaves) {
           const uint64_t v = memory.read64(l.descriptor);
-          if (!l.write) return Corruption{u.unit, "permission_bit", "a leaf without write given write (S2AP[1])", l.descriptor, v | (uint64_t{1} << 7)};
+          if (!l.write) {
+            return Corruption{u.unit, "permission_bit", "a leaf without write given write (S2AP[1])", l.descriptor,
+                              v | (uint64_t{1} << 7)};
+          }
           if (!l.exec) {
-            return Corruption{u.unit, "permission_bit", "a non-executable leaf made executable (XN cleared)", l.descriptor,
-                              v & ~(uint64_t{3} << 53)};
+            return Corruption{u.unit, "permission_bit", "a non-executable leaf made executable (XN cleared)",
+                              l.descriptor, v & ~(uint64_t{3} << 53)};
           }
         }
       }
@@ -116,8 +119,8 @@ std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector
     const uint64_t value = 1 | (uint64_t{1} << 10) | (uint64_t{3} << 6) | (uint64_t{2} << 53) |
                            ((leaf.output & ~(block - 1)) & (((uint64_t{1} << 48) - 1) & ~uint64_t{0xfff}));
     out.push_back({unit, "block_overshoot",
-                   fmt::format("the table above a leaf replaced by a {} block", core::format_size(block)),
-                   leaf.parent, value});
+                   fmt::format("the table above a leaf replaced by a {} block", core::format_size(block)), leaf.parent,
+                   value});
   }
   return out;
 }
@@ -125,7 +128,7 @@ std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector
 }  // namespace
 
 int prove(const config::LoadResult& loaded, const std::string& shown_path, const ProveOptions& options) {
-  const core::Deployment* deployment = loaded.deployment ? &*loaded.deployment
+  const core::Deployment* deployment = loaded.deployment    ? &*loaded.deployment
                                        : loaded.unvalidated ? &*loaded.unvalidated
                                                             : nullptr;
   if (!deployment) {
@@ -150,7 +153,8 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
     theorems.insert(theorems.end(), std::make_move_iterator(lemmas.begin()), std::make_move_iterator(lemmas.end()));
   } else {
     auto admission = proofs::admission_theorems(ctx);
-    theorems.insert(theorems.end(), std::make_move_iterator(admission.begin()), std::make_move_iterator(admission.end()));
+    theorems.insert(theorems.end(), std::make_move_iterator(admission.begin()),
+                    std::make_move_iterator(admission.end()));
   }
   // Translation validation: the deployment brought up on the models and a
   // client history run (each VM starts; a host client maps a page for each
@@ -230,7 +234,10 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
   }
   const bool ok = proofs::all_as_expected(outcomes) && loaded.deployment.has_value();
   if (options.json) {
-    nlohmann::json summary = {{"file", shown_path}, {"ok", ok}, {"solver", solver}, {"queries", outcomes.size()},
+    nlohmann::json summary = {{"file", shown_path},
+                              {"ok", ok},
+                              {"solver", solver},
+                              {"queries", outcomes.size()},
                               {"configuration_checks_pass", loaded.deployment.has_value()}};
     if (options.cross_check) summary["cross_check_solver"] = checker;
     summary["notes"] = notes;

@@ -8,10 +8,10 @@
 namespace smmuman::tools {
 
 struct ProveOptions {
-  bool all = false;         // add the admission theorems (and their mutants)
-  bool json = false;        // one JSON object per theorem, then a summary object
-  std::string smtlib_dir;   // write every query here as SMT-LIB2
-  bool cross_check = false; // re-run every query with cvc5; any disagreement fails
+  bool all = false;          // add the admission theorems (and their mutants)
+  bool json = false;         // one JSON object per theorem, then a summary object
+  std::string smtlib_dir;    // write every query here as SMT-LIB2
+  bool cross_check = false;  // re-run every query with cvc5; any disagreement fails
   std::string cvc5 = "cvc5";
   unsigned timeout_seconds = 120;  // per query and solver
 };

@@ -51,7 +51,8 @@ enum RequestCheck : size_t {
 };
 
 template <class W, class Ops = WordOps<W>>
-std::array<typename Ops::Bool, kRequestChecks> request_checks(const Request<W>& r, const typename Ops::Bool& may_target) {
+std::array<typename Ops::Bool, kRequestChecks> request_checks(const Request<W>& r,
+                                                              const typename Ops::Bool& may_target) {
   const W zero = Ops::constant(r.perms, 0);
   const W granule = Ops::constant(r.perms, range_logic::kGranuleMaskWord);
   return {
@@ -87,9 +88,11 @@ std::array<typename Ops::Bool, kHostChecks> host_checks(const W& first, const W&
                                                         const typename Ops::Bool& host_client) {
   return {
       Ops::both(permitted.present, range_logic::contains_range<W, Ops>(permitted.first, permitted.last, first, last)),
-      Ops::negate(Ops::both(reserved.present, range_logic::overlaps<W, Ops>(reserved.first, reserved.last, first, last))),
-      Ops::negate(Ops::both(host_client, Ops::both(vm_memory.present, range_logic::overlaps<W, Ops>(
-                                                                          vm_memory.first, vm_memory.last, first, last)))),
+      Ops::negate(
+          Ops::both(reserved.present, range_logic::overlaps<W, Ops>(reserved.first, reserved.last, first, last))),
+      Ops::negate(Ops::both(
+          host_client,
+          Ops::both(vm_memory.present, range_logic::overlaps<W, Ops>(vm_memory.first, vm_memory.last, first, last)))),
   };
 }
 
@@ -151,9 +154,9 @@ W held_perms(const std::array<W, 8>& table, const W& perms) {
 
 // Whether a unit can hold one mapping piece of an object.
 enum HoldCheck : size_t {
-  kInputFits,       // the last device address is within the unit's input size
-  kOutputFits,      // the last memory byte is within its output size
-  kHeldWithinVm,    // for a VM's client: what the unit holds stays within the VM's permissions
+  kInputFits,     // the last device address is within the unit's input size
+  kOutputFits,    // the last memory byte is within its output size
+  kHeldWithinVm,  // for a VM's client: what the unit holds stays within the VM's permissions
   kHoldChecks
 };
 

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "smmuman/core/deployment.hpp"

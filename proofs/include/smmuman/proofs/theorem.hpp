@@ -10,11 +10,10 @@
 #include <z3++.h>
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace smmuman::proofs {
 
@@ -43,7 +42,7 @@ struct Outcome {
   std::string meaning;
   Expect expect = Expect::proof;
   Verdict verdict = Verdict::unknown;
-  bool as_expected = false;  // proved, or a counterexample for a mutant
+  bool as_expected = false;     // proved, or a counterexample for a mutant
   bool ground_checked = false;  // the solver proved the lemma; the concrete facts were checked outside it
   double seconds = 0;
   std::string counterexample;  // explain(model), when there is one

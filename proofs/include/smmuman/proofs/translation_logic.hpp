@@ -32,12 +32,11 @@ auto lands_in(const Run<W>& r, const W& first, const W& last) {
 template <class W, class Ops = core::WordOps<W>>
 auto within_grant(const Run<W>& r, const W& first, const W& last, const W& output, const W& perms) {
   const W one = Ops::constant(r.size, 1);
-  return Ops::both(
-      Ops::both(Ops::negate(Ops::eq(r.size, Ops::constant(r.size, 0))),
-                core::range_logic::span_fits<W, Ops>(r.input, r.size - one)),
-      Ops::both(Ops::both(Ops::ule(first, r.input), Ops::ule(r.input + (r.size - one), last)),
-                Ops::both(Ops::eq(r.output, output + (r.input - first)),
-                          Ops::eq(r.perms & ~perms, Ops::constant(r.perms, 0)))));
+  return Ops::both(Ops::both(Ops::negate(Ops::eq(r.size, Ops::constant(r.size, 0))),
+                             core::range_logic::span_fits<W, Ops>(r.input, r.size - one)),
+                   Ops::both(Ops::both(Ops::ule(first, r.input), Ops::ule(r.input + (r.size - one), last)),
+                             Ops::both(Ops::eq(r.output, output + (r.input - first)),
+                                       Ops::eq(r.perms & ~perms, Ops::constant(r.perms, 0)))));
 }
 
 }  // namespace smmuman::proofs::translation_logic
