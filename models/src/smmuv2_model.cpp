@@ -561,6 +561,26 @@ bool Model::record_context(unsigned n, uint32_t bit, uint32_t sid, uint64_t addr
 
 // ---- Transactions --------------------------------------------------------------------------------
 
+// 2.3.2 / 2.3.7: the stream mapping group of `sid`, and how many match. With stream matching,
+// VALID entries are searched for ((StreamID ^ ID) & ~MASK) == 0 over the 15 implemented StreamID
+// bits (9.6.25); with stream indexing (2.3.8) the StreamID selects the group.
+int Model::match_group(uint32_t sid, unsigned& matches) const {
+  int match = -1;
+  matches = 0;
+  if (sms_) {
+    for (unsigned g = 0; g < numsmrg_; ++g) {
+      const uint32_t smr = groups_[g].smr;
+      if (!(smr & kSmrValid)) continue;
+      const uint32_t id = smr & kSmrId, mask = static_cast<uint32_t>(bits(smr, 30, 16));
+      if (((sid ^ id) & ~mask & kSmrId) == 0 && matches++ == 0) match = static_cast<int>(g);
+    }
+  } else if (sid < numsmrg_) {
+    match = static_cast<int>(sid);
+    matches = 1;
+  }
+  return match;
+}
+
 Outcome Model::access(uint32_t sid, uint64_t address, Access kind) {
   Outcome out;
   if (cr0_ & kCr0ClientPd) {  // 2.1: client transactions bypass translation and protection checks
@@ -568,23 +588,8 @@ Outcome Model::access(uint32_t sid, uint64_t address, Access kind) {
     out.pa = address;
     return out;
   }
-  // 2.3.2 / 2.3.7: find the stream mapping group. With stream matching, VALID entries are searched for
-  // ((StreamID ^ ID) & ~MASK) == 0 over the 15 implemented StreamID bits (9.6.25).
-  int match = -1;
   unsigned matches = 0;
-  if (sms_) {
-    for (unsigned g = 0; g < numsmrg_; ++g) {
-      const uint32_t smr = groups_[g].smr;
-      if (!(smr & kSmrValid)) continue;
-      const uint32_t id = smr & kSmrId, mask = static_cast<uint32_t>(bits(smr, 30, 16));
-      if (((sid ^ id) & ~mask & kSmrId) == 0) {
-        if (matches++ == 0) match = static_cast<int>(g);
-      }
-    }
-  } else if (sid < numsmrg_) {  // 2.3.8: stream indexing, the StreamID selects the group
-    match = static_cast<int>(sid);
-    matches = 1;
-  }
+  const int match = match_group(sid, matches);
   if (matches == 0) {
     if (!(cr0_ & kCr0UsfCfg)) {  // 2.3.6 / 9.6.3 USFCFG = 0: pass through
       out.allowed = true;
@@ -654,20 +659,8 @@ sim::ProgrammedStream Model::programmed(uint32_t sid) {
     out.kind = Kind::bypass;
     return out;
   }
-  // As access(): the matching group, or none, or a conflict.
-  int match = -1;
   unsigned matches = 0;
-  if (sms_) {
-    for (unsigned g = 0; g < numsmrg_; ++g) {
-      const uint32_t smr = groups_[g].smr;
-      if (!(smr & kSmrValid)) continue;
-      const uint32_t id = smr & kSmrId, mask = static_cast<uint32_t>(bits(smr, 30, 16));
-      if (((sid ^ id) & ~mask & kSmrId) == 0 && matches++ == 0) match = static_cast<int>(g);
-    }
-  } else if (sid < numsmrg_) {
-    match = static_cast<int>(sid);
-    matches = 1;
-  }
+  const int match = match_group(sid, matches);
   if (matches == 0) {
     out.kind = (cr0_ & kCr0UsfCfg) ? Kind::abort : Kind::bypass;
     return out;

@@ -141,6 +141,8 @@ class Model : public smmuman::hw::Mmio {
   bool record_context(unsigned n, uint32_t bit, uint32_t sid, uint64_t address, Access kind, unsigned level,
                       bool ptwf, bool privileged);
   uint64_t descriptor(unsigned n, uint64_t at) const;
+  // The first stream mapping group matching `sid` (-1: none); `matches` counts them.
+  int match_group(uint32_t sid, unsigned& matches) const;
   void list_leaves(unsigned n, uint64_t table, unsigned level, unsigned index_bits, uint64_t base, uint64_t parent,
                    unsigned ps_bits, std::vector<sim::ProgrammedLeaf>& out) const;
 
