@@ -73,6 +73,7 @@ class Emitter {
     for (const auto& [key, line_no] : d_.source_order) line("//   {}: {}", key, comment(d_.sources.at(key)));
     line("#pragma once");
     line("");
+    line("#include <array>");
     line("#include <boost/hana/tuple.hpp>");
     line("#include <cstdint>");
     line("");
@@ -312,7 +313,6 @@ class Emitter {
   }
 
   void emit_page_tables() {
-    if (d_.page_tables.empty()) return;
     line("");
     line("namespace page_tables {{");
     for (const auto& p : d_.page_tables) {
@@ -356,6 +356,11 @@ class Emitter {
       }
       line("}};");
     }
+    // Every format, so proofs and tests can visit them all.
+    std::string all;
+    for (const auto& p : d_.page_tables) all += fmt::format("{}&{}", all.empty() ? "" : ", ", identifier(p.name));
+    line("");
+    line("inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, {}> all{{{{{}}}}};", d_.page_tables.size(), all);
     line("");
     line("}}  // namespace page_tables");
   }

@@ -6,6 +6,7 @@
 //   APM2: AMD publication #24593 revision 3.41, AMD64 Architecture Programmer's Manual Volume 2: System Programming
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -3803,6 +3804,8 @@ inline constexpr ::smmuman::hw::PageTableFormat amd_v2_5level{
     /*output_bits_code=*/{"", 0, {}},
     /*levels_code=*/{"", 0, {}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 5> all{{&amd_v1_4level, &amd_v1_5level, &amd_v1_6level, &amd_v2_4level, &amd_v2_5level}};
 
 }  // namespace page_tables
 

@@ -7,6 +7,7 @@
 //   DDI0487: Arm DDI 0487 L.a, Arm Architecture Reference Manual for A-profile architecture, chapter D8 The AArch64 Virtual Memory System Architecture
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -2567,6 +2568,8 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s2_4k{
     /*output_bits_code=*/{"SMMU_CB_TCR.PASIZE", 6, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}}},
     /*levels_code=*/{"", 0, {}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 2> all{{&aarch64_s1_4k, &aarch64_s2_4k}};
 
 }  // namespace page_tables
 

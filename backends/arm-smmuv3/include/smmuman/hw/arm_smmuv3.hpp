@@ -6,6 +6,7 @@
 //   DDI0487: Arm DDI 0487 K.a, Arm Architecture Reference Manual for A-profile architecture, chapter D8 The AArch64 Virtual Memory System Architecture
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -5989,6 +5990,8 @@ inline constexpr ::smmuman::hw::PageTableFormat aarch64_s1_64k{
     /*output_bits_code=*/{"CD.IPS", 7, {{32, 0x0}, {36, 0x1}, {40, 0x2}, {42, 0x3}, {44, 0x4}, {48, 0x5}, {52, 0x6}}},
     /*levels_code=*/{"", 0, {}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 6> all{{&aarch64_s2_4k, &aarch64_s1_4k, &aarch64_s2_16k, &aarch64_s1_16k, &aarch64_s2_64k, &aarch64_s1_64k}};
 
 }  // namespace page_tables
 

@@ -310,15 +310,7 @@ class PageTableEngine {
   bool last_level(unsigned li) const { return li + 1 == g_.level_count; }
 
   // ---- entry encoding, from the format's fields --------------------------------------------------
-  static void put(Entry& e, unsigned hi, unsigned lo, uint64_t value) {
-    const unsigned word = lo / 64, shift = lo % 64;
-    const uint64_t m = walk_detail::width_mask(hi - lo + 1);
-    e.w[word] = (e.w[word] & ~(m << shift)) | ((value & m) << shift);
-    if (shift != 0 && shift + (hi - lo + 1) > 64) {
-      const unsigned spill = 64 - shift;
-      e.w[word + 1] = (e.w[word + 1] & ~(m >> spill)) | ((value & m) >> spill);
-    }
-  }
+  static void put(Entry& e, unsigned hi, unsigned lo, uint64_t value) { walk_detail::put_field(e.w, hi, lo, value); }
   // A marker written as it reads: equal and all_of set their fields to the value.
   static void put_marker(Entry& e, const Marker& m) {
     if (m.match != MarkerMatch::equal && m.match != MarkerMatch::all_equal) return;
@@ -359,10 +351,7 @@ class PageTableEngine {
 
   Entry with_address(const Entry& t, uint64_t address) const {
     Entry e = t;
-    put(e, f_.output_address.hi, f_.output_address.lo, address >> f_.output_address.value);
-    if (f_.output_address_high.present) {
-      put(e, f_.output_address_high.hi, f_.output_address_high.lo, address >> f_.output_address_high.value);
-    }
+    walk_detail::put_output_address(f_, e.w, address);
     return e;
   }
   Entry leaf(unsigned li, uint64_t output, uint8_t perms) const { return with_address(leaf_template_[li][perms], output); }

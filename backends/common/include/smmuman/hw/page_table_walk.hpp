@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstdint>
 
+#include "smmuman/hw/bits.hpp"
 #include "smmuman/hw/page_table_geometry.hpp"
 
 namespace smmuman::hw {
@@ -36,14 +37,34 @@ namespace walk_detail {
 
 constexpr uint64_t width_mask(unsigned width) { return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1; }
 
+// Fields and addresses of an entry over any word type: the walk and the
+// engine run them on uint64_t, and proofs/ proves on Z3 bit-vectors that the
+// output-address fields of every format hold every address it can output.
+//
 // A field of up to 64 bits, which may cross into the next word.
-constexpr uint64_t field(const uint64_t* words, unsigned hi, unsigned lo) {
+template <class V, class Ops = BitOps<V>>
+constexpr V field(const V* words, unsigned hi, unsigned lo) {
   const unsigned width = hi - lo + 1;
   const unsigned word = lo / 64;
   const unsigned shift = lo % 64;
-  uint64_t value = words[word] >> shift;
-  if (shift != 0 && shift + width > 64) value |= words[word + 1] << (64 - shift);
-  return value & width_mask(width);
+  V value = Ops::lshr(words[word], shift);
+  if (shift != 0 && shift + width > 64) value = value | Ops::shl(words[word + 1], 64 - shift);
+  return value & Ops::constant(value, width_mask(width));
+}
+
+// Writes the low bits of `value` into a field; the bits that do not fit are
+// dropped, as an address split across two fields needs.
+template <class V, class Ops = BitOps<V>>
+constexpr void put_field(V* words, unsigned hi, unsigned lo, const V& value) {
+  const unsigned width = hi - lo + 1;
+  const unsigned word = lo / 64, shift = lo % 64;
+  const V mask = Ops::constant(value, width_mask(width));
+  const V kept = value & mask;
+  words[word] = (words[word] & ~Ops::shl(mask, shift)) | Ops::shl(kept, shift);
+  if (shift != 0 && shift + width > 64) {
+    const unsigned spill = 64 - shift;
+    words[word + 1] = (words[word + 1] & ~Ops::lshr(mask, spill)) | Ops::lshr(kept, spill);
+  }
 }
 
 constexpr bool grants(const uint64_t* words, const DescriptorField& f) {
@@ -51,12 +72,25 @@ constexpr bool grants(const uint64_t* words, const DescriptorField& f) {
 }
 
 // The output (or next-table) address an entry holds, from one field or two.
-constexpr uint64_t output_address(const PageTableFormat& f, const uint64_t* words) {
-  uint64_t address = field(words, f.output_address.hi, f.output_address.lo) << f.output_address.value;
+template <class V, class Ops = BitOps<V>>
+constexpr V output_address(const PageTableFormat& f, const V* words) {
+  V address = Ops::shl(field<V, Ops>(words, f.output_address.hi, f.output_address.lo), f.output_address.value);
   if (f.output_address_high.present) {
-    address |= field(words, f.output_address_high.hi, f.output_address_high.lo) << f.output_address_high.value;
+    address = address | Ops::shl(field<V, Ops>(words, f.output_address_high.hi, f.output_address_high.lo),
+                                 f.output_address_high.value);
   }
   return address;
+}
+
+// Writes an output (or next-table) address into an entry: its bits from the
+// output-address field's shift up, split across the high field if any.
+template <class V, class Ops = BitOps<V>>
+constexpr void put_output_address(const PageTableFormat& f, V* words, const V& address) {
+  put_field<V, Ops>(words, f.output_address.hi, f.output_address.lo, Ops::lshr(address, f.output_address.value));
+  if (f.output_address_high.present) {
+    put_field<V, Ops>(words, f.output_address_high.hi, f.output_address_high.lo,
+                      Ops::lshr(address, f.output_address_high.value));
+  }
 }
 
 // What a leaf grants. Without an execute bit of either sense, the format

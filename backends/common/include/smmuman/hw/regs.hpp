@@ -118,6 +118,26 @@ constexpr uint64_t not_written_back_bits() {
   });
 }
 
+// The bit logic of ReadValue and WriteValue over any word type: the classes
+// below run it on uint64_t, and proofs/ proves it on Z3 bit-vectors for every
+// register of every description (proofs/src/generated_theorems.cpp).
+//
+// What a read of Reg holds: the bits beyond the register's width are not its.
+template <class Reg, class V, class Ops = BitOps<V>>
+constexpr V read_bits(const V& raw) {
+  return raw & Ops::constant(raw, Reg::width_mask);
+}
+// A read-modify-write's start: the read without the fields a write must not echo.
+template <class Reg, class V, class Ops = BitOps<V>>
+constexpr V modifying_bits(const V& read) {
+  return read & Ops::constant(read, ~not_written_back_bits<Reg>());
+}
+// What a write puts on the bus: only bits some field covers (RES0 cleared).
+template <class Reg, class V, class Ops = BitOps<V>>
+constexpr V bus_bits(const V& raw) {
+  return raw & Ops::constant(raw, defined_bits<Reg>());
+}
+
 // Pairwise disjointness of [hi:lo] ranges: the generated headers assert it
 // for every register and structure, at compile time.
 template <class... F>
@@ -169,7 +189,7 @@ struct EnumRead {
 template <class Reg>
 class ReadValue {
  public:
-  static constexpr ReadValue from_raw(uint64_t raw) { return ReadValue(raw & Reg::width_mask); }
+  static constexpr ReadValue from_raw(uint64_t raw) { return ReadValue(read_bits<Reg>(raw)); }
   // What the register reads after reset.
   static constexpr ReadValue reset()
     requires(Reg::has_reset)
@@ -213,7 +233,7 @@ class WriteValue {
   static constexpr WriteValue from_reset()
     requires(Reg::has_reset)
   {
-    return WriteValue(Reg::reset & ~not_written_back_bits<Reg>());
+    return WriteValue(modifying_bits<Reg>(Reg::reset));
   }
   static constexpr WriteValue zero() { return WriteValue(0); }
   // Every bit as given, write-1-to-clear ones included: a deliberate raw
@@ -223,7 +243,7 @@ class WriteValue {
   // (that would clear a status nobody meant to), and write-only fields,
   // whose reads say nothing, start at 0. Both may still be set on purpose.
   static constexpr WriteValue modifying(const ReadValue<Reg>& read) {
-    return WriteValue(read.raw() & ~not_written_back_bits<Reg>());
+    return WriteValue(modifying_bits<Reg>(read.raw()));
   }
 
   constexpr uint64_t raw() const { return raw_; }
@@ -259,7 +279,7 @@ class WriteValue {
   }
 
   // What the write puts on the bus: reserved bits cleared.
-  constexpr uint64_t to_write() const { return raw_ & defined_bits<Reg>(); }
+  constexpr uint64_t to_write() const { return bus_bits<Reg>(raw_); }
 
   constexpr bool operator==(const WriteValue&) const = default;
 

@@ -6,6 +6,7 @@
 //   VTD25: Intel Virtualization Technology for Directed I/O Architecture Specification, Rev. 2.5, November 2017 (D51397); layout of fields removed by later revisions
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -3432,6 +3433,8 @@ inline constexpr ::smmuman::hw::PageTableFormat vtd_fs_5level{
     // levels_code: SM_PASID_ENTRY.FSPM (VTD 9.6, Figure 9-6)
     /*levels_code=*/{"SM_PASID_ENTRY.FSPM", 2, {{4, 0x0}, {5, 0x1}}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 5> all{{&vtd_ss_3level, &vtd_ss_4level, &vtd_ss_5level, &vtd_fs_4level, &vtd_fs_5level}};
 
 }  // namespace page_tables
 

@@ -7,6 +7,7 @@
 //   DDI0487: Arm DDI 0487 M.a.a, Arm Architecture Reference Manual for A-profile architecture, chapter G5 The AArch32 Virtual Memory System Architecture
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -570,6 +571,8 @@ inline constexpr ::smmuman::hw::PageTableFormat armv7_lpae_s1{
     /*output_bits_code=*/{"", 0, {}},
     /*levels_code=*/{"", 0, {}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 1> all{{&armv7_lpae_s1}};
 
 }  // namespace page_tables
 

@@ -6,6 +6,7 @@
 //   PRIV: The RISC-V Instruction Set Manual, Volume II: Privileged Architecture, Version 20260120 (Supervisor-Level ISA 1.13, Svnapot 1.0, Svpbmt 1.0, H extension 1.0), RISC-V International
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -2864,6 +2865,8 @@ inline constexpr ::smmuman::hw::PageTableFormat sv57x4{
     // levels_code: DC_BASE.IOHGATP_MODE (RVIOMMU 3.1.3.2, Tables 2-3)
     /*levels_code=*/{"DC_BASE.IOHGATP_MODE", 1, {{5, 0xa}}},
 };
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 6> all{{&sv39, &sv48, &sv57, &sv39x4, &sv48x4, &sv57x4}};
 
 }  // namespace page_tables
 

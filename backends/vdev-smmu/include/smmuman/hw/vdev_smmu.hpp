@@ -6,6 +6,7 @@
 //   SMMUMAN: smmuman docs/core-semantics.md, Unit capabilities (choices where the vendor documents none)
 #pragma once
 
+#include <array>
 #include <boost/hana/tuple.hpp>
 #include <cstdint>
 
@@ -51,6 +52,12 @@ namespace structs {
 inline constexpr auto all = ::boost::hana::tuple_t<>;
 
 }  // namespace structs
+
+namespace page_tables {
+
+inline constexpr std::array<const ::smmuman::hw::PageTableFormat*, 0> all{{}};
+
+}  // namespace page_tables
 
 // The most one unit can hold: the limits the core admits requests by.
 // Address sizes, page sizes and held permissions: SMMUMAN Unit capabilities.
