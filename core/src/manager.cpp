@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "smmuman/core/admission_logic.hpp"
+#include "smmuman/core/ownership_logic.hpp"
 #include "smmuman/core/range_set.hpp"
 
 namespace smmuman::core {
@@ -271,7 +272,9 @@ Result<const Object*> Manager::owned_object(ClientId client, ObjectId object) co
     return make_error(Errc::no_such_object, fmt::format("no client {}", client));
   }
   auto it = state_.objects.find(object);
-  if (it == state_.objects.end() || it->second.owner != client) {
+  const bool exists = it != state_.objects.end();
+  const ownership_logic::Asker<uint64_t> asker{client.value(), false, 0};  // ownership does not depend on the VM
+  if (!ownership_logic::owns<uint64_t>(asker, {exists, exists ? uint64_t{it->second.owner.value()} : 0})) {
     return make_error(Errc::no_such_object, fmt::format("client {} has no object {}", client, object));
   }
   return &it->second;
@@ -312,9 +315,26 @@ std::vector<DeviceIndex> Manager::resolve(const DeviceSelector& sel) const {
 
 namespace {
 // The devices a client can name: a VM's client sees only its VM's devices.
+namespace ol = ownership_logic;
+
+ol::Asker<uint64_t> asker_of(ClientId client, const ClientSpec& spec) {
+  return {client.value(), spec.vm.has_value(), spec.vm ? uint64_t{*spec.vm} : 0};
+}
+
+// A device as the ownership decisions see it.
+ol::DeviceState<uint64_t> device_state(const Deployment& d, const State& state, DeviceIndex dev) {
+  const auto vm = d.device_vm[dev];
+  const auto object = state.device_object[dev];
+  return {vm.has_value(), vm ? uint64_t{*vm} : 0, !d.device_startup[dev].empty(), object.has_value(),
+          object ? uint64_t{state.objects.at(*object).owner.value()} : 0};
+}
+
 std::vector<DeviceIndex> visible_to(const Deployment& d, const ClientSpec& spec, std::vector<DeviceIndex> devices) {
-  if (!spec.vm) return devices;
-  std::erase_if(devices, [&](DeviceIndex dev) { return d.device_vm[dev] != spec.vm; });
+  const auto asker = asker_of(ClientId{}, spec);  // visibility does not depend on the client's ID
+  std::erase_if(devices, [&](DeviceIndex dev) {
+    const auto vm = d.device_vm[dev];
+    return !ol::visible<uint64_t>(asker, {vm.has_value(), vm ? uint64_t{*vm} : 0, false, false, 0});
+  });
   return devices;
 }
 }  // namespace
@@ -374,23 +394,28 @@ Result<Plan> Manager::decide_attach(ClientId client, ObjectId object, const Devi
   if (devices.empty()) {
     return make_error(Errc::not_found, fmt::format("no SMMU unit controls device {}", to_string(sel)));
   }
+  const auto asker = asker_of(client, spec);
+  const ol::NamedObject<uint64_t> named{true, owned.value()->owner.value()};
   for (DeviceIndex dev : devices) {
     const Device& device = deployment_.devices[dev];
-    if (!deployment_.device_startup[dev].empty()) {
-      return make_error(Errc::busy,
-                        fmt::format("device '{}' is owned by the configuration (it has startup mappings)", device.name));
-    }
-    if (deployment_.device_vm[dev] && !spec.vm) {
-      return make_error(Errc::permission_denied,
-                        fmt::format("device '{}' is passed through to VM '{}'; only that VM's clients may attach it",
-                                    device.name, deployment_.vms[*deployment_.device_vm[dev]].name));
-    }
-    if (const auto current = state_.device_object[dev]) {
-      const ClientId holder = state_.objects.at(*current).owner;
-      if (holder != client) {
-        return make_error(Errc::busy, fmt::format("device '{}' belongs to client '{}'", device.name,
-                                                  state_.clients.at(holder).spec.name));
-      }
+    switch (admission_logic::first_failed(ol::attach_checks<uint64_t>(asker, named, device_state(deployment_, state_, dev)))) {
+      case ol::kObjectOwned:  // owned_object() found it the asker's; kept for the proof
+        return make_error(Errc::no_such_object, fmt::format("client {} has no object {}", client, object));
+      case ol::kVisible:  // visible_to() kept only visible devices; kept for the proof
+        return make_error(Errc::not_found, fmt::format("no SMMU unit controls device {}", to_string(sel)));
+      case ol::kNotConfigured:
+        return make_error(Errc::busy, fmt::format("device '{}' is owned by the configuration (it has startup mappings)",
+                                                  device.name));
+      case ol::kHostKeepsOff:
+        return make_error(Errc::permission_denied,
+                          fmt::format("device '{}' is passed through to VM '{}'; only that VM's clients may attach it",
+                                      device.name, deployment_.vms[*deployment_.device_vm[dev]].name));
+      case ol::kNotHeldByAnother:
+        return make_error(Errc::busy,
+                          fmt::format("device '{}' belongs to client '{}'", device.name,
+                                      state_.clients.at(state_.objects.at(*state_.device_object[dev]).owner).spec.name));
+      default:
+        break;
     }
   }
   // A unit new to the object needs a free context, and must hold every
@@ -443,9 +468,9 @@ Result<Plan> Manager::decide_detach(ClientId client, const DeviceSelector& sel) 
   if (devices.empty()) {
     return make_error(Errc::not_found, fmt::format("no SMMU unit controls device {}", to_string(sel)));
   }
+  const auto asker = asker_of(client, it->second.spec);
   for (DeviceIndex dev : devices) {
-    const auto current = state_.device_object[dev];
-    if (!current || state_.objects.at(*current).owner != client) {
+    if (admission_logic::first_failed(ol::detach_checks<uint64_t>(asker, device_state(deployment_, state_, dev))) != ol::kDetachChecks) {
       return make_error(Errc::not_found, fmt::format("device '{}' is not in any object of client '{}'",
                                                      deployment_.devices[dev].name, it->second.spec.name));
     }
