@@ -417,6 +417,7 @@ std::vector<Theorem> admission_theorems(z3::context& ctx) {
   add_proofs(out, guest_obligations<Unsigned>(ctx, std::nullopt), "admission.guest",
              "a VM client's admitted mapping piece");
   out.push_back(floor_theorem(ctx, false));
+  for (auto& t : ownership_theorems(ctx)) out.push_back(std::move(t));
 
   // Every check is needed: without it, each decision admits a mapping that breaks an obligation.
   std::vector<const char*> host_checks, guest_checks;

@@ -176,6 +176,8 @@ Items items_of(const Deployment& d) {
 
 size_t chosen(const z3::model& m, const z3::expr& s) { return static_cast<size_t>(value_of(m, s)); }
 
+using Stream = Items::Stream;
+
 struct Builder {
   z3::context& ctx;
   const Deployment& d;
@@ -351,24 +353,13 @@ struct Builder {
           });
     }
     if (!it->streams.empty()) {
-      auto f = std::make_shared<Encoding>(ctx);
-      const z3::expr s = f->selector("stream");
-      // Stream IDs as 64-bit words: a unit's limit may be 2^32.
-      const auto fits = [&](size_t k) {
-        const auto& x = it->streams[k];
-        return ctx.bool_val(x.unit < dd.units.size() && dd.units[x.unit].capabilities.holds_stream_id(x.sid));
-      };
-      add("stream_ids_fit_units", "every device's stream IDs lie within its unit's stream ID range",
-          z3::ult(s, f->index(it->streams.size())), f->pick(s, it->streams.size(), fits),
-          [&dd, s, it](const z3::model& m) {
-            const auto& x = it->streams[chosen(m, s)];
-            const auto& dev = dd.devices[x.device];
-            if (x.unit >= dd.units.size()) return fmt::format("device '{}'{} names no unit", dev.name, at(dev.origin));
-            const auto& caps = dd.units[x.unit].capabilities;
-            return fmt::format("stream ID {:#x} of device '{}'{} is beyond unit '{}' ({} bits{})", x.sid, dev.name,
-                               at(dev.origin), dd.units[x.unit].name, caps.stream_id_bits,
-                               caps.stream_id_count ? fmt::format(", {} streams", caps.stream_id_count) : "");
-          });
+      streams_fit("stream_ids_fit_units", "every device's stream IDs lie within its unit's stream ID range",
+                  [&dd](const Stream& x) { return dd.units[x.unit].capabilities.holds_stream_id(x.sid); },
+                  [&dd](const Stream& x) {
+                    const auto& caps = dd.units[x.unit].capabilities;
+                    return fmt::format("unit '{}' ({} bits{})", dd.units[x.unit].name, caps.stream_id_bits,
+                                       caps.stream_id_count ? fmt::format(", {} streams", caps.stream_id_count) : "");
+                  });
     }
     if (!it->streams.empty()) {
       auto e = std::make_shared<Encoding>(ctx);
@@ -394,6 +385,29 @@ struct Builder {
                                dd.devices[b.device].name, at(dd.devices[b.device].origin));
           });
     }
+  }
+
+  // Every stream (a device's stream ID at its unit) is one `holds` accepts;
+  // a counterexample names the device and, through `limit`, the unit's limit.
+  void streams_fit(std::string id, std::string meaning, std::function<bool(const Stream&)> holds,
+                   std::function<std::string(const Stream&)> limit) {
+    const auto it = items;
+    const Deployment& dd = d;
+    auto f = std::make_shared<Encoding>(ctx);
+    const z3::expr s = f->selector("stream");
+    // Stream IDs as 64-bit words: a unit's limit may be 2^32.
+    const auto fits = [&](size_t k) {
+      const auto& x = it->streams[k];
+      return ctx.bool_val(x.unit < dd.units.size() && holds(x));
+    };
+    add(std::move(id), std::move(meaning), z3::ult(s, f->index(it->streams.size())),
+        f->pick(s, it->streams.size(), fits), [&dd, s, it, limit](const z3::model& m) {
+          const auto& x = it->streams[chosen(m, s)];
+          const auto& dev = dd.devices[x.device];
+          if (x.unit >= dd.units.size()) return fmt::format("device '{}'{} names no unit", dev.name, at(dev.origin));
+          return fmt::format("stream ID {:#x} of device '{}'{} is beyond {}", x.sid, dev.name, at(dev.origin),
+                             limit(x));
+        });
   }
 
   void startup_theorems() {
@@ -439,6 +453,23 @@ struct Builder {
 };
 
 }  // namespace
+
+std::vector<Theorem> hardware_stream_theorems(z3::context& ctx, const Deployment& deployment,
+                                              const std::vector<uint64_t>& told_apart) {
+  std::vector<Theorem> out;
+  Builder b{ctx, deployment, std::make_shared<const Items>(items_of(deployment)), out};
+  if (b.items->streams.empty()) return out;
+  const auto count = [told_apart](const Stream& x) { return x.unit < told_apart.size() ? told_apart[x.unit] : 0; };
+  b.streams_fit("stream_ids_fit_hardware",
+                "every device's stream ID is one its unit's ID registers say the hardware tells apart (no two stream "
+                "IDs alias in the hardware)",
+                [count](const Stream& x) { return count(x) == 0 || x.sid < count(x); },
+                [&deployment, count](const Stream& x) {
+                  return fmt::format("the {} stream IDs unit '{}' tells apart (its ID registers)", count(x),
+                                     deployment.units[x.unit].name);
+                });
+  return out;
+}
 
 std::vector<Theorem> deployment_theorems(z3::context& ctx, const Deployment& deployment) {
   std::vector<Theorem> out;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "smmuman/core/admission_logic.hpp"
+#include "smmuman/core/ownership_logic.hpp"
 #include "smmuman/proofs/suites.hpp"
 #include "smmuman/proofs/z3_words.hpp"
 
@@ -34,15 +35,17 @@ TEST(AdmissionProof, TheoremsHoldAndEveryMutantHasACounterexample) {
     if (t.expect == Expect::counterexample) {
       ++mutants;
       // A counterexample names the inputs that break the claim.
-      EXPECT_NE(outcome.counterexample.find("first = 0x"), std::string::npos) << t.id;
+      const bool ownership = t.id.find("attach") != std::string::npos || t.id.find("detach") != std::string::npos;
+      EXPECT_NE(outcome.counterexample.find(ownership ? "client 0x" : "first = 0x"), std::string::npos) << t.id;
     } else {
       ++proofs;
     }
   }
-  // 3 lemmas, 8 host and 21 guest steps (6 and 7 of them the claims), and the floor lookup.
-  EXPECT_EQ(proofs, 33u);
-  // One mutant per check of each decision (10 host, 12 guest), two signed, one floor.
-  EXPECT_EQ(mutants, 25u);
+  // 3 lemmas, 8 host and 21 guest steps (6 and 7 of them the claims), the floor lookup, and
+  // attach, detach and destroy.
+  EXPECT_EQ(proofs, 36u);
+  // One mutant per check of each decision (10 host, 12 guest, 5 attach, 1 detach), two signed, one floor.
+  EXPECT_EQ(mutants, 31u);
 }
 
 // Values that sit on the edges the decision must get right, mixed with random ones.
@@ -123,6 +126,25 @@ RC_GTEST_PROP(AdmissionProof, Uint64AndZ3InstantiationsAgree, ()) {
   same_checks(al::hold_checks<uint64_t>(r.iova_last, last, input_limit, output_limit, held, guest, region.perms),
               al::hold_checks<z3::expr>(rz.iova_last, z(last), z(input_limit), z(output_limit), z(held),
                                         ctx.bool_val(guest), regionz.perms));
+}
+
+// The ownership decisions too; IDs are small so that equal ones come up often.
+RC_GTEST_PROP(AdmissionProof, OwnershipUint64AndZ3InstantiationsAgree, ()) {
+  namespace ol = smmuman::core::ownership_logic;
+  z3::context ctx;
+  const Both z{ctx};
+  const auto id = [] { return *rc::gen::inRange<uint64_t>(0, 3); };
+  const auto flag = [] { return *rc::gen::arbitrary<bool>(); };
+  const ol::Asker<uint64_t> a{id(), flag(), id()};
+  const ol::NamedObject<uint64_t> o{flag(), id()};
+  const ol::DeviceState<uint64_t> d{flag(), id(), flag(), flag(), id()};
+  const ol::Asker<z3::expr> az{z(a.client), ctx.bool_val(a.in_vm), z(a.vm)};
+  const ol::NamedObject<z3::expr> oz{ctx.bool_val(o.exists), z(o.owner)};
+  const ol::DeviceState<z3::expr> dz{ctx.bool_val(d.passed_through), z(d.vm), ctx.bool_val(d.has_startup_mappings),
+                                     ctx.bool_val(d.held), z(d.holder)};
+  same_checks(ol::attach_checks<uint64_t>(a, o, d), ol::attach_checks<z3::expr>(az, oz, dz));
+  same_checks(ol::detach_checks<uint64_t>(a, d), ol::detach_checks<z3::expr>(az, dz));
+  RC_ASSERT(ol::owns<uint64_t>(a, o) == truth(ol::owns<z3::expr>(az, oz)));
 }
 
 }  // namespace

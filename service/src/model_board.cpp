@@ -112,6 +112,8 @@ DmaOutcome ModelBoard::dma(core::UnitIndex unit, uint32_t sid, uint64_t address,
   return units_.at(unit)->access(sid, address, kind);
 }
 
+uint64_t ModelBoard::stream_ids_told_apart(core::UnitIndex unit) const { return units_.at(unit)->stream_ids; }
+
 std::optional<sim::ProgrammedStream> ModelBoard::programmed(core::UnitIndex unit, uint32_t sid) {
   const auto& u = units_.at(unit);
   if (!u->programmed || (u->stream_ids != 0 && sid >= u->stream_ids)) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "smmuman/hw/arm_smmuv2.hpp"
+#include "smmuman/proofs/manual/arm_smmuv2.hpp"
 
 #include "backends/common/fact_table.hpp"
 
@@ -21,12 +22,10 @@ void check(const Fact* facts, size_t count) { smmuman::test::check_facts(facts, 
 using namespace smmuman::hw::arm_smmuv2;
 
 
-// A field's position as one number, so a row states hi and lo together.
-template <class F>
-constexpr uint64_t pos() {
-  return (uint64_t{F::hi} << 8) | F::lo;
-}
-constexpr uint64_t pos(unsigned hi, unsigned lo) { return (uint64_t{hi} << 8) | lo; }
+// Field positions are rows of proofs/manual/arm_smmuv2.hpp, which the proofs
+// also use: here each is compared with the generated header.
+using smmuman::test::check_positions;
+namespace manual = smmuman::proofs::manual;
 
 // Register offsets within their register space match the manuals' register maps.
 TEST(ArmSmmuV2SpecCrossCheck, RegisterOffsets) {
@@ -140,116 +139,7 @@ TEST(ArmSmmuV2SpecCrossCheck, WidthsAndArrays) {
 
 // Field positions of the registers a driver programs match the manuals' bit assignments.
 TEST(ArmSmmuV2SpecCrossCheck, FieldPositions) {
-  const Fact facts[] = {
-      // IHI 0062D.c ch. 9, SMMU_sCR0: CLIENTPD bit 0, GFRE bit 1, GFIE bit 2.
-      {"sCR0.CLIENTPD", pos(0, 0), pos<regs::SMMU_SCR0::CLIENTPD>()},
-      {"sCR0.GFRE", pos(1, 1), pos<regs::SMMU_SCR0::GFRE>()},
-      {"sCR0.GFIE", pos(2, 2), pos<regs::SMMU_SCR0::GFIE>()},
-      // IHI 0062D.c ch. 9, SMMU_sCR0: USFCFG bit 10, VMIDPNE bit 11, PTM bit 12, FB bit 13.
-      {"sCR0.USFCFG", pos(10, 10), pos<regs::SMMU_SCR0::USFCFG>()},
-      {"sCR0.VMIDPNE", pos(11, 11), pos<regs::SMMU_SCR0::VMIDPNE>()},
-      {"sCR0.PTM", pos(12, 12), pos<regs::SMMU_SCR0::PTM>()},
-      {"sCR0.FB", pos(13, 13), pos<regs::SMMU_SCR0::FB>()},
-      // IHI 0062D.c ch. 9, SMMU_sCR0: BSU bits [15:14], VMID16EN bit 31.
-      {"sCR0.BSU", pos(15, 14), pos<regs::SMMU_SCR0::BSU>()},
-      {"sCR0.VMID16EN", pos(31, 31), pos<regs::SMMU_SCR0::VMID16EN>()},
-      // IHI 0062D.c ch. 9, SMMU_IDR0: NUMSMRG [7:0], NUMSIDB [12:9], SMS bit 27, S1TS bit 30.
-      {"IDR0.NUMSMRG", pos(7, 0), pos<regs::SMMU_IDR0::NUMSMRG>()},
-      {"IDR0.NUMSIDB", pos(12, 9), pos<regs::SMMU_IDR0::NUMSIDB>()},
-      {"IDR0.SMS", pos(27, 27), pos<regs::SMMU_IDR0::SMS>()},
-      {"IDR0.S1TS", pos(30, 30), pos<regs::SMMU_IDR0::S1TS>()},
-      // IHI 0062D.c ch. 9, SMMU_IDR1: NUMCB [7:0], NUMS2CB [23:16], NUMPAGENDXB [30:28], PAGESIZE bit 31.
-      {"IDR1.NUMCB", pos(7, 0), pos<regs::SMMU_IDR1::NUMCB>()},
-      {"IDR1.NUMS2CB", pos(23, 16), pos<regs::SMMU_IDR1::NUMS2CB>()},
-      {"IDR1.NUMPAGENDXB", pos(30, 28), pos<regs::SMMU_IDR1::NUMPAGENDXB>()},
-      {"IDR1.PAGESIZE", pos(31, 31), pos<regs::SMMU_IDR1::PAGESIZE>()},
-      // IHI 0062D.c ch. 9, SMMU_IDR2: IAS [3:0], OAS [7:4], UBS [11:8], PTFSv8_4kB bit 12.
-      {"IDR2.IAS", pos(3, 0), pos<regs::SMMU_IDR2::IAS>()},
-      {"IDR2.OAS", pos(7, 4), pos<regs::SMMU_IDR2::OAS>()},
-      {"IDR2.UBS", pos(11, 8), pos<regs::SMMU_IDR2::UBS>()},
-      {"IDR2.PTFSv8_4kB", pos(12, 12), pos<regs::SMMU_IDR2::PTFSV8_4KB>()},
-      // IHI 0062D.c ch. 9, SMMU_IDR7: MAJOR [7:4], MINOR [3:0].
-      {"IDR7.MAJOR", pos(7, 4), pos<regs::SMMU_IDR7::MAJOR>()},
-      // IHI 0062D.c ch. 9, SMMU_sGFSR: USF bit 1, MULTI bit 31.
-      {"sGFSR.USF", pos(1, 1), pos<regs::SMMU_SGFSR::USF>()},
-      {"sGFSR.MULTI", pos(31, 31), pos<regs::SMMU_SGFSR::MULTI>()},
-      // IHI 0062D.c ch. 9, SMMU_sTLBGSTATUS: GSACTIVE bit 0.
-      {"sTLBGSTATUS.GSACTIVE", pos(0, 0), pos<regs::SMMU_STLBGSTATUS::GSACTIVE>()},
-      // IHI 0062D.c ch. 9, SMMU_SMRn (EXIDENABLE = 0): VALID 31, MASK [30:16], ID [14:0].
-      {"SMR.VALID", pos(31, 31), pos<regs::SMMU_SMR::VALID>()},
-      {"SMR.MASK", pos(30, 16), pos<regs::SMMU_SMR::MASK>()},
-      {"SMR.ID", pos(14, 0), pos<regs::SMMU_SMR::ID>()},
-      // IHI 0062D.c ch. 9, SMMU_S2CRn: CBNDX [7:0], EXIDVALID 10, TYPE [17:16], PRIVCFG [25:24].
-      {"S2CR.CBNDX", pos(7, 0), pos<regs::SMMU_S2CR::CBNDX>()},
-      {"S2CR.EXIDVALID", pos(10, 10), pos<regs::SMMU_S2CR::EXIDVALID>()},
-      {"S2CR.TYPE", pos(17, 16), pos<regs::SMMU_S2CR::TYPE>()},
-      {"S2CR.PRIVCFG", pos(25, 24), pos<regs::SMMU_S2CR::PRIVCFG>()},
-      // IHI 0062D.c 10.2.1, SMMU_CBARn: VMID [7:0], BPSHCFG [9:8], MemAttr [15:12], TYPE [17:16], IRPTNDX [31:24].
-      {"CBAR.VMID", pos(7, 0), pos<regs::SMMU_CBAR::VMID>()},
-      {"CBAR.BPSHCFG", pos(9, 8), pos<regs::SMMU_CBAR::BPSHCFG>()},
-      {"CBAR.MemAttr", pos(15, 12), pos<regs::SMMU_CBAR::MEMATTR>()},
-      {"CBAR.TYPE", pos(17, 16), pos<regs::SMMU_CBAR::TYPE>()},
-      {"CBAR.IRPTNDX", pos(31, 24), pos<regs::SMMU_CBAR::IRPTNDX>()},
-      // IHI 0062D.c 10.2.2, SMMU_CBA2Rn: VA64 bit 0, VMID16 [31:16].
-      {"CBA2R.VA64", pos(0, 0), pos<regs::SMMU_CBA2R::VA64>()},
-      {"CBA2R.VMID16", pos(31, 16), pos<regs::SMMU_CBA2R::VMID16>()},
-      // IHI 0062D.c 16.5.29, SMMU_CBn_SCTLR: M 0, TRE 1, AFE 2, E 4, CFRE 5, CFIE 6, CFCFG 7, HUPCF 8, ASIDPNE 12.
-      {"SCTLR.M", pos(0, 0), pos<regs::SMMU_CB_SCTLR::M>()},
-      {"SCTLR.TRE", pos(1, 1), pos<regs::SMMU_CB_SCTLR::TRE>()},
-      {"SCTLR.AFE", pos(2, 2), pos<regs::SMMU_CB_SCTLR::AFE>()},
-      {"SCTLR.E", pos(4, 4), pos<regs::SMMU_CB_SCTLR::E>()},
-      {"SCTLR.CFRE", pos(5, 5), pos<regs::SMMU_CB_SCTLR::CFRE>()},
-      {"SCTLR.CFIE", pos(6, 6), pos<regs::SMMU_CB_SCTLR::CFIE>()},
-      {"SCTLR.CFCFG", pos(7, 7), pos<regs::SMMU_CB_SCTLR::CFCFG>()},
-      {"SCTLR.HUPCF", pos(8, 8), pos<regs::SMMU_CB_SCTLR::HUPCF>()},
-      {"SCTLR.ASIDPNE", pos(12, 12), pos<regs::SMMU_CB_SCTLR::ASIDPNE>()},
-      // IHI 0062D.c 16.5.28, SMMU_CBn_RESUME: TnR bit 0.
-      {"RESUME.TnR", pos(0, 0), pos<regs::SMMU_CB_RESUME::TNR>()},
-      // IHI 0062D.c 16.5.39, SMMU_CBn_TCR2: AS bit 4, SEP [17:15].
-      {"TCR2.AS", pos(4, 4), pos<regs::SMMU_CB_TCR2::AS>()},
-      {"TCR2.SEP", pos(17, 15), pos<regs::SMMU_CB_TCR2::SEP>()},
-      // IHI 0062D.c 16.5.40, SMMU_CBn_TTBRn (AArch64): ASID [63:48].
-      {"TTBR0.ASID", pos(63, 48), pos<regs::SMMU_CB_TTBR0::ASID>()},
-      // IHI 0062D.c 17.3.8, stage 2 SMMU_CBn_TCR: T0SZ [5:0], SL0 [7:6], IRGN0 [9:8], ORGN0 [11:10],
-      // SH0 [13:12], TG0 [15:14], PASize [18:16].
-      {"TCR.T0SZ", pos(5, 0), pos<regs::SMMU_CB_TCR::T0SZ>()},
-      {"TCR.SL0", pos(7, 6), pos<regs::SMMU_CB_TCR::SL0>()},
-      {"TCR.IRGN0", pos(9, 8), pos<regs::SMMU_CB_TCR::IRGN0>()},
-      {"TCR.ORGN0", pos(11, 10), pos<regs::SMMU_CB_TCR::ORGN0>()},
-      {"TCR.SH0", pos(13, 12), pos<regs::SMMU_CB_TCR::SH0>()},
-      {"TCR.TG0", pos(15, 14), pos<regs::SMMU_CB_TCR::TG0>()},
-      {"TCR.PASize", pos(18, 16), pos<regs::SMMU_CB_TCR::PASIZE>()},
-      // IHI 0062D.c 16.5.38, stage 1 AArch64 SMMU_CBn_TCR: EPD0 7, T1SZ [21:16], A1 22, EPD1 23, TG1 [31:30].
-      {"TCR(s1).EPD0", pos(7, 7), pos<regs::SMMU_CB_S1_TCR::EPD0>()},
-      {"TCR(s1).T1SZ", pos(21, 16), pos<regs::SMMU_CB_S1_TCR::T1SZ>()},
-      {"TCR(s1).A1", pos(22, 22), pos<regs::SMMU_CB_S1_TCR::A1>()},
-      {"TCR(s1).EPD1", pos(23, 23), pos<regs::SMMU_CB_S1_TCR::EPD1>()},
-      {"TCR(s1).TG1", pos(31, 30), pos<regs::SMMU_CB_S1_TCR::TG1>()},
-      // IHI 0062D.c 16.5.9, SMMU_CBn_FSR: TF 1, AFF 2, PF 3, EF 4, TLBMCF 5, TLBLKF 6, ASF 7, UUT 8, SS 30, MULTI 31.
-      {"FSR.TF", pos(1, 1), pos<regs::SMMU_CB_FSR::TF>()},
-      {"FSR.AFF", pos(2, 2), pos<regs::SMMU_CB_FSR::AFF>()},
-      {"FSR.PF", pos(3, 3), pos<regs::SMMU_CB_FSR::PF>()},
-      {"FSR.EF", pos(4, 4), pos<regs::SMMU_CB_FSR::EF>()},
-      {"FSR.TLBMCF", pos(5, 5), pos<regs::SMMU_CB_FSR::TLBMCF>()},
-      {"FSR.TLBLKF", pos(6, 6), pos<regs::SMMU_CB_FSR::TLBLKF>()},
-      {"FSR.ASF", pos(7, 7), pos<regs::SMMU_CB_FSR::ASF>()},
-      {"FSR.UUT", pos(8, 8), pos<regs::SMMU_CB_FSR::UUT>()},
-      {"FSR.SS", pos(30, 30), pos<regs::SMMU_CB_FSR::SS>()},
-      {"FSR.MULTI", pos(31, 31), pos<regs::SMMU_CB_FSR::MULTI>()},
-      // IHI 0062D.c 16.5.11, SMMU_CBn_FSYNR0: PLVL [1:0], WNR bit 4.
-      {"FSYNR0.PLVL", pos(1, 0), pos<regs::SMMU_CB_FSYNR0::PLVL>()},
-      {"FSYNR0.WNR", pos(4, 4), pos<regs::SMMU_CB_FSYNR0::WNR>()},
-      // IHI 0062D.c 16.5.36, SMMU_CBn_TLBSTATUS: SACTIVE bit 0.
-      {"TLBSTATUS.SACTIVE", pos(0, 0), pos<regs::SMMU_CB_TLBSTATUS::SACTIVE>()},
-      // DDI 0517F 3.5.1, MMU-500 SMMU_sACR: CACHE_LOCK 26, S2CRB_TLBEN 10, SMTNMB_TLBEN 8.
-      {"sACR.CACHE_LOCK", pos(26, 26), pos<regs::SMMU_SACR::CACHE_LOCK>()},
-      {"sACR.S2CRB_TLBEN", pos(10, 10), pos<regs::SMMU_SACR::S2CRB_TLBEN>()},
-      {"sACR.SMTNMB_TLBEN", pos(8, 8), pos<regs::SMMU_SACR::SMTNMB_TLBEN>()},
-      // DDI 0517F 3.7.1, MMU-500 SMMU_CBn_ACTLR: CPRE bit 1, CMTLB bit 0.
-      {"ACTLR.CPRE", pos(1, 1), pos<regs::SMMU_CB_ACTLR::CPRE>()},
-      {"ACTLR.CMTLB", pos(0, 0), pos<regs::SMMU_CB_ACTLR::CMTLB>()},
-  };
-  check(facts, std::size(facts));
+  check_positions(manual::arm_smmuv2::field_positions);
 }
 
 // Enumerated encodings a driver writes match the manual's named values.
@@ -305,31 +195,9 @@ TEST(ArmSmmuV2SpecCrossCheck, Descriptors) {
       // DDI 0487 L.a D8.2.1: a VMSAv8-64 descriptor is an 8-byte access.
       {"S1 descriptor size", 8, structs::S1_DESCRIPTOR::size_bytes},
       {"S2 descriptor size", 8, structs::S2_DESCRIPTOR::size_bytes},
-      // DDI 0487 L.a Table D8-52 (stage 1 Block/Page): valid 0, type 1, AttrIndx [4:2], AP[2:1] [7:6],
-      // SH [9:8], AF 10, nG 11, OA [47:12], PXN 53, UXN 54.
-      {"S1.VALID", pos(0, 0), pos<structs::S1_DESCRIPTOR::VALID>()},
-      {"S1.TYPE", pos(1, 1), pos<structs::S1_DESCRIPTOR::TYPE>()},
-      {"S1.AttrIndx", pos(4, 2), pos<structs::S1_DESCRIPTOR::ATTRINDX>()},
-      {"S1.AP[1]", pos(6, 6), pos<structs::S1_DESCRIPTOR::AP1>()},
-      {"S1.AP[2]", pos(7, 7), pos<structs::S1_DESCRIPTOR::AP2>()},
-      {"S1.SH", pos(9, 8), pos<structs::S1_DESCRIPTOR::SH>()},
-      {"S1.AF", pos(10, 10), pos<structs::S1_DESCRIPTOR::AF>()},
-      {"S1.nG", pos(11, 11), pos<structs::S1_DESCRIPTOR::NG>()},
-      {"S1.OA", pos(47, 12), pos<structs::S1_DESCRIPTOR::OA>()},
-      {"S1.PXN", pos(53, 53), pos<structs::S1_DESCRIPTOR::PXN>()},
-      {"S1.UXN", pos(54, 54), pos<structs::S1_DESCRIPTOR::UXN>()},
-      // DDI 0487 L.a Table D8-50 (stage 1 Table): APTable [62:61], NSTable 63.
-      {"S1.APTable", pos(62, 61), pos<structs::S1_DESCRIPTOR::APTABLE>()},
-      {"S1.NSTable", pos(63, 63), pos<structs::S1_DESCRIPTOR::NSTABLE>()},
-      // DDI 0487 L.a Table D8-53 (stage 2 Block/Page): MemAttr [5:2], S2AP [7:6], AF 10, XN 54.
-      {"S2.MemAttr", pos(5, 2), pos<structs::S2_DESCRIPTOR::MEMATTR>()},
-      {"S2.S2AP[0]", pos(6, 6), pos<structs::S2_DESCRIPTOR::S2AP_R>()},
-      {"S2.S2AP[1]", pos(7, 7), pos<structs::S2_DESCRIPTOR::S2AP_W>()},
-      {"S2.AF", pos(10, 10), pos<structs::S2_DESCRIPTOR::AF>()},
-      {"S2.OA", pos(47, 12), pos<structs::S2_DESCRIPTOR::OA>()},
-      {"S2.XN", pos(54, 54), pos<structs::S2_DESCRIPTOR::XN>()},
   };
   check(facts, std::size(facts));
+  check_positions(manual::arm_smmuv2::descriptors);
 }
 
 // The 4KB-granule walks decode the input-address bits the Arm ARM assigns to each level.

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/length.hpp>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace smmuman::test {
@@ -24,6 +27,18 @@ inline void check_facts(const std::vector<Fact>& facts) { check_facts(facts.data
 template <size_t N>
 void check_facts(const Fact (&facts)[N]) {
   check_facts(facts, N);
+}
+
+// Rows that each give a field's bits from a manual (proofs/manual/*.hpp, a
+// Hana tuple of ManualBits): the generated header's hi and lo must agree.
+template <class Rows>
+void check_positions(const Rows& rows) {
+  static_assert(decltype(boost::hana::length(rows))::value > 0, "a table has rows");
+  boost::hana::for_each(rows, [](const auto& row) {
+    using F = typename std::decay_t<decltype(row)>::field;
+    EXPECT_EQ(F::hi, row.hi) << row.name << ".hi";
+    EXPECT_EQ(F::lo, row.lo) << row.name << ".lo";
+  });
 }
 
 }  // namespace smmuman::test

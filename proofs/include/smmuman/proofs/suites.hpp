@@ -21,14 +21,30 @@ namespace smmuman::proofs {
 // for all 64-bit inputs, what it admits keeps the invariant.
 std::vector<Theorem> admission_theorems(z3::context& ctx);
 
+// The ownership decisions of attach, detach and destroy
+// (core/ownership_logic.hpp): what they admit keeps each device with one
+// client, of its own VM. admission_theorems includes them.
+std::vector<Theorem> ownership_theorems(z3::context& ctx);
+
 // The three offset lemmas (proofs/lemmas.hpp), proved for all values; the
 // admission and translation theorems use instances of them. admission_theorems
 // includes them; a run without it needs them on their own.
 std::vector<Theorem> lemma_theorems(z3::context& ctx);
 
+// The generated code of every described architecture (generated_code.hpp):
+// registers, encoders, output-address fields, the fields at the bits the
+// manuals give them (proofs/manual/), and mutants of each.
+std::vector<Theorem> generated_code_theorems(z3::context& ctx);
+
 // One concrete deployment's static rules, with counterexamples in the
 // configuration's terms (names, addresses, file:line).
 std::vector<Theorem> deployment_theorems(z3::context& ctx, const core::Deployment& deployment);
+
+// The deployment's stream IDs against the hardware brought up: told_apart[u]
+// is how many stream IDs unit u's ID registers say it distinguishes (0: all).
+// A declared stream ID beyond them would alias another in the hardware.
+std::vector<Theorem> hardware_stream_theorems(z3::context& ctx, const core::Deployment& deployment,
+                                              const std::vector<uint64_t>& told_apart);
 
 // What one unit's streams were programmed with, as its model reads them back.
 // Streams that abort with nothing mapped may be left out.

@@ -48,6 +48,8 @@ class ModelBoard {
   // without caches; nullopt for a model that cannot list its tables, or a
   // stream ID beyond those its ID registers say it tells apart.
   std::optional<sim::ProgrammedStream> programmed(core::UnitIndex unit, uint32_t sid);
+  // How many stream IDs `unit`'s ID registers say it tells apart; 0: all.
+  uint64_t stream_ids_told_apart(core::UnitIndex unit) const;
   // The memory the models read tables from (translation-validation mutants corrupt it).
   sim::SimDma& memory() { return *memory_; }
 
