@@ -140,6 +140,37 @@ Row measure(unsigned vms, uint64_t mappings) {
   return row;
 }
 
+// The theorems that hold for every configuration (`smmuman prove --all`
+// adds them): on two threads, against the same theorems on one thread as
+// the baseline. `full` includes the admission theorems and their mutants
+// (about a minute on one core); otherwise the range and generated-code ones.
+struct ConfigurationFreeRow {
+  size_t queries = 0;
+  double two_threads_s = 0, one_thread_s = 0;
+  std::string problem;
+};
+
+ConfigurationFreeRow measure_configuration_free(bool full) {
+  const auto build = [full](z3::context& ctx) {
+    std::vector<proofs::Theorem> out = full ? proofs::admission_theorems(ctx) : std::vector<proofs::Theorem>{};
+    for (auto* group : {&proofs::range_theorems, &proofs::generated_code_theorems}) {
+      for (auto& t : group(ctx)) out.push_back(std::move(t));
+    }
+    return out;
+  };
+  ConfigurationFreeRow row;
+  for (unsigned jobs : {2u, 1u}) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto outcomes = proofs::run_in_parallel(build, {}, jobs);
+    (jobs == 2 ? row.two_threads_s : row.one_thread_s) = since(start);
+    row.queries = outcomes.size();
+    for (const auto& o : outcomes) {
+      if (!o.as_expected) row.problem = fmt::format("{}: {}", o.id, proofs::to_string(o.verdict));
+    }
+  }
+  return row;
+}
+
 }  // namespace
 
 int run_proofs_suite(const ProofsSettings& settings) {
@@ -181,6 +212,24 @@ int run_proofs_suite(const ProofsSettings& settings) {
                  r.mappings, r.runs, r.queries, r.read_back_s, r.prove_s, r.baseline_s, ratio,
                  r.problem.empty() ? "" : "  FAILED: " + r.problem);
     }
+  }
+  // Admission proofs take about a minute on one core: the full run only.
+  const bool full = !settings.quick && !settings.smoke;
+  const ConfigurationFreeRow c = measure_configuration_free(full);
+  const std::string workload = full ? "admission+ranges+generated" : "ranges+generated";
+  const double ratio = c.one_thread_s > 0 ? c.two_threads_s / c.one_thread_s : 0;
+  if (!c.problem.empty()) ++failures;
+  if (settings.json) {
+    nlohmann::json j = {
+        {"suite", "proofs"}, {"workload", workload},       {"baseline", "1 thread"},       {"queries", c.queries},
+        {"threads", 2},      {"prove_s", c.two_threads_s}, {"baseline_s", c.one_thread_s}, {"ratio", ratio}};
+    if (!c.problem.empty()) j["problem"] = c.problem;
+    fmt::print("{}\n", j.dump());
+  } else {
+    fmt::print("\nproofs: the theorems that hold for every configuration ({}), 2 threads against 1\n", workload);
+    fmt::print("{:>8} {:>10} {:>10} {:>8}\n", "queries", "2 threads", "1 thread", "ratio");
+    fmt::print("{:>8} {:>9.2f}s {:>9.2f}s {:>7.2f}x{}\n", c.queries, c.two_threads_s, c.one_thread_s, ratio,
+               c.problem.empty() ? "" : "  FAILED: " + c.problem);
   }
   return failures;
 }

@@ -113,13 +113,14 @@ Theorem group_theorem(z3::context& ctx, std::string id, std::string meaning, std
 template <class Registers>
 std::shared_ptr<Claims> register_claims(z3::context& ctx, Registers registers, RegisterBreakage broken = {}) {
   auto claims = std::make_shared<Claims>(ctx);
+  EncodedStructures none;  // register fields only
   boost::hana::for_each(registers, [&](auto r) {
     using R = typename decltype(r)::type;
     add_register_write_claims<R>(ctx, *claims, broken);
     boost::hana::for_each(R::fields, [&](auto f) {
       using F = typename decltype(f)::type;
       const std::string field = std::string(R::name) + "." + F::name;
-      claims->add(field + " is read and written at its bits only", field_at_claim<F>(ctx, F::hi, F::lo, field));
+      claims->add(field + " is read and written at its bits only", field_at_claim<F>(ctx, F::hi, F::lo, field, none));
     });
   });
   return claims;
@@ -236,8 +237,9 @@ Theorem manual_theorem(z3::context& ctx, const std::string& arch, const char* ma
                        int shift_for_mutant = 0) {
   auto claims = std::make_shared<Claims>(ctx);
   std::vector<std::string> errors;
-  boost::hana::for_each(tables,
-                        [&](const auto& table) { add_manual_rows(ctx, table, *claims, errors, shift_for_mutant); });
+  EncodedStructures structures;
+  boost::hana::for_each(
+      tables, [&](const auto& table) { add_manual_rows(ctx, table, *claims, errors, structures, shift_for_mutant); });
   if (shift_for_mutant != 0) {
     return group_theorem(ctx, "generated.mutant." + arch + ".fields_one_bit_off",
                          fmt::format("mutant: {}'s manual rows moved by one bit, as a generator placing every field "

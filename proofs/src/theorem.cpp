@@ -1,16 +1,22 @@
 #include "smmuman/proofs/theorem.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace smmuman::proofs {
 
@@ -37,25 +43,26 @@ std::string z3_version() {
 namespace {
 
 // Runs `argv` and returns its standard output, or nullopt when it cannot be run.
+// posix_spawn rather than fork: queries run on several threads, and libz3's
+// fork handlers deadlock when two threads fork at once. The pipe is
+// close-on-exec so that a program another thread starts does not hold it open.
 std::optional<std::string> capture(const std::vector<std::string>& argv) {
   int out[2];
-  if (pipe(out) != 0) return std::nullopt;
-  const pid_t pid = fork();
-  if (pid < 0) {
+  if (pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
     close(out[0]);
     close(out[1]);
     return std::nullopt;
-  }
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    dup2(out[1], STDERR_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
   }
   close(out[1]);
   std::string text;
@@ -137,6 +144,35 @@ uint64_t value_of(const z3::model& model, const z3::expr& constant) {
   const z3::expr v = model.eval(constant, true);
   uint64_t out = 0;
   if (v.is_numeral()) v.is_numeral_u64(out);
+  return out;
+}
+
+std::vector<Outcome> run_in_parallel(const std::function<std::vector<Theorem>(z3::context&)>& build,
+                                     const RunOptions& options, unsigned jobs) {
+  jobs = std::max(jobs, 1u);
+  std::vector<std::optional<Outcome>> done;
+  std::mutex lock;
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    z3::context ctx;
+    const auto theorems = build(ctx);
+    {
+      const std::lock_guard<std::mutex> guard(lock);
+      done.resize(theorems.size());
+    }
+    // Each thread takes the next theorem nobody has taken: the slow ones do not pile up on one thread.
+    for (size_t i = next++; i < theorems.size(); i = next++) {
+      Outcome o = run(theorems[i], options);
+      const std::lock_guard<std::mutex> guard(lock);
+      done[i] = std::move(o);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned job = 1; job < jobs; ++job) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  std::vector<Outcome> out;
+  for (auto& o : done) out.push_back(std::move(*o));
   return out;
 }
 

@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
   prove_cmd->add_option("--timeout", prove_options.timeout_seconds,
                         "seconds each solver may spend on one query before it counts as unknown (default 120)")
       ->check(CLI::Range(1, 86400));
+  prove_cmd->add_option("--jobs", prove_options.jobs,
+                        "threads proving --all's theorems that hold for every configuration (default 2)")
+      ->check(CLI::Range(1, 64));
 #endif
 
   try {

@@ -125,6 +125,15 @@ std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector
   return out;
 }
 
+// The theorems that hold whatever the configuration: --all proves them.
+std::vector<proofs::Theorem> configuration_free_theorems(z3::context& ctx) {
+  std::vector<proofs::Theorem> out = proofs::admission_theorems(ctx);
+  for (auto* group : {&proofs::range_theorems, &proofs::generated_code_theorems}) {
+    for (auto& t : group(ctx)) out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace
 
 int prove(const config::LoadResult& loaded, const std::string& shown_path, const ProveOptions& options) {
@@ -151,14 +160,10 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
     // The translation theorems use instances of these; --all proves them with the rest.
     auto lemmas = proofs::lemma_theorems(ctx);
     theorems.insert(theorems.end(), std::make_move_iterator(lemmas.begin()), std::make_move_iterator(lemmas.end()));
-  } else {
-    auto admission = proofs::admission_theorems(ctx);
-    theorems.insert(theorems.end(), std::make_move_iterator(admission.begin()),
-                    std::make_move_iterator(admission.end()));
-    auto generated = proofs::generated_code_theorems(ctx);
-    theorems.insert(theorems.end(), std::make_move_iterator(generated.begin()),
-                    std::make_move_iterator(generated.end()));
   }
+  // With --all, the theorems that hold for every configuration (admission,
+  // ownership, ranges, the generated code) run here, on options.jobs threads.
+  const size_t configuration_free_at = theorems.size();
   // Translation validation: the deployment brought up on the models and a
   // client history run (each VM starts; a host client maps a page for each
   // free host device), then every unit's tables read back.
@@ -239,13 +244,20 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
     }
   }
   std::vector<proofs::Outcome> outcomes;
-  for (const auto& t : theorems) {
-    outcomes.push_back(proofs::run(t, run_options));
+  const auto emit = [&](proofs::Outcome outcome) {
     if (options.json) {
-      auto line = proofs::to_json(outcomes.back(), solver);
+      auto line = proofs::to_json(outcome, solver);
       if (options.cross_check) line["cross_check_solver"] = checker;
       fmt::print("{}\n", line.dump());
     }
+    outcomes.push_back(std::move(outcome));
+  };
+  for (size_t i = 0; i <= theorems.size(); ++i) {
+    if (i == configuration_free_at && options.all) {
+      for (auto& o : proofs::run_in_parallel(configuration_free_theorems, run_options, options.jobs))
+        emit(std::move(o));
+    }
+    if (i < theorems.size()) emit(proofs::run(theorems[i], run_options));
   }
   const bool ok = proofs::all_as_expected(outcomes) && loaded.deployment.has_value() && !history_failed;
   if (options.json) {

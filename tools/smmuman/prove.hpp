@@ -14,6 +14,7 @@ struct ProveOptions {
   bool cross_check = false;  // re-run every query with cvc5; any disagreement fails
   std::string cvc5 = "cvc5";
   unsigned timeout_seconds = 120;  // per query and solver
+  unsigned jobs = 2;               // threads for --all's configuration-free theorems
 };
 
 // Exit status: 0 when every theorem is proved, every mutant has its

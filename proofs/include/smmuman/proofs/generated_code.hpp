@@ -15,6 +15,7 @@
 #include <z3++.h>
 
 #include <boost/hana/for_each.hpp>
+#include <map>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -69,12 +70,40 @@ constexpr unsigned container_bits() {
 
 }  // namespace generated_detail
 
+// One structure's symbolic words and what its encoder writes from what its
+// decoder read them as, built once per structure and shared by the claims
+// about its fields: building the encoder once per field made the terms, and
+// freeing the Z3 context, many times slower.
+class EncodedStructures {
+ public:
+  struct Entry {
+    std::vector<z3::expr> words;
+    z3::expr all;      // the words as one bit-vector
+    z3::expr encoded;  // encode(decode(words)), as one bit-vector
+  };
+  template <class S>
+  const Entry& of(z3::context& ctx) {
+    auto it = entries_.find(S::name);
+    if (it != entries_.end()) return it->second;
+    std::vector<z3::expr> words = generated_detail::symbolic_words(ctx, S::word_count, std::string(S::name) + ".w");
+    std::vector<z3::expr> encoded(S::word_count, ctx.bv_val(0, 64));
+    S::encode(encoded.data(), S::template decode<z3::expr>(words.data()));
+    const z3::expr all = generated_detail::concatenated(words);
+    return entries_.emplace(S::name, Entry{std::move(words), all, generated_detail::concatenated(encoded)})
+        .first->second;
+  }
+
+ private:
+  std::map<std::string, Entry> entries_;
+};
+
 // Field F is read and written at bits [hi:lo] of its register or structure,
 // and a write changes no other bit. For a structure field, the structure's
 // encoder also writes there what its decoder read (or the field's fixed
 // value). Precondition: hi >= lo, hi - lo < 64, hi < container_bits<F>().
 template <class F>
-z3::expr field_at_claim(z3::context& ctx, unsigned hi, unsigned lo, const std::string& tag) {
+z3::expr field_at_claim(z3::context& ctx, unsigned hi, unsigned lo, const std::string& tag,
+                        EncodedStructures& structures) {
   using namespace generated_detail;
   using Ops = hw::BitOps<z3::expr>;
   const unsigned width = hi - lo + 1;
@@ -88,18 +117,15 @@ z3::expr field_at_claim(z3::context& ctx, unsigned hi, unsigned lo, const std::s
            written.extract(hi, lo) == expected_written && same_outside(written, word, hi, lo);
   } else {
     using S = typename F::owner;
-    const std::vector<z3::expr> words = symbolic_words(ctx, S::word_count, tag + ".w");
-    const z3::expr all = concatenated(words);
-    std::vector<z3::expr> set = words;
+    const auto& structure = structures.of<S>(ctx);
+    std::vector<z3::expr> set = structure.words;
     F::template set<z3::expr>(set.data(), fitting);
     const z3::expr after_set = concatenated(set);
-    std::vector<z3::expr> encoded(S::word_count, ctx.bv_val(0, 64));
-    S::encode(encoded.data(), S::template decode<z3::expr>(words.data()));
     constexpr auto fixed = hw::fixed_value_of<S, F>();
-    const z3::expr encoded_expected = fixed.fixed ? ctx.bv_val(fixed.value, width) : all.extract(hi, lo);
-    return F::template get<z3::expr>(words.data()) == z3::zext(all.extract(hi, lo), 64 - width) &&
-           after_set.extract(hi, lo) == expected_written && same_outside(after_set, all, hi, lo) &&
-           concatenated(encoded).extract(hi, lo) == encoded_expected;
+    const z3::expr encoded_expected = fixed.fixed ? ctx.bv_val(fixed.value, width) : structure.all.extract(hi, lo);
+    return F::template get<z3::expr>(structure.words.data()) == z3::zext(structure.all.extract(hi, lo), 64 - width) &&
+           after_set.extract(hi, lo) == expected_written && same_outside(after_set, structure.all, hi, lo) &&
+           structure.encoded.extract(hi, lo) == encoded_expected;
   }
 }
 
@@ -109,7 +135,7 @@ z3::expr field_at_claim(z3::context& ctx, unsigned hi, unsigned lo, const std::s
 // `shift_for_mutant` bits, as a generator off by that much would.
 template <class Rows>
 void add_manual_rows(z3::context& ctx, const Rows& rows, Claims& claims, std::vector<std::string>& errors,
-                     int shift_for_mutant = 0) {
+                     EncodedStructures& structures, int shift_for_mutant = 0) {
   boost::hana::for_each(rows, [&](const auto& row) {
     using F = typename std::decay_t<decltype(row)>::field;
     const unsigned hi = row.hi + shift_for_mutant, lo = row.lo + shift_for_mutant;
@@ -120,7 +146,7 @@ void add_manual_rows(z3::context& ctx, const Rows& rows, Claims& claims, std::ve
                        "-bit register or structure");
       return;
     }
-    claims.add(what, field_at_claim<F>(ctx, hi, lo, row.name));
+    claims.add(what, field_at_claim<F>(ctx, hi, lo, row.name, structures));
   });
 }
 

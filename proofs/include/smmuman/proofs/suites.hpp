@@ -31,6 +31,9 @@ std::vector<Theorem> ownership_theorems(z3::context& ctx);
 // includes them; a run without it needs them on their own.
 std::vector<Theorem> lemma_theorems(z3::context& ctx);
 
+// The range arithmetic of core/range_logic.hpp against 65-bit meanings.
+std::vector<Theorem> range_theorems(z3::context& ctx);
+
 // The generated code of every described architecture (generated_code.hpp):
 // registers, encoders, output-address fields, the fields at the bits the
 // manuals give them (proofs/manual/), and mutants of each.

@@ -66,6 +66,13 @@ std::string cvc5_version(const std::string& program);
 
 Outcome run(const Theorem& theorem, const RunOptions& options);
 
+// Runs the theorems `build` makes on `jobs` threads. Z3 contexts are not
+// shared between threads, so each thread builds them all in its own context
+// (building is cheap next to solving) and runs every jobs-th one. Outcomes
+// come back in `build`'s order.
+std::vector<Outcome> run_in_parallel(const std::function<std::vector<Theorem>(z3::context&)>& build,
+                                     const RunOptions& options, unsigned jobs);
+
 nlohmann::json to_json(const Outcome& outcome, const std::string& solver);
 
 // A whole run: one line per theorem, then a summary; true when every outcome
