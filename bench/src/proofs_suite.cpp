@@ -143,7 +143,7 @@ Row measure(unsigned vms, uint64_t mappings) {
 // The theorems that hold for every configuration (`smmuman prove --all`
 // adds them): on two threads, against the same theorems on one thread as
 // the baseline. `full` includes the admission theorems and their mutants
-// (about a minute on one core); otherwise the range and generated-code ones.
+// (30-40 s on one core); otherwise the range and generated-code ones.
 struct ConfigurationFreeRow {
   size_t queries = 0;
   double two_threads_s = 0, one_thread_s = 0;
@@ -213,7 +213,7 @@ int run_proofs_suite(const ProofsSettings& settings) {
                  r.problem.empty() ? "" : "  FAILED: " + r.problem);
     }
   }
-  // Admission proofs take about a minute on one core: the full run only.
+  // Admission proofs take 30-40 s on one core: the full run only.
   const bool full = !settings.quick && !settings.smoke;
   const ConfigurationFreeRow c = measure_configuration_free(full);
   const std::string workload = full ? "admission+ranges+generated" : "ranges+generated";

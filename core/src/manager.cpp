@@ -314,7 +314,6 @@ std::vector<DeviceIndex> Manager::resolve(const DeviceSelector& sel) const {
 }
 
 namespace {
-// The devices a client can name: a VM's client sees only its VM's devices.
 namespace ol = ownership_logic;
 
 ol::Asker<uint64_t> asker_of(ClientId client, const ClientSpec& spec) {
@@ -329,6 +328,7 @@ ol::DeviceState<uint64_t> device_state(const Deployment& d, const State& state, 
           object ? uint64_t{state.objects.at(*object).owner.value()} : 0};
 }
 
+// The devices a client can name: a VM's client sees only its VM's devices.
 std::vector<DeviceIndex> visible_to(const Deployment& d, const ClientSpec& spec, std::vector<DeviceIndex> devices) {
   const auto asker = asker_of(ClientId{}, spec);  // visibility does not depend on the client's ID
   std::erase_if(devices, [&](DeviceIndex dev) {

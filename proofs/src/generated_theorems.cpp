@@ -100,7 +100,10 @@ Theorem group_theorem(z3::context& ctx, std::string id, std::string meaning, std
                  std::move(meaning),
                  premises ? *premises : ctx.bool_val(true),
                  claim,
-                 [claims](const z3::model& m) { return "breaks: " + claims->first_broken(m); },
+                 [claims](const z3::model& m) {
+                   const std::string broken = claims->first_broken(m);
+                   return broken.empty() ? std::string("no claim evaluates false in the model") : "breaks: " + broken;
+                 },
                  expect,
                  [errors = std::move(errors)]() -> std::optional<std::string> {
                    if (errors.empty()) return std::nullopt;

@@ -12,8 +12,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -153,24 +155,32 @@ std::vector<Outcome> run_in_parallel(const std::function<std::vector<Theorem>(z3
   std::vector<std::optional<Outcome>> done;
   std::mutex lock;
   std::atomic<size_t> next{0};
+  std::exception_ptr failure;  // the first thread's exception, rethrown once all have stopped
   const auto work = [&] {
-    z3::context ctx;
-    const auto theorems = build(ctx);
-    {
+    try {
+      z3::context ctx;
+      const auto theorems = build(ctx);
+      {
+        const std::lock_guard<std::mutex> guard(lock);
+        done.resize(theorems.size());
+      }
+      // Each thread takes the next theorem nobody has taken: the slow ones do not pile up on one thread.
+      for (size_t i = next++; i < theorems.size(); i = next++) {
+        Outcome o = run(theorems[i], options);
+        const std::lock_guard<std::mutex> guard(lock);
+        done[i] = std::move(o);
+      }
+    } catch (...) {
       const std::lock_guard<std::mutex> guard(lock);
-      done.resize(theorems.size());
-    }
-    // Each thread takes the next theorem nobody has taken: the slow ones do not pile up on one thread.
-    for (size_t i = next++; i < theorems.size(); i = next++) {
-      Outcome o = run(theorems[i], options);
-      const std::lock_guard<std::mutex> guard(lock);
-      done[i] = std::move(o);
+      if (!failure) failure = std::current_exception();
+      next = std::numeric_limits<size_t>::max() / 2;  // the others stop after their current theorem
     }
   };
   std::vector<std::thread> threads;
   for (unsigned job = 1; job < jobs; ++job) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
   std::vector<Outcome> out;
   for (auto& o : done) out.push_back(std::move(*o));
   return out;

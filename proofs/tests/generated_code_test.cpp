@@ -36,7 +36,9 @@ TEST(GeneratedCodeTheorems, AllAsExpected) {
                                      << outcome.counterexample;
     if (t.expect == proofs::Expect::counterexample) {
       ++mutants;
-      EXPECT_NE(outcome.counterexample.find("breaks: "), std::string::npos) << t.id;
+      // "breaks: " and then the claim: a register, field, structure or format by name.
+      ASSERT_EQ(outcome.counterexample.rfind("breaks: ", 0), 0u) << t.id << ": " << outcome.counterexample;
+      EXPECT_GT(outcome.counterexample.size(), std::string("breaks: ").size() + 8) << t.id;
     }
   }
   EXPECT_GE(mutants, 4u);

@@ -1,8 +1,11 @@
 // The range theorems (proofs/src/range_theorems.cpp) hold, their mutant has a
-// counterexample, and the uint64_t instantiation agrees with the proved
-// meaning at the edges above 2^63.
+// counterexample where signed and unsigned order differ, and the uint64_t
+// instantiation agrees with the proved meaning at the edges above 2^63.
 #include <gtest/gtest.h>
 #include <z3++.h>
+
+#include <cstdint>
+#include <string>
 
 #include "smmuman/core/range.hpp"
 #include "smmuman/proofs/suites.hpp"
@@ -20,8 +23,16 @@ TEST(RangeProof, TheoremsHoldAndTheSignedMutantFails) {
                                      << outcome.counterexample;
     if (t.expect == proofs::Expect::counterexample) {
       ++mutants;
-      // The signed comparison goes wrong with base at or above 2^63.
-      EXPECT_NE(outcome.counterexample.find("base = 0x"), std::string::npos) << outcome.counterexample;
+      // The signed comparison of len - 1 with ~base goes wrong exactly where the two orders differ:
+      // one of them at or above 2^63, the other below.
+      const auto value = [&](const std::string& name) {
+        const auto at = outcome.counterexample.find(name + " = 0x");
+        EXPECT_NE(at, std::string::npos) << outcome.counterexample;
+        return at == std::string::npos ? 0
+                                       : std::stoull(outcome.counterexample.substr(at + name.size() + 3), nullptr, 16);
+      };
+      const uint64_t base = value("base"), len = value("len");
+      EXPECT_EQ(((len - 1) ^ ~base) >> 63, 1u) << outcome.counterexample;
     }
   }
   EXPECT_EQ(theorems.size(), 10u);

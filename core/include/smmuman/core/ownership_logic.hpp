@@ -3,7 +3,7 @@
 // on Z3 bit-vectors to prove, for all values, that what they admit keeps each
 // device in one object of one client, a pass-through device with its own VM's
 // clients only, and a device with startup mappings with the configuration
-// (proofs/src/admission_theorems.cpp, `admission.ownership.*`).
+// (proofs/src/ownership_theorems.cpp, `admission.ownership.*`).
 //
 // As in admission_logic.hpp, each decision is a list of named checks; the
 // manager reports the first that fails.

@@ -68,8 +68,9 @@ Outcome run(const Theorem& theorem, const RunOptions& options);
 
 // Runs the theorems `build` makes on `jobs` threads. Z3 contexts are not
 // shared between threads, so each thread builds them all in its own context
-// (building is cheap next to solving) and runs every jobs-th one. Outcomes
-// come back in `build`'s order.
+// (building is cheap next to solving) and runs the next theorem no thread
+// has taken. Outcomes come back in `build`'s order; an exception in any
+// thread is rethrown once all have stopped.
 std::vector<Outcome> run_in_parallel(const std::function<std::vector<Theorem>(z3::context&)>& build,
                                      const RunOptions& options, unsigned jobs);
 
