@@ -345,28 +345,18 @@ std::vector<Theorem> lemma_theorems(z3::context& ctx) {
   auto symbols = std::make_shared<Symbols>(ctx);
   const z3::expr a = symbols->word("a"), b = symbols->word("b"), t1 = symbols->word("t1"), t2 = symbols->word("t2"),
                  d1 = symbols->word("d1"), d2 = symbols->word("d2");
-  const auto explain = [symbols](const z3::model& m) { return symbols->explain(m); };
-  out.push_back(Theorem{"admission.lemma.sub_monotone",
-                        "a <= t1 <= t2 implies t1 - a <= t2 - a",
-                        ctx.bool_val(true),
-                        lemma_sub_monotone(a, t1, t2),
-                        explain,
-                        Expect::proof,
-                        {}});
-  out.push_back(Theorem{"admission.lemma.add_monotone",
-                        "d1 <= d2 and b + d2 not wrapping imply b <= b + d1 <= b + d2",
-                        ctx.bool_val(true),
-                        lemma_add_monotone(b, d1, d2),
-                        explain,
-                        Expect::proof,
-                        {}});
-  out.push_back(Theorem{"admission.lemma.no_wrap",
-                        "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)",
-                        ctx.bool_val(true),
-                        lemma_no_wrap(a, d1),
-                        explain,
-                        Expect::proof,
-                        {}});
+  const auto lemma = [&](std::string id, std::string meaning, const z3::expr& claim) {
+    out.push_back(Theorem{"admission.lemma." + std::move(id),
+                          std::move(meaning),
+                          ctx.bool_val(true),
+                          claim,
+                          [symbols](const z3::model& m) { return symbols->explain(m); },
+                          Expect::proof,
+                          {}});
+  };
+  lemma("sub_monotone", "a <= t1 <= t2 implies t1 - a <= t2 - a", lemma_sub_monotone(a, t1, t2));
+  lemma("add_monotone", "d1 <= d2 and b + d2 not wrapping imply b <= b + d1 <= b + d2", lemma_add_monotone(b, d1, d2));
+  lemma("no_wrap", "a <= a + d exactly when a <= ~d (= 2^64 - 1 - d)", lemma_no_wrap(a, d1));
   return out;
 }
 

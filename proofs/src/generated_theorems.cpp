@@ -293,4 +293,12 @@ std::vector<Theorem> generated_code_theorems(z3::context& ctx) {
   return out;
 }
 
+std::vector<Theorem> configuration_free_theorems(z3::context& ctx, bool with_admission) {
+  std::vector<Theorem> out = with_admission ? admission_theorems(ctx) : std::vector<Theorem>{};
+  for (auto* group : {&range_theorems, &generated_code_theorems}) {
+    for (auto& t : group(ctx)) out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace smmuman::proofs

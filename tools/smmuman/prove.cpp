@@ -125,15 +125,6 @@ std::vector<Corruption> corruptions(const core::Deployment& d, const std::vector
   return out;
 }
 
-// The theorems that hold whatever the configuration: --all proves them.
-std::vector<proofs::Theorem> configuration_free_theorems(z3::context& ctx) {
-  std::vector<proofs::Theorem> out = proofs::admission_theorems(ctx);
-  for (auto* group : {&proofs::range_theorems, &proofs::generated_code_theorems}) {
-    for (auto& t : group(ctx)) out.push_back(std::move(t));
-  }
-  return out;
-}
-
 }  // namespace
 
 int prove(const config::LoadResult& loaded, const std::string& shown_path, const ProveOptions& options) {
@@ -254,7 +245,8 @@ int prove(const config::LoadResult& loaded, const std::string& shown_path, const
   };
   for (size_t i = 0; i <= theorems.size(); ++i) {
     if (i == configuration_free_at && options.all) {
-      for (auto& o : proofs::run_in_parallel(configuration_free_theorems, run_options, options.jobs))
+      for (auto& o : proofs::run_in_parallel([](z3::context& c) { return proofs::configuration_free_theorems(c); },
+                                             run_options, options.jobs))
         emit(std::move(o));
     }
     if (i < theorems.size()) emit(proofs::run(theorems[i], run_options));

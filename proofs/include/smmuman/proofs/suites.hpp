@@ -39,6 +39,12 @@ std::vector<Theorem> range_theorems(z3::context& ctx);
 // manuals give them (proofs/manual/), and mutants of each.
 std::vector<Theorem> generated_code_theorems(z3::context& ctx);
 
+// What `smmuman prove --all` adds, holding for every configuration: the
+// admission (with ownership), range and generated-code theorems and their
+// mutants. Without admission, the ranges and generated code only (the
+// benchmark's quick run).
+std::vector<Theorem> configuration_free_theorems(z3::context& ctx, bool with_admission = true);
+
 // One concrete deployment's static rules, with counterexamples in the
 // configuration's terms (names, addresses, file:line).
 std::vector<Theorem> deployment_theorems(z3::context& ctx, const core::Deployment& deployment);
