@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "smmuman/hw/domain_commit.hpp"
+
 namespace smmuman::hw {
 
 // ---- TablePool -----------------------------------------------------------------------------------
@@ -155,14 +157,8 @@ void DomainBackend::map_entry(Domain& d, const core::DomainEntry& e) {
   }
   DomainEngine::Prepared p = d.engine->prepare(c);
   if (!p.ok()) __builtin_trap();  // the core maps only what is unmapped; prepare reserved the tables
-  // A map fills entries that were invalid, which no TLB or walk cache holds
-  // (DDI0487 D8.16: translation faults are not cached): nothing to invalidate.
-  (void)d.engine->commit(p, [&](uint64_t first, uint64_t last, bool tables) {
-    dma_.publish();
-    invalidate(d, Invalidation{true, first, last, tables, geometry_.table_bytes, geometry_.table_bytes});
-    sync();
-  });
-  dma_.publish();  // the new entries, before a stream can be bound to use them
+  commit_map(*d.engine, p, dma_, geometry_.table_bytes, [&](const Invalidation& inv) { invalidate(d, inv); },
+             [&] { sync(); });
 }
 
 void DomainBackend::unmap_entry(Domain& d, const core::DomainEntry& e) {
@@ -172,15 +168,8 @@ void DomainBackend::unmap_entry(Domain& d, const core::DomainEntry& e) {
   c.size = e.in.last() - e.in.first() + 1;
   DomainEngine::Prepared p = d.engine->prepare(c);
   if (!p.ok()) __builtin_trap();
-  const Invalidation inv = d.engine->commit(p, [&](uint64_t first, uint64_t last, bool tables) {
-    dma_.publish();
-    invalidate(d, Invalidation{true, first, last, tables, geometry_.table_bytes, geometry_.table_bytes});
-    sync();
-  });
-  // The cleared entries are visible to the walker before the invalidation
-  // that makes it read them again (a DSB, and a clean for non-coherent walks).
-  dma_.publish();
-  invalidate(d, inv);
+  commit_unmap(*d.engine, p, dma_, geometry_.table_bytes, [&](const Invalidation& inv) { invalidate(d, inv); },
+               [&] { sync(); });
 }
 
 void DomainBackend::destroy_domain(Domain& d) {

@@ -7,6 +7,7 @@
 #include "smmuman/hw/all_architectures.hpp"
 #include "smmuman/hw/arm_smmuv2_driver.hpp"
 #include "smmuman/hw/arm_smmuv3_driver.hpp"
+#include "smmuman/hw/domain_commit.hpp"
 #include "smmuman/hw/page_table_engine.hpp"
 #include "smmuman/hw/page_table_walk.hpp"
 
@@ -137,6 +138,16 @@ extern "C" uint64_t smmuman_freestanding_check(uintptr_t base) {
         v3::StreamConfig config{v3::StreamConfig::Kind::stage2, 1, empty.phys, &g};
         driver.set_stream(3, config);
         driver.invalidate_s2(1, smmuman::hw::Invalidation{true, 0x1000, 0x3fffff, true, 0x1000, 0x200000});
+        // A domain's changes committed in the backends' one order (domain_commit.hpp).
+        smmuman::hw::PageTableEngine<PoolDma> engine(g, dma);
+        if (engine.init()) {
+          const auto invalidate = [&](const smmuman::hw::Invalidation& inv) { driver.invalidate_s2(1, inv); };
+          const auto sync = [&] { driver.sync(); };
+          auto map = engine.prepare({smmuman::hw::ChangeKind::map, 0x40000000, 0x200000, base & ~uint64_t{0x1fffff}, 3});
+          if (map.ok()) smmuman::hw::commit_map(engine, map, dma, g.table_bytes, invalidate, sync);
+          auto unmap = engine.prepare({smmuman::hw::ChangeKind::unmap, 0x40001000, 0x1000, 0, 0});
+          if (unmap.ok()) smmuman::hw::commit_unmap(engine, unmap, dma, g.table_bytes, invalidate, sync);
+        }
         acc += static_cast<uint64_t>(driver.sync());
         acc += driver.drain_events([&](const smmuman::hw::FaultRecord& r) { acc += r.address; });
       }
