@@ -147,6 +147,11 @@ void Model::write64(uint64_t offset, uint64_t value) {
 void Model::write32(uint64_t offset, uint32_t value) {
   switch (offset) {
     case kCr0: {
+      // Not a rule of the manual but smmuman's: never open the unit, not even
+      // while it is brought up again (6.3.14: with SMMUEN 0, GBPA decides).
+      if ((value & kSmmuEn) == 0 && (gbpa_ & kGbpaAbort) == 0) {
+        hazards_.push_back("SMMU_CR0.SMMUEN is 0 while SMMU_GBPA.ABORT is 0: every transaction bypasses (fail-open)");
+      }
       const bool was_cmdq = (cr0_ & kCmdqEn) != 0;
       cr0_ = value;
       if (!was_cmdq && (cr0_ & kCmdqEn)) process_commands();

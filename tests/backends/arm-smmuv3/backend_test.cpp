@@ -122,6 +122,22 @@ INSTANTIATE_TEST_SUITE_P(
                     sabotage("ste_valid_before_its_words", "live STE", [](Sabotage& s) { s.driver.ste_valid_first = true; })),
     [](const testing::TestParamInfo<SabotageCase>& info) { return std::string(info.param.name); });
 
+// The rig sabotages a backend after its bring-up; this switch acts during it.
+TEST(Smmuv3Sabotage, GbpaLeftBypassingIsTheModelsFailOpenHazard) {
+  for (const bool sabotaged : {false, true}) {
+    SimDma dma;
+    Model model(dma, Ids::typical());
+    v3::Driver<hw::Mmio, hw::Dma> driver(model, dma);
+    driver.sabotage.skip_gbpa_abort = sabotaged;
+    ASSERT_EQ(driver.probe(), v3::Error::none);
+    hw::Geometry g;
+    ASSERT_EQ(hw::derive_geometry(v3::page_tables::aarch64_s2_4k, g, 40, 40), hw::GeometryProblem::none);
+    ASSERT_EQ(driver.bring_up(v3::Options{}, dma.allocate(g.root_bytes), g), v3::Error::none);
+    const bool noticed = !model.hazards().empty() && model.hazards().front().find("fail-open") != std::string::npos;
+    EXPECT_EQ(noticed, sabotaged) << (model.hazards().empty() ? "no hazard" : model.hazards().front());
+  }
+}
+
 // ---- Bring-up on unusual ID values ---------------------------------------------------------------
 
 // Brings one unit with the described capabilities up on a model with `ids`.

@@ -98,6 +98,7 @@ struct Sabotage {
   bool skip_cfgi = false;        // no CMD_CFGI_STE after an STE change
   bool skip_sync = false;        // commands issued, never a CMD_SYNC
   bool ste_valid_first = false;  // an STE's word 0 written before its other words
+  bool skip_gbpa_abort = false;  // bring-up leaves SMMU_GBPA as found (bypass at reset on many units)
 };
 
 // What the caller programs into one stream's STE.
@@ -184,9 +185,11 @@ class Driver {
     if (options.split != 6 && options.split != 8 && options.split != 10) return Error::bad_split;
     // 1. Abort while the SMMU is disabled, then disable it (IHI0070 6.3.14, 6.3.9).
     if (!wait_gbpa_idle()) return Error::update_timeout;
-    const ReadValue<SMMU_GBPA> gbpa = read<SMMU_GBPA>(io_);
-    write<SMMU_GBPA>(io_, WriteValue<SMMU_GBPA>::modifying(gbpa).set<SMMU_GBPA::ABORT>(1).set<SMMU_GBPA::UPDATE>(1));
-    if (!wait_gbpa_idle()) return Error::update_timeout;
+    if (!sabotage.skip_gbpa_abort) {
+      const ReadValue<SMMU_GBPA> gbpa = read<SMMU_GBPA>(io_);
+      write<SMMU_GBPA>(io_, WriteValue<SMMU_GBPA>::modifying(gbpa).set<SMMU_GBPA::ABORT>(1).set<SMMU_GBPA::UPDATE>(1));
+      if (!wait_gbpa_idle()) return Error::update_timeout;
+    }
     if (!set_cr0(0)) return Error::ack_timeout;
     // 2. Stream table (IHI0070 3.3.2): linear when small or when 2-level is absent.
     two_level_ = features_.two_level_stream_table && bits > options.linear_max_bits && bits > options.split;
