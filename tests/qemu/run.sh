@@ -46,9 +46,9 @@ image="$out/arm-smmuv3-harness.elf"
   -o "$image" "${objects[@]}" -lgcc
 
 # ---- Run ---------------------------------------------------------------------------------------------
-# -icount shift=10,sleep=off: each instruction is 1 µs of virtual time and
+# -icount shift=10,sleep=off: each instruction is 2^10 ns of virtual time and
 # idle time is skipped, so edu's 100 ms per transfer costs little real time.
-run_harness() {  # run_harness LOG [SABOTAGE...]
+run_harness() {  # run_harness LOG [ARGUMENT...]
   local log=$1 args=""
   shift
   for a in "$@"; do args+=",arg=$a"; done
