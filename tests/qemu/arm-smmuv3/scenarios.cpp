@@ -341,6 +341,16 @@ class Harness {
     platform::barrier();
     return edu_.read_from(from, offset, bytes);
   }
+  // A 64-byte write to `iova` that must be blocked: the input address (RAM
+  // too) and `output`, the page it was or would be mapped to (0: none), keep
+  // their sentinels.
+  void blocked_write(const char* name, uint64_t iova, uint64_t output) {
+    if (output != 0) fill_sentinel(output, 64);
+    fill_sentinel(iova, 64);
+    if (!check_done(name, dma_to(iova, 64))) return;
+    Text why;
+    report_.check(name, (output == 0 || untouched(output, 64, why)) && untouched(iova, 64, why), why);
+  }
   bool check_done(const char* name, bool done) {
     if (done) return true;
     Text t;
@@ -416,12 +426,7 @@ class Harness {
   // fail-closed one (the empty table under VMID 0); with a 2-level table it
   // has no level-2 table yet, so the SMMU finds no STE for it.
   void unattached_stream(Smmu& smmu) {
-    const char* write_name = "unattached stream: a write is blocked";
-    fill_sentinel(kUnattachedWrite, 64);
-    if (check_done(write_name, dma_to(kUnattachedWrite, 64))) {
-      Text why;
-      report_.check(write_name, untouched(kUnattachedWrite, 64, why), why);
-    }
+    blocked_write("unattached stream: a write is blocked", kUnattachedWrite, 0);
     const Faults& f = drain(smmu.driver());
     Text why;
     if (!smmu.driver().two_level()) {
@@ -506,13 +511,7 @@ class Harness {
     why << (problem != nullptr ? problem : "");
     if (!report_.check("read-only mapping: mapped", problem == nullptr, why)) return;
     drain(smmu.driver());
-    const char* name = "read-only mapping: a write is stopped";
-    fill_sentinel(kReadOnlyPa, 64);
-    fill_sentinel(kReadOnlyIova, 64);
-    if (check_done(name, dma_to(kReadOnlyIova, 64))) {
-      why.clear();
-      report_.check(name, untouched(kReadOnlyPa, 64, why) && untouched(kReadOnlyIova, 64, why), why);
-    }
+    blocked_write("read-only mapping: a write is stopped", kReadOnlyIova, kReadOnlyPa);
     why.clear();
     report_.check(
         "read-only mapping: the stage-2 permission fault is recorded, as a write at its address",
@@ -529,13 +528,8 @@ class Harness {
   }
 
   void unmapped_address(Smmu& smmu) {
-    const char* name = "unmapped address: a write is blocked";
-    fill_sentinel(kHoleIova, 64);
     drain(smmu.driver());
-    if (check_done(name, dma_to(kHoleIova, 64))) {
-      Text why;
-      report_.check(name, untouched(kHoleIova, 64, why), why);
-    }
+    blocked_write("unmapped address: a write is blocked", kHoleIova, 0);
     Text why;
     report_.check(
         "unmapped address: a stage-2 translation fault is recorded at the address",
@@ -570,13 +564,7 @@ class Harness {
     why << (problem != nullptr ? problem : "");
     if (!report_.check("unmap: accepted", problem == nullptr, why)) return;
     drain(smmu.driver());
-    const char* after = "unmap: after it, DMA to the page is blocked";
-    fill_sentinel(kUnmapPa, 64);
-    fill_sentinel(kUnmapIova, 64);
-    if (check_done(after, dma_to(kUnmapIova, 64))) {
-      why.clear();
-      report_.check(after, untouched(kUnmapPa, 64, why) && untouched(kUnmapIova, 64, why), why);
-    }
+    blocked_write("unmap: after it, DMA to the page is blocked", kUnmapIova, kUnmapPa);
     why.clear();
     report_.check(
         "unmap: the translation fault is recorded",
@@ -630,13 +618,7 @@ class Harness {
     why << (problem != nullptr ? problem : "");
     if (!report_.check("block: one page unmapped out of it", problem == nullptr, why)) return;
     drain(smmu.driver());
-    const char* blocked = "block split: DMA to the unmapped page is blocked";
-    fill_sentinel(kBlockPa + 5 * kPage, 64);
-    fill_sentinel(hole, 64);
-    if (check_done(blocked, dma_to(hole, 64))) {
-      why.clear();
-      report_.check(blocked, untouched(kBlockPa + 5 * kPage, 64, why) && untouched(hole, 64, why), why);
-    }
+    blocked_write("block split: DMA to the unmapped page is blocked", hole, kBlockPa + 5 * kPage);
     const char* kept = "block split: the neighbouring page still translates";
     fill_sentinel(kBlockPa + 6 * kPage, 64);
     if (check_done(kept, dma_to(neighbour, 64))) {
@@ -650,13 +632,7 @@ class Harness {
   void detach(Smmu& smmu) {
     smmu.detach(stream_);
     drain(smmu.driver());
-    const char* name = "detach: DMA to a mapped page is blocked";
-    fill_sentinel(kDestPa, 64);
-    fill_sentinel(kDestIova, 64);
-    if (check_done(name, dma_to(kDestIova, 64))) {
-      Text why;
-      report_.check(name, untouched(kDestPa, 64, why) && untouched(kDestIova, 64, why), why);
-    }
+    blocked_write("detach: DMA to a mapped page is blocked", kDestIova, kDestPa);
     Text why;
     report_.check(
         "detach: the fault is recorded (translation, the empty fail-closed table)",
@@ -724,14 +700,8 @@ class Harness {
     Text why;
     why << (problem != nullptr ? problem : "");
     if (!report_.check("restart: a second bring-up over the used unit", problem == nullptr, why)) return;
-    const char* blocked = "restart: the device stays blocked until attached again";
-    fill_sentinel(kDestIova, 64);
-    fill_sentinel(kDestPa, 64);
     drain(smmu.driver());
-    if (check_done(blocked, dma_to(kDestIova, 64))) {
-      why.clear();
-      report_.check(blocked, untouched(kDestIova, 64, why) && untouched(kDestPa, 64, why), why);
-    }
+    blocked_write("restart: the device stays blocked until attached again", kDestIova, kDestPa);
     drain(smmu.driver());
     // VMID 1 again, the same input address to a new output: a translation
     // cached before the restart would take the transfer to kDestPa.
